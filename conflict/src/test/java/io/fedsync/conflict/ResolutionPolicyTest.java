@@ -1,0 +1,230 @@
+package io.fedsync.conflict;
+
+import static io.fedsync.conflict.Fixtures.SEED;
+import static io.fedsync.conflict.Fixtures.deleted;
+import static io.fedsync.conflict.Fixtures.shuffled;
+import static io.fedsync.conflict.Fixtures.vv;
+import static io.fedsync.conflict.Fixtures.withHlc;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class ResolutionPolicyTest {
+
+    private static Version v(String cluster) {
+        return withHlc(cluster, 100);
+    }
+
+    @Nested
+    class Hold {
+
+        @Test
+        void choosesNothing() {
+            ResolutionPolicy hold = new ResolutionPolicy.Hold();
+            assertThat(hold.choose(List.of(v("host"), v("host2")))).isEmpty();
+            assertThat(hold.choose(List.of(v("host")))).isEmpty();
+            assertThat(hold.choose(List.of())).isEmpty();
+            assertThat(hold.name()).isEqualTo("hold");
+        }
+    }
+
+    @Nested
+    class Priority {
+
+        @Test
+        void picksTheClusterEarliestInTheOrder() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host2", "host", "member"));
+            Version host = v("host");
+            Version host2 = v("host2");
+            assertThat(p.choose(List.of(host, host2))).contains(host2);
+            assertThat(p.choose(List.of(host2, host))).contains(host2);
+            Version member = v("member");
+            assertThat(p.choose(List.of(member, host))).contains(host);
+            assertThat(p.name()).isEqualTo("priority");
+        }
+
+        @Test
+        void ignoresHybridClockTimes() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host"));
+            Version oldHost = withHlc("host", 1);
+            Version newHost2 = withHlc("host2", 1_000_000);
+            assertThat(p.choose(List.of(newHost2, oldHost))).contains(oldHost);
+        }
+
+        @Test
+        void unlistedClustersRankLastByName() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("x"));
+            Version a = v("a");
+            Version b = v("b");
+            Version c = v("c");
+            Version x = v("x");
+            assertThat(p.choose(List.of(c, b))).contains(b);
+            assertThat(p.choose(List.of(c, a, b))).contains(a);
+            assertThat(p.choose(List.of(c, a, x, b))).contains(x);
+        }
+
+        @Test
+        void listedBeatsUnlistedEvenIfNameSortsLater() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("zeta"));
+            Version alpha = v("alpha");
+            Version zeta = v("zeta");
+            assertThat(p.choose(List.of(alpha, zeta))).contains(zeta);
+        }
+
+        @Test
+        void aDeleteCanWin() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host"));
+            Version gone = deleted("host", vv("host", 2));
+            Version kept = v("host2");
+            assertThat(p.choose(List.of(kept, gone))).contains(gone);
+        }
+
+        @Test
+        void noContendersNoWinner() {
+            assertThat(new ResolutionPolicy.Priority(List.of("host")).choose(List.of())).isEmpty();
+        }
+
+        @Test
+        void emptyOrderIsRejected() {
+            assertThatThrownBy(() -> new ResolutionPolicy.Priority(List.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("mirror.priority");
+            assertThatThrownBy(() -> ResolutionPolicy.parse("priority", List.of()))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("mirror.priority");
+        }
+
+        @Test
+        void orderIsCopied() {
+            List<String> order = new ArrayList<>(List.of("host", "host2"));
+            ResolutionPolicy.Priority p = new ResolutionPolicy.Priority(order);
+            order.clear();
+            order.add("host2");
+            Version host = v("host");
+            assertThat(p.choose(List.of(v("host2"), host))).contains(host);
+            assertThat(p.order()).containsExactly("host", "host2");
+            assertThatThrownBy(() -> p.order().add("x")).isInstanceOf(UnsupportedOperationException.class);
+        }
+    }
+
+    @Nested
+    class LastWriterWins {
+
+        private final ResolutionPolicy lww = new ResolutionPolicy.LastWriterWins();
+
+        @Test
+        void picksTheHighestHybridClockTime() {
+            Version early = withHlc("a", 10);
+            Version late = withHlc("z", 20);
+            Version middle = withHlc("m", 15);
+            assertThat(lww.choose(List.of(early, late, middle))).contains(late);
+            assertThat(lww.choose(List.of(late, middle, early))).contains(late);
+            assertThat(lww.name()).isEqualTo("lww");
+        }
+
+        @Test
+        void usesTheWholeTimestampLogicalPartIncluded() {
+            long physical = 1_700_000_000_000L << 16;
+            Version first = withHlc("a", physical | 1);
+            Version second = withHlc("b", physical | 2);
+            assertThat(lww.choose(List.of(second, first))).contains(second);
+        }
+
+        @Test
+        void tieIsBrokenByTheClusterNameSortingFirst() {
+            Version host = withHlc("host", 42);
+            Version host2 = withHlc("host2", 42);
+            Version alpha = withHlc("alpha", 42);
+            assertThat(lww.choose(List.of(host2, host))).contains(host);
+            assertThat(lww.choose(List.of(host, host2))).contains(host);
+            assertThat(lww.choose(List.of(host2, host, alpha))).contains(alpha);
+            assertThat(lww.choose(List.of(host2, host, alpha, withHlc("zz", 43)))).get()
+                    .extracting(Version::cluster).isEqualTo("zz");
+        }
+
+        @Test
+        void aDeleteCanWin() {
+            Version gone = new Version("host", vv("host", 2), true, null, 99, 5, false);
+            Version kept = withHlc("host2", 98);
+            assertThat(lww.choose(List.of(kept, gone))).contains(gone);
+        }
+
+        @Test
+        void noContendersNoWinner() {
+            assertThat(lww.choose(List.of())).isEmpty();
+        }
+    }
+
+    @Test
+    void choiceDoesNotDependOnContenderOrder() {
+        Random rnd = new Random(SEED);
+        List<ResolutionPolicy> policies = List.of(new ResolutionPolicy.Hold(),
+                new ResolutionPolicy.Priority(List.of("c", "a")), new ResolutionPolicy.LastWriterWins());
+        String[] names = {"a", "b", "c", "d", "e"};
+        for (int run = 0; run < 1000; run++) {
+            List<Version> contenders = new ArrayList<>();
+            for (String n : names) {
+                if (rnd.nextBoolean()) {
+                    contenders.add(withHlc(n, rnd.nextInt(4)));
+                }
+            }
+            for (ResolutionPolicy p : policies) {
+                Optional<Version> first = p.choose(contenders);
+                for (int s = 0; s < 5; s++) {
+                    List<Version> order = shuffled(contenders, rnd);
+                    assertThat(p.choose(order)).as("seed=" + SEED + " run=" + run + " " + p.name() + " " + order)
+                            .isEqualTo(first);
+                }
+                if (!(p instanceof ResolutionPolicy.Hold)) {
+                    assertThat(first.isPresent()).isEqualTo(!contenders.isEmpty());
+                    first.ifPresent(w -> assertThat(contenders).contains(w));
+                }
+            }
+        }
+    }
+
+    @Nested
+    class Parse {
+
+        @Test
+        void knownNames() {
+            assertThat(ResolutionPolicy.parse("hold", List.of())).isInstanceOf(ResolutionPolicy.Hold.class);
+            assertThat(ResolutionPolicy.parse("lww", List.of())).isInstanceOf(ResolutionPolicy.LastWriterWins.class);
+            ResolutionPolicy p = ResolutionPolicy.parse("priority", List.of("host", "host2"));
+            assertThat(p).isEqualTo(new ResolutionPolicy.Priority(List.of("host", "host2")));
+        }
+
+        @Test
+        void namesAreCaseInsensitive() {
+            assertThat(ResolutionPolicy.parse("HOLD", List.of())).isInstanceOf(ResolutionPolicy.Hold.class);
+            assertThat(ResolutionPolicy.parse("Lww", List.of())).isInstanceOf(ResolutionPolicy.LastWriterWins.class);
+            assertThat(ResolutionPolicy.parse("Priority", List.of("a"))).isInstanceOf(ResolutionPolicy.Priority.class);
+        }
+
+        @Test
+        void parsedNameRoundTrips() {
+            for (String name : List.of("hold", "priority", "lww")) {
+                assertThat(ResolutionPolicy.parse(name, List.of("host")).name()).isEqualTo(name);
+            }
+        }
+
+        @ParameterizedTest
+        @ValueSource(strings = {"newest", "last-writer-wins", "", "hold "})
+        void unknownNameGivesAClearMessage(String name) {
+            assertThatThrownBy(() -> ResolutionPolicy.parse(name, List.of("host")))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("'" + name + "'")
+                    .hasMessageContaining("hold")
+                    .hasMessageContaining("priority")
+                    .hasMessageContaining("lww");
+        }
+    }
+}

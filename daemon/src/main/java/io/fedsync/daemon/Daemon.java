@@ -1,0 +1,100 @@
+package io.fedsync.daemon;
+
+import io.fedsync.daemon.config.DaemonConfig;
+import io.fedsync.daemon.config.ListenAddress;
+import io.fedsync.daemon.http.ApiServer;
+import io.fedsync.daemon.state.FileStateStore;
+import io.fedsync.mirror.MirrorService;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One running fedsyncd. Started store, HTTP API, mirror — so probes get an answer while the
+ * mirror connects — and closed mirror, HTTP API, store, so the mirror never writes to a closed
+ * store and the data dir lock is released last.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
+
+    private final FileStateStore store;
+    private final MirrorService mirror;
+    private final ApiServer api;
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private boolean closed;
+
+    private Daemon(FileStateStore store, MirrorService mirror, ApiServer api) {
+        this.store = store;
+        this.mirror = mirror;
+        this.api = api;
+    }
+
+    /**
+     * Starts everything or nothing: when a step fails, what was started is closed again.
+     *
+     * @throws DaemonException with a message for the operator (data dir locked, port in use, …)
+     */
+    public static Daemon start(DaemonConfig config, MirrorFactory factory) {
+        config.describe().forEach(LOG::info);
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            FileStateStore store = FileStateStore.open(config.dataDir());
+            started.push(store);
+            MirrorService mirror = factory.create(config.mirror(), store);
+            ApiServer api = ApiServer.start(mirror, config.listen());
+            started.push(api);
+            started.push(mirror);
+            mirror.start();
+            LOG.info("fedsyncd {} running: mirroring {} between {} (policy {}), HTTP API on http://{}",
+                    config.nodeId(), config.mirror().prefixes(), config.mirror().clusterNames(),
+                    config.mirror().policy().name(), api.address());
+            return new Daemon(store, mirror, api);
+        } catch (RuntimeException e) {
+            while (!started.isEmpty()) {
+                closeQuietly(started.pop());
+            }
+            throw e;
+        }
+    }
+
+    public ListenAddress httpAddress() {
+        return api.address();
+    }
+
+    public MirrorService mirror() {
+        return mirror;
+    }
+
+    /** Blocks until {@link #close()} has finished (from a shutdown hook or a test). */
+    public void awaitStop() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (closed) {
+                return;
+            }
+            closed = true;
+        }
+        LOG.info("fedsyncd stopping");
+        closeQuietly(mirror);
+        closeQuietly(api);
+        closeQuietly(store);
+        LOG.info("fedsyncd stopped");
+        stopped.countDown();
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        try {
+            c.close();
+        } catch (Exception e) {
+            // Keep closing the rest: a failing mirror close must not leave the data dir locked.
+            LOG.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.getMessage(), e);
+        }
+    }
+}

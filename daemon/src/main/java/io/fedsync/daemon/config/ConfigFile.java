@@ -1,0 +1,28 @@
+package io.fedsync.daemon.config;
+
+import java.util.List;
+
+/**
+ * The config file exactly as written: every field may be null (absent). Jackson binds the YAML
+ * onto these records and rejects keys they do not declare; {@link ConfigValidator} then checks
+ * values and fills in defaults. Keeping the two apart lets a missing key be reported by its path
+ * rather than as a Jackson creator error.
+ */
+public record ConfigFile(Node node, Http http, List<Cluster> clusters, Mirror mirror) {
+
+    public record Node(String id, String dataDir) {
+    }
+
+    public record Http(String listen) {
+    }
+
+    public record Cluster(String name, Etcd etcd) {
+    }
+
+    public record Etcd(List<String> endpoints, String caFile, String certFile, String keyFile) {
+    }
+
+    public record Mirror(List<String> prefixes, String conflictPolicy, List<String> priority, Boolean force,
+                         List<String> ignoredFields, Integer maxValueBytes) {
+    }
+}

@@ -1,0 +1,338 @@
+package io.fedsync.daemon.config;
+
+import com.fasterxml.jackson.core.JsonPointer;
+import io.fedsync.conflict.ObjectNormaliser;
+import io.fedsync.conflict.ResolutionPolicy;
+import io.fedsync.mirror.ClusterEndpoint;
+import io.fedsync.mirror.MirrorSettings;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a bound {@link ConfigFile} into a {@link DaemonConfig}, collecting every problem rather
+ * than stopping at the first, so one run of {@code fedsyncd --check} lists all of them.
+ *
+ * <p>Relative paths are resolved against the config file's directory, not the working
+ * directory, so a config means the same thing however the daemon is started (systemd, a shell).
+ */
+final class ConfigValidator {
+
+    static final List<String> DEFAULT_PREFIXES =
+            List.of("/registry/iam.kubesphere.io/", "/registry/tenant.kubesphere.io/");
+
+    private static final Pattern NAME = Pattern.compile("[a-z0-9-]+");
+
+    private final Path source;
+    private final YamlLines lines;
+    private final Path baseDir;
+    private final List<String> problems = new ArrayList<>();
+
+    private ConfigValidator(Path source, YamlLines lines) {
+        this.source = source;
+        this.lines = lines;
+        Path parent = source.toAbsolutePath().getParent();
+        this.baseDir = parent == null ? Path.of("").toAbsolutePath() : parent;
+    }
+
+    static DaemonConfig validate(ConfigFile file, Path source, YamlLines lines) {
+        return new ConfigValidator(source, lines).run(file);
+    }
+
+    private DaemonConfig run(ConfigFile file) {
+        ConfigFile.Node node = file.node();
+        String nodeId = null;
+        Path dataDir = null;
+        if (node == null) {
+            missing("node");
+        } else {
+            nodeId = name(node.id(), "node.id");
+            dataDir = dataDir(node.dataDir());
+        }
+        ListenAddress listen = listen(file.http());
+        List<ClusterEndpoint> clusters = clusters(file.clusters());
+        ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
+                : new ConfigFile.Mirror(null, null, null, null, null, null);
+        boolean force = Boolean.TRUE.equals(m.force());
+        List<String> prefixes = m.prefixes() != null ? m.prefixes() : DEFAULT_PREFIXES;
+        if (prefixes.isEmpty()) {
+            invalid("mirror.prefixes", "is empty: list at least one prefix, or leave it out for the defaults "
+                    + DEFAULT_PREFIXES);
+        }
+        PrefixRules.check(prefixes, force, "mirror.prefixes").forEach(p -> problems.add(sentence(p)));
+        ResolutionPolicy policy = policy(m, clusters);
+        List<String> ignored = ignoredFields(m.ignoredFields());
+        int maxValueBytes = MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
+        if (m.maxValueBytes() != null) {
+            if (m.maxValueBytes() < 1) {
+                invalid("mirror.maxValueBytes", "must be a positive number of bytes, got " + m.maxValueBytes());
+            } else {
+                maxValueBytes = m.maxValueBytes();
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new ConfigException(problems);
+        }
+        MirrorSettings defaults = MirrorSettings.of(clusters, prefixes, policy);
+        MirrorSettings settings;
+        try {
+            settings = new MirrorSettings(defaults.clusters(), defaults.prefixes(), defaults.policy(), ignored,
+                    defaults.metaPrefix(), maxValueBytes, defaults.requireJsonUnder(), defaults.batchKeys(),
+                    defaults.maxInFlightTxns(), defaults.requestTimeout());
+        } catch (IllegalArgumentException e) {
+            // The checks above should have caught it; still, report it as config, not as a crash.
+            throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
+        }
+        return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, settings, force);
+    }
+
+    private String name(String value, String key) {
+        if (value == null) {
+            missing(key);
+            return null;
+        }
+        if (!NAME.matcher(value).matches()) {
+            invalid(key, "'" + value + "' must consist of lower-case letters, digits and '-'");
+        }
+        return value;
+    }
+
+    private Path dataDir(String value) {
+        Path dir = path(value, "node.dataDir", true);
+        if (dir == null) {
+            return null;
+        }
+        if (Files.exists(dir)) {
+            if (!Files.isDirectory(dir)) {
+                invalid("node.dataDir", dir + " exists and is not a directory");
+            } else if (!Files.isWritable(dir)) {
+                invalid("node.dataDir", dir + " is not writable by this user");
+            }
+            return dir;
+        }
+        // It will be created at start; --check must not create it, so look at what would hold it.
+        Path ancestor = dir.getParent();
+        while (ancestor != null && !Files.exists(ancestor)) {
+            ancestor = ancestor.getParent();
+        }
+        if (ancestor == null || !Files.isDirectory(ancestor) || !Files.isWritable(ancestor)) {
+            invalid("node.dataDir", dir + " does not exist and cannot be created ("
+                    + (ancestor == null ? "no existing parent" : ancestor + " is not a writable directory") + ")");
+        }
+        return dir;
+    }
+
+    private ListenAddress listen(ConfigFile.Http http) {
+        if (http == null || http.listen() == null) {
+            return ListenAddress.DEFAULT;
+        }
+        try {
+            return ListenAddress.parse(http.listen());
+        } catch (IllegalArgumentException e) {
+            invalid("http.listen", e.getMessage());
+            return ListenAddress.DEFAULT;
+        }
+    }
+
+    private List<ClusterEndpoint> clusters(List<ConfigFile.Cluster> list) {
+        List<ClusterEndpoint> result = new ArrayList<>();
+        if (list == null) {
+            missing("clusters");
+            return result;
+        }
+        if (list.size() < 2) {
+            invalid("clusters", "lists " + list.size() + " cluster(s); the mirror needs at least 2");
+        }
+        Set<String> names = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = "clusters[" + i + "]";
+            ConfigFile.Cluster c = list.get(i);
+            if (c == null) {
+                invalid(at, "is empty");
+                continue;
+            }
+            String name = name(c.name(), at + ".name");
+            if (name != null && !names.add(name)) {
+                invalid(at + ".name", "'" + name + "' is used by another cluster; names must be unique");
+            }
+            ClusterEndpoint endpoint = etcd(c.etcd(), at + ".etcd", name);
+            if (endpoint != null) {
+                result.add(endpoint);
+            }
+        }
+        return result;
+    }
+
+    private ClusterEndpoint etcd(ConfigFile.Etcd etcd, String at, String name) {
+        if (etcd == null) {
+            missing(at);
+            return null;
+        }
+        List<String> endpoints = etcd.endpoints();
+        int before = problems.size();
+        if (endpoints == null || endpoints.isEmpty()) {
+            if (endpoints == null) {
+                missing(at + ".endpoints");
+            } else {
+                invalid(at + ".endpoints", "is empty: list at least one http:// or https:// URL");
+            }
+            endpoints = List.of();
+        }
+        Set<String> schemes = new HashSet<>();
+        for (int i = 0; i < endpoints.size(); i++) {
+            endpoint(endpoints.get(i), at + ".endpoints[" + i + "]").ifPresent(schemes::add);
+        }
+        Path ca = readableFile(etcd.caFile(), at + ".caFile");
+        Path cert = readableFile(etcd.certFile(), at + ".certFile");
+        Path key = readableFile(etcd.keyFile(), at + ".keyFile");
+        if (schemes.size() > 1) {
+            invalid(at + ".endpoints", "mixes http:// and https://; use one scheme per cluster");
+        } else if (schemes.contains("https") && etcd.caFile() == null) {
+            invalid(at + ".caFile", "is required for https:// endpoints (the CA that signed etcd's server certificate)");
+        } else if (schemes.contains("http") && etcd.caFile() != null) {
+            invalid(at + ".endpoints", "use http:// while caFile is set; TLS endpoints are https://");
+        }
+        if ((etcd.certFile() == null) != (etcd.keyFile() == null)) {
+            invalid(at + (etcd.certFile() == null ? ".certFile" : ".keyFile"),
+                    "is missing: certFile and keyFile go together");
+        } else if (etcd.certFile() != null && etcd.caFile() == null) {
+            invalid(at + ".caFile", "is required with certFile/keyFile (client certificates need TLS)");
+        }
+        if (problems.size() > before || name == null) {
+            return null;
+        }
+        return new ClusterEndpoint(name, endpoints, ca, cert, key);
+    }
+
+    private Optional<String> endpoint(String url, String key) {
+        if (url == null || url.isBlank()) {
+            invalid(key, "is empty");
+            return Optional.empty();
+        }
+        if (!url.startsWith("http://") && !url.startsWith("https://")) {
+            invalid(key, "'" + url + "' must start with http:// or https://");
+            return Optional.empty();
+        }
+        try {
+            URI uri = new URI(url);
+            String scheme = uri.getScheme();
+            if (uri.getHost() == null) {
+                invalid(key, "'" + url + "' has no host");
+                return Optional.empty();
+            }
+            if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
+                    || uri.getRawQuery() != null) {
+                invalid(key, "'" + url + "' must be scheme://host:port without a path or query");
+                return Optional.empty();
+            }
+            return Optional.of(scheme);
+        } catch (URISyntaxException e) {
+            invalid(key, "'" + url + "' is not a URL: " + e.getReason());
+            return Optional.empty();
+        }
+    }
+
+    /** Checks existence and permission only: the file's content (a private key) is never read here. */
+    private Path readableFile(String value, String key) {
+        Path file = path(value, key, false);
+        if (file == null) {
+            return null;
+        }
+        if (!Files.exists(file)) {
+            invalid(key, "file " + file + " does not exist");
+        } else if (!Files.isRegularFile(file)) {
+            invalid(key, file + " is not a regular file");
+        } else if (!Files.isReadable(file)) {
+            invalid(key, "file " + file + " is not readable by this user");
+        }
+        return file;
+    }
+
+    private Path path(String value, String key, boolean required) {
+        if (value == null) {
+            if (required) {
+                missing(key);
+            }
+            return null;
+        }
+        if (value.isBlank()) {
+            invalid(key, "is empty");
+            return null;
+        }
+        try {
+            return baseDir.resolve(value).normalize();
+        } catch (InvalidPathException e) {
+            invalid(key, "'" + value + "' is not a valid path: " + e.getReason());
+            return null;
+        }
+    }
+
+    private ResolutionPolicy policy(ConfigFile.Mirror m, List<ClusterEndpoint> clusters) {
+        String name = m.conflictPolicy() == null ? "hold" : m.conflictPolicy();
+        List<String> priority = m.priority() == null ? List.of() : m.priority();
+        Set<String> known = new HashSet<>();
+        clusters.forEach(c -> known.add(c.name()));
+        Set<String> seen = new HashSet<>();
+        for (int i = 0; i < priority.size(); i++) {
+            String p = priority.get(i);
+            if (!seen.add(p)) {
+                invalid("mirror.priority[" + i + "]", "'" + p + "' is listed twice");
+            } else if (!known.contains(p)) {
+                invalid("mirror.priority[" + i + "]", "'" + p + "' is not a configured cluster (clusters: "
+                        + clusters.stream().map(ClusterEndpoint::name).toList() + ")");
+            }
+        }
+        if ("priority".equals(name) && priority.isEmpty()) {
+            invalid("mirror.priority", "is required for conflictPolicy: priority (cluster names, first wins)");
+            return new ResolutionPolicy.Hold();
+        }
+        if (!List.of("hold", "priority", "lww").contains(name)) {
+            invalid("mirror.conflictPolicy", "'" + name + "' must be one of hold, priority, lww");
+            return new ResolutionPolicy.Hold();
+        }
+        return ResolutionPolicy.parse(name, priority);
+    }
+
+    private List<String> ignoredFields(List<String> fields) {
+        if (fields == null) {
+            return ObjectNormaliser.DEFAULT_IGNORED_FIELDS;
+        }
+        for (int i = 0; i < fields.size(); i++) {
+            String f = fields.get(i);
+            String key = "mirror.ignoredFields[" + i + "]";
+            if (f == null || !f.startsWith("/") || f.length() < 2) {
+                invalid(key, "'" + f + "' must be a JSON pointer such as /metadata/uid");
+                continue;
+            }
+            try {
+                JsonPointer.compile(f);
+            } catch (IllegalArgumentException e) {
+                invalid(key, "'" + f + "' is not a valid JSON pointer: " + e.getMessage());
+            }
+        }
+        return fields;
+    }
+
+    private void missing(String key) {
+        problems.add("missing required key '" + key + "' in " + source);
+    }
+
+    private void invalid(String key, String why) {
+        problems.add("invalid '" + key + "' in " + source + ConfigLoader.line(lines, key) + ": " + why);
+    }
+
+    /** PrefixRules words its findings as "key 'value' why"; make them read like the others. */
+    private String sentence(String finding) {
+        int space = finding.indexOf(' ');
+        String key = finding.substring(0, space);
+        return "invalid '" + key + "' in " + source + ConfigLoader.line(lines, key) + ":" + finding.substring(space);
+    }
+}

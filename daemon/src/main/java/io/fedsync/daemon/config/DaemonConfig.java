@@ -1,0 +1,54 @@
+package io.fedsync.daemon.config;
+
+import io.fedsync.conflict.ResolutionPolicy;
+import io.fedsync.mirror.ClusterEndpoint;
+import io.fedsync.mirror.MirrorSettings;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The validated, effective configuration of one fedsyncd: every default filled in and every path
+ * absolute.
+ *
+ * @param source the file it was read from
+ * @param force  whether risky prefixes were allowed (kept to say so in the log)
+ */
+public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, MirrorSettings mirror,
+                           boolean force) {
+
+    public DaemonConfig {
+        Objects.requireNonNull(source, "source");
+        Objects.requireNonNull(nodeId, "nodeId");
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(listen, "listen");
+        Objects.requireNonNull(mirror, "mirror");
+    }
+
+    /**
+     * The effective configuration as log lines. Only names, addresses and file paths: TLS keys
+     * are referred to by path and never read here.
+     */
+    public List<String> describe() {
+        List<String> lines = new ArrayList<>();
+        lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen);
+        for (ClusterEndpoint c : mirror.clusters()) {
+            StringBuilder line = new StringBuilder("cluster ").append(c.name()).append(": endpoints=").append(c.endpoints());
+            if (c.tls()) {
+                line.append(" caFile=").append(c.caFile());
+            }
+            if (c.certFile() != null) {
+                line.append(" certFile=").append(c.certFile()).append(" keyFile=").append(c.keyFile());
+            }
+            lines.add(line.toString());
+        }
+        String policy = mirror.policy().name();
+        if (mirror.policy() instanceof ResolutionPolicy.Priority p) {
+            policy += " " + p.order();
+        }
+        lines.add("mirror: prefixes=" + mirror.prefixes() + " conflictPolicy=" + policy + " force=" + force
+                + " maxValueBytes=" + mirror.maxValueBytes() + " ignoredFields=" + mirror.ignoredFields());
+        return lines;
+    }
+}

@@ -1,0 +1,62 @@
+package io.fedsync.daemon.http;
+
+import io.fedsync.mirror.MirrorService;
+import io.fedsync.mirror.MirrorStatus;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * The answers of {@code /healthz} (is the mirror running and unfenced: restart it if not) and
+ * {@code /readyz} (is it also connected to and caught up with every cluster). Both call the
+ * mirror, so they run off the event loop.
+ *
+ * @param reason why not, for the operator; null when ok
+ */
+record Health(boolean ok, String reason) {
+
+    private static final Health OK = new Health(true, null);
+
+    static Health live(MirrorService mirror) {
+        if (mirror.healthy()) {
+            return OK;
+        }
+        return new Health(false, whyUnhealthy(mirror));
+    }
+
+    static Health ready(MirrorService mirror) {
+        Health live = live(mirror);
+        if (!live.ok()) {
+            return live;
+        }
+        List<MirrorStatus.ClusterStatus> notLive = mirror.status().clusters().stream()
+                .filter(c -> !"live".equals(c.state())).toList();
+        return notLive.isEmpty() ? OK : new Health(false, describe(notLive));
+    }
+
+    private static String whyUnhealthy(MirrorService mirror) {
+        MirrorStatus status;
+        try {
+            status = mirror.status();
+        } catch (RuntimeException e) {
+            return "the mirror is not running: " + e.getMessage();
+        }
+        List<MirrorStatus.ClusterStatus> fenced = status.clusters().stream()
+                .filter(c -> "fenced".equals(c.state())).toList();
+        if (!fenced.isEmpty()) {
+            return "fenced: another fedsyncd wrote a higher term to " + names(fenced) + " (this one stopped writing)";
+        }
+        List<MirrorStatus.ClusterStatus> notLive = status.clusters().stream()
+                .filter(c -> !"live".equals(c.state())).toList();
+        return notLive.isEmpty() ? "the mirror is not running" : "the mirror is not running; " + describe(notLive);
+    }
+
+    private static String describe(List<MirrorStatus.ClusterStatus> clusters) {
+        return clusters.stream()
+                .map(c -> "cluster " + c.name() + " is " + c.state() + (c.error() == null ? "" : " (" + c.error() + ")"))
+                .collect(Collectors.joining("; "));
+    }
+
+    private static String names(List<MirrorStatus.ClusterStatus> clusters) {
+        return clusters.stream().map(MirrorStatus.ClusterStatus::name).collect(Collectors.joining(", "));
+    }
+}

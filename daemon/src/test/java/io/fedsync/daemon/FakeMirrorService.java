@@ -1,0 +1,105 @@
+package io.fedsync.daemon;
+
+import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.conflict.ConflictSide;
+import io.fedsync.conflict.ConflictState;
+import io.fedsync.conflict.ConflictType;
+import io.fedsync.conflict.Resolution;
+import io.fedsync.conflict.VersionVector;
+import io.fedsync.mirror.MirrorService;
+import io.fedsync.mirror.MirrorStatus;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** A mirror without etcd: tests set what it reports and see what the daemon asked of it. */
+public final class FakeMirrorService implements MirrorService {
+
+    public static final Instant T0 = Instant.parse("2025-01-02T03:04:05Z");
+
+    public volatile boolean healthy = true;
+    public volatile boolean started;
+    public volatile boolean closed;
+    public volatile RuntimeException failOnStart;
+    public volatile MirrorStatus status = status("live", "live");
+    public final List<ConflictRecord> conflicts = new CopyOnWriteArrayList<>();
+    public final List<String> calledFrom = new CopyOnWriteArrayList<>();
+
+    public static MirrorStatus status(String hostState, String host2State) {
+        return new MirrorStatus(7, T0, "hold", List.of("/registry/iam.kubesphere.io/"),
+                List.of(new MirrorStatus.ClusterStatus("host", hostState, 120, List.of("http://127.0.0.1:2379"), null),
+                        new MirrorStatus.ClusterStatus("host2", host2State, 95, List.of("http://127.0.0.1:22379"),
+                                "live".equals(host2State) ? null : "connection refused")),
+                List.of(new MirrorStatus.PairStatus("host", "host2", 118, 2, 40),
+                        new MirrorStatus.PairStatus("host2", "host", 95, 0, 0)),
+                List.of(new MirrorStatus.Problem("host", "/registry/iam.kubesphere.io/users/big", "value too large",
+                        T0)),
+                Map.of("writes", 12L, "echoesDropped", 3L));
+    }
+
+    public static ConflictRecord open(String id, String key, ConflictType type, String... clusters) {
+        List<ConflictSide> sides = new ArrayList<>();
+        for (String c : clusters) {
+            sides.add(new ConflictSide(c, ("{\"spec\":\"" + c + "\"}").getBytes(StandardCharsets.UTF_8), false,
+                    VersionVector.of(Map.of(c, 1L)), 10, 1000));
+        }
+        return new ConflictRecord(id, key, type, ConflictState.OPEN, List.of(clusters), sides, List.of("/spec"),
+                T0, T0, null);
+    }
+
+    public static ConflictRecord resolved(String id, String key, String winner, String... clusters) {
+        return open(id, key, ConflictType.CONCURRENT_UPDATE, clusters)
+                .resolved(ConflictState.RESOLVED, new Resolution(winner, "priority", T0.plusSeconds(5)));
+    }
+
+    private void record() {
+        calledFrom.add(Thread.currentThread().getName());
+    }
+
+    @Override
+    public void start() {
+        record();
+        if (failOnStart != null) {
+            throw failOnStart;
+        }
+        started = true;
+    }
+
+    @Override
+    public MirrorStatus status() {
+        record();
+        return status;
+    }
+
+    @Override
+    public List<ConflictRecord> conflicts() {
+        record();
+        return List.copyOf(conflicts);
+    }
+
+    @Override
+    public Optional<ConflictRecord> conflict(String id) {
+        record();
+        return conflicts.stream().filter(c -> c.id().equals(id)).findFirst();
+    }
+
+    @Override
+    public ConflictRecord resolve(String id, String winner) {
+        throw new UnsupportedOperationException("not needed by the daemon yet");
+    }
+
+    @Override
+    public boolean healthy() {
+        record();
+        return healthy;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+    }
+}

@@ -1,0 +1,136 @@
+package io.fedsync.mirror;
+
+import io.fedsync.conflict.ConflictLog;
+import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.conflict.ConflictSide;
+import io.fedsync.conflict.ConflictState;
+import io.fedsync.conflict.ConflictType;
+import io.fedsync.conflict.HybridClock;
+import io.fedsync.conflict.ObjectNormaliser;
+import io.fedsync.conflict.Resolution;
+import io.fedsync.conflict.Version;
+import io.fedsync.mirror.state.MirrorStateStore;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Turns reconcile outcomes into conflict records: one open record per held key, updated while it
+ * stays open, ended when it is resolved or converges. Every change is stored before it is
+ * visible, so a successor sees the same log.
+ */
+final class ConflictRecorder {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ConflictRecorder.class);
+
+    private final ConflictLog log;
+    private final MirrorStateStore store;
+    private final ObjectNormaliser normaliser;
+    private final HybridClock hlc;
+    private final Clock clock;
+    final AtomicLong detected = new AtomicLong();
+
+    ConflictRecorder(ConflictLog log, MirrorStateStore store, ObjectNormaliser normaliser, HybridClock hlc,
+                     Clock clock) {
+        this.log = log;
+        this.store = store;
+        this.normaliser = normaliser;
+        this.hlc = hlc;
+        this.clock = clock;
+    }
+
+    ConflictLog log() {
+        return log;
+    }
+
+    void held(KeyEntry entry, ConflictType type, List<Version> contenders) {
+        List<ConflictSide> sides = contenders.stream().map(ConflictSide::of).toList();
+        Optional<ConflictRecord> open = log.openFor(entry.key);
+        Instant now = clock.instant();
+        if (open.isPresent()) {
+            if (!open.get().sides().equals(sides)) {
+                save(open.get().withSides(sides, paths(contenders), now));
+                LOG.info("[{}] open conflict {} updated: {}", entry.key, open.get().id(), contenders);
+            }
+            return;
+        }
+        ConflictRecord r = new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key, type,
+                ConflictState.OPEN, clusters(contenders), sides, paths(contenders), now, now, null);
+        detected.incrementAndGet();
+        save(r);
+        LOG.warn("[{}] {} conflict {} between {}: held until an operator resolves it", entry.key, type.wireName(),
+                r.id(), r.clusters());
+    }
+
+    void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by) {
+        Instant now = clock.instant();
+        Resolution how = new Resolution(winner, by, now);
+        Optional<ConflictRecord> open = log.openFor(entry.key);
+        ConflictRecord r;
+        if (open.isPresent()) {
+            r = open.get().resolved(ConflictState.RESOLVED, how);
+        } else {
+            detected.incrementAndGet();
+            r = new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key, type, ConflictState.OPEN,
+                    clusters(contenders), contenders.stream().map(ConflictSide::of).toList(), paths(contenders),
+                    now, now, null).resolved(ConflictState.RESOLVED, how);
+        }
+        entry.operatorWinner = -1;
+        save(r);
+        LOG.info("[{}] {} conflict {} resolved by {}: {} wins", entry.key, type.wireName(), r.id(), by, winner);
+    }
+
+    void converged(KeyEntry entry, List<Version> sides, List<Version> all) {
+        Instant now = clock.instant();
+        Resolution how = new Resolution(null, "converged", now);
+        Optional<ConflictRecord> open = log.openFor(entry.key);
+        ConflictRecord r = open.map(o -> o.resolved(ConflictState.CONVERGED, how)).orElseGet(() ->
+                new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key,
+                        ConflictType.CONCURRENT_UPDATE, ConflictState.OPEN, clusters(sides),
+                        sides.stream().map(ConflictSide::of).toList(), paths(sides), now, now, null)
+                        .resolved(ConflictState.CONVERGED, how));
+        entry.operatorWinner = -1;
+        save(r);
+        LOG.info("[{}] same object on {} (differs only in server-set fields): converged without a data write",
+                entry.key, r.clusters());
+    }
+
+    /** A dominating version was propagated; an open conflict on the key (if any) is over. */
+    void propagated(KeyEntry entry, String winner) {
+        log.openFor(entry.key).ifPresent(open -> {
+            save(open.resolved(ConflictState.RESOLVED, new Resolution(winner,
+                    entry.operatorWinner >= 0 ? "operator" : "propagated", clock.instant())));
+            entry.operatorWinner = -1;
+        });
+    }
+
+    void inSync(KeyEntry entry) {
+        log.openFor(entry.key).ifPresent(open -> {
+            save(open.resolved(ConflictState.CONVERGED, new Resolution(null, "converged", clock.instant())));
+            entry.operatorWinner = -1;
+        });
+    }
+
+    private void save(ConflictRecord r) {
+        store.saveConflict(r);
+        log.put(r);
+    }
+
+    private List<String> paths(List<Version> versions) {
+        Version a = versions.get(0);
+        for (Version b : versions.subList(1, versions.size())) {
+            if (!a.tombstone() && !b.tombstone()) {
+                return normaliser.differingPaths(a.value(), b.value());
+            }
+        }
+        return List.of();
+    }
+
+    private static List<String> clusters(List<Version> versions) {
+        return versions.stream().map(Version::cluster).sorted().toList();
+    }
+}

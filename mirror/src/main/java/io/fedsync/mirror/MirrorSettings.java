@@ -1,0 +1,70 @@
+package io.fedsync.mirror;
+
+import io.fedsync.conflict.ObjectNormaliser;
+import io.fedsync.conflict.ResolutionPolicy;
+import java.time.Duration;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Everything the mirror needs to run, already validated by whoever built it (the daemon's
+ * config loader; tests build it directly).
+ *
+ * @param metaPrefix     fedsync's own key space in every etcd; never inside a mirrored prefix
+ * @param ignoredFields  JSON pointers the normaliser drops before comparing objects
+ * @param maxValueBytes  larger values are reported, not written (etcd's request limit is 1.5 MiB)
+ * @param requireJsonUnder values under these prefixes must be JSON objects to be mirrored: a
+ *                       non-JSON value there would break kube-apiserver's list of the whole kind
+ * @param batchKeys      keys per etcd Txn (each key takes two ops; etcd allows 128 by default)
+ * @param maxInFlightTxns Txns in flight per cluster
+ * @param requestTimeout timeout of one etcd request
+ */
+public record MirrorSettings(List<ClusterEndpoint> clusters, List<String> prefixes, ResolutionPolicy policy,
+                             List<String> ignoredFields, String metaPrefix, int maxValueBytes,
+                             List<String> requireJsonUnder, int batchKeys, int maxInFlightTxns,
+                             Duration requestTimeout) {
+
+    public static final String DEFAULT_META_PREFIX = "/fedsync/v1/";
+    public static final int DEFAULT_MAX_VALUE_BYTES = 1_400_000;
+    public static final int DEFAULT_BATCH_KEYS = 60;
+    public static final int DEFAULT_MAX_IN_FLIGHT_TXNS = 8;
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
+
+    public MirrorSettings {
+        clusters = List.copyOf(clusters);
+        prefixes = List.copyOf(prefixes);
+        ignoredFields = List.copyOf(ignoredFields);
+        requireJsonUnder = List.copyOf(requireJsonUnder);
+        Objects.requireNonNull(policy, "policy");
+        Objects.requireNonNull(metaPrefix, "metaPrefix");
+        Objects.requireNonNull(requestTimeout, "requestTimeout");
+        if (clusters.size() < 2) {
+            throw new IllegalArgumentException("the mirror needs at least two clusters, got " + clusters.size());
+        }
+        if (prefixes.isEmpty()) {
+            throw new IllegalArgumentException("the mirror needs at least one prefix");
+        }
+        for (String p : prefixes) {
+            if (p.startsWith(metaPrefix) || metaPrefix.startsWith(p)) {
+                throw new IllegalArgumentException("prefix " + p + " overlaps fedsync's own key space " + metaPrefix);
+            }
+        }
+        if (batchKeys < 1 || batchKeys > 63) {
+            throw new IllegalArgumentException("batchKeys must be within 1..63 (etcd allows 128 ops per Txn)");
+        }
+        if (maxInFlightTxns < 1) {
+            throw new IllegalArgumentException("maxInFlightTxns must be >= 1");
+        }
+    }
+
+    /** Defaults for everything but clusters, prefixes and policy. */
+    public static MirrorSettings of(List<ClusterEndpoint> clusters, List<String> prefixes, ResolutionPolicy policy) {
+        return new MirrorSettings(clusters, prefixes, policy, ObjectNormaliser.DEFAULT_IGNORED_FIELDS,
+                DEFAULT_META_PREFIX, DEFAULT_MAX_VALUE_BYTES, List.of("/registry/"), DEFAULT_BATCH_KEYS,
+                DEFAULT_MAX_IN_FLIGHT_TXNS, DEFAULT_REQUEST_TIMEOUT);
+    }
+
+    public List<String> clusterNames() {
+        return clusters.stream().map(ClusterEndpoint::name).toList();
+    }
+}

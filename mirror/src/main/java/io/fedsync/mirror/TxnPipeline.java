@@ -1,0 +1,148 @@
+package io.fedsync.mirror;
+
+import io.etcd.jetcd.ByteSequence;
+import io.etcd.jetcd.KV;
+import io.etcd.jetcd.kv.TxnResponse;
+import io.etcd.jetcd.op.Cmp;
+import io.etcd.jetcd.op.CmpTarget;
+import io.etcd.jetcd.op.Op;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingDeque;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends one cluster's key writes as few etcd Txns as it can: writes of different keys that are
+ * waiting at the same time go into one Txn (up to a key count and a byte budget), with a bounded
+ * number of Txns in flight. Every Txn also requires the cluster's fence to still hold this
+ * mirror's term. If a batch's compares fail, each write is retried alone so one changed key
+ * does not fail its neighbours. Callers guarantee one write in flight per key.
+ */
+final class TxnPipeline implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(TxnPipeline.class);
+    private static final int BYTE_BUDGET = 1_000_000;
+
+    private final String cluster;
+    private final KV kv;
+    private final ByteSequence fenceKey;
+    private final LongSupplier term;
+    private final int maxKeys;
+    private final Semaphore inFlight;
+    private final Duration timeout;
+    private final LinkedBlockingDeque<WriteOp> queue = new LinkedBlockingDeque<>();
+    private final Thread dispatcher;
+    private final AtomicLong txns = new AtomicLong();
+    private volatile boolean closed;
+
+    TxnPipeline(String cluster, KV kv, ByteSequence fenceKey, LongSupplier term, int maxKeys, int maxInFlight,
+                Duration timeout) {
+        this.cluster = cluster;
+        this.kv = kv;
+        this.fenceKey = fenceKey;
+        this.term = term;
+        this.maxKeys = maxKeys;
+        this.inFlight = new Semaphore(maxInFlight);
+        this.timeout = timeout;
+        this.dispatcher = new Thread(this::run, "txn-" + cluster);
+        this.dispatcher.setDaemon(true);
+        this.dispatcher.start();
+    }
+
+    void submit(WriteOp op) {
+        if (closed) {
+            op.result.completeExceptionally(new IllegalStateException("pipeline of " + cluster + " is closed"));
+            return;
+        }
+        queue.add(op);
+    }
+
+    long txnCount() {
+        return txns.get();
+    }
+
+    private void run() {
+        List<WriteOp> batch = new ArrayList<>();
+        while (!closed) {
+            try {
+                WriteOp first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    continue;
+                }
+                inFlight.acquire();
+                // Gather what queued up while we waited for a free slot: that is the batching.
+                batch.add(first);
+                int bytes = first.bytes;
+                WriteOp next;
+                while (!first.alone && batch.size() < maxKeys && (next = queue.peek()) != null && !next.alone
+                        && bytes + next.bytes <= BYTE_BUDGET) {
+                    batch.add(queue.poll());
+                    bytes += next.bytes;
+                }
+                send(List.copyOf(batch), !first.alone);
+                batch.clear();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+        WriteOp left;
+        while ((left = queue.poll()) != null) {
+            left.result.completeExceptionally(new IllegalStateException("pipeline of " + cluster + " closed"));
+        }
+    }
+
+    /** Sends a batch; the caller holds one in-flight permit, released when the Txn completes. */
+    private void send(List<WriteOp> batch, boolean splitOnFailure) {
+        List<Cmp> compares = new ArrayList<>();
+        List<Op> ops = new ArrayList<>();
+        compares.add(new Cmp(fenceKey, Cmp.Op.EQUAL, CmpTarget.value(Fence.encode(term.getAsLong()))));
+        for (WriteOp w : batch) {
+            compares.addAll(w.compares);
+            ops.addAll(w.ops);
+        }
+        txns.incrementAndGet();
+        kv.txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
+                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                .whenComplete((resp, err) -> {
+                    inFlight.release();
+                    complete(batch, resp, err, splitOnFailure);
+                });
+    }
+
+    private void complete(List<WriteOp> batch, TxnResponse resp, Throwable err, boolean splitOnFailure) {
+        if (err != null) {
+            batch.forEach(w -> w.result.completeExceptionally(err));
+            return;
+        }
+        if (resp.isSucceeded()) {
+            long revision = resp.getHeader().getRevision();
+            batch.forEach(w -> w.result.complete(revision));
+            return;
+        }
+        if (batch.size() == 1 || !splitOnFailure) {
+            batch.forEach(w -> w.result.completeExceptionally(new WriteOp.CompareFailed(w.key)));
+            return;
+        }
+        LOG.debug("[{}] batch of {} keys failed a compare; retrying each key alone", cluster, batch.size());
+        // Back to the head of the queue: the dispatcher sends them one per Txn. Never block here,
+        // this runs on the etcd client's callback thread.
+        for (int i = batch.size() - 1; i >= 0; i--) {
+            WriteOp w = batch.get(i);
+            w.alone = true;
+            queue.addFirst(w);
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        dispatcher.interrupt();
+    }
+}

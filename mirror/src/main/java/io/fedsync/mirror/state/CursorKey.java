@@ -1,0 +1,11 @@
+package io.fedsync.mirror.state;
+
+import java.util.Objects;
+
+/** Identifies one mirror cursor: a source cluster and one mirrored prefix. */
+public record CursorKey(String cluster, String prefix) {
+    public CursorKey {
+        Objects.requireNonNull(cluster, "cluster");
+        Objects.requireNonNull(prefix, "prefix");
+    }
+}
