@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,32 +112,61 @@ final class ClusterLink implements AutoCloseable {
     }
 
     /**
-     * Everything under one prefix: the data at {@code dataRevision} (0: the current revision),
-     * fedsync's metadata always at the current revision. The metadata must be current because
-     * only the mirror writes it and its cache must hold every stamp made so far, including the
-     * ones made after the cursor a resume replays from.
+     * What the mirror needs to know about one prefix, all read at one revision so that data and
+     * metadata agree. With {@code changedAfter > 0} (a resume from that cursor) values are fetched
+     * only for keys modified after it; the rest are listed by name only, which is enough to see a
+     * deletion (metadata without data). A cursor ahead of etcd (restored from an older backup)
+     * cannot be trusted, and neither revision 0: both read everything.
      */
-    Snapshot load(String prefix, long dataRevision) throws Exception {
-        long current = probe().revision();
-        long revision = dataRevision > 0 ? dataRevision : current;
-        Map<String, KeyValue> data = range(prefix, revision);
-        Map<String, KeyValue> metaKvs = range(keys.metaPrefix(prefix), current);
+    Snapshot load(String prefix, long changedAfter) throws Exception {
+        long revision = probe().revision();
+        boolean partial = changedAfter > 0 && changedAfter <= revision;
+        Map<String, KeyValue> data = range(prefix, revision, partial ? changedAfter + 1 : 0, false);
+        Set<String> present = partial ? range(prefix, revision, 0, true).keySet() : data.keySet();
+        Map<String, KeyValue> metaKvs = range(keys.metaPrefix(prefix), revision, 0, false);
         Map<String, KeyValue> meta = new LinkedHashMap<>();
         metaKvs.forEach((k, v) -> meta.put(keys.dataKeyOf(k), v));
-        return new Snapshot(revision, current, data, meta);
+        return new Snapshot(revision, partial ? changedAfter : 0, data, present, meta);
     }
 
-    /** @param revision the data's revision (watch from the next one); metaRevision the metadata's */
-    record Snapshot(long revision, long metaRevision, Map<String, KeyValue> data, Map<String, KeyValue> meta) {
+    /**
+     * @param revision     the revision everything was read at (watch from the next one)
+     * @param changedAfter 0 for a complete snapshot; else {@code data} holds only keys modified
+     *                     after it and {@code present} names every key that exists
+     */
+    record Snapshot(long revision, long changedAfter, Map<String, KeyValue> data, Set<String> present,
+                    Map<String, KeyValue> meta) {
+        boolean complete() {
+            return changedAfter == 0;
+        }
     }
 
-    private Map<String, KeyValue> range(String prefix, long revision) throws Exception {
+    /** Whether etcd has compacted away {@code revision} (a cursor is that old). */
+    boolean compactedPast(String prefix, long revision) throws Exception {
+        try {
+            await(client.getKVClient().get(KeySpace.bytes(prefix), GetOption.builder()
+                    .withRange(KeySpace.rangeEnd(prefix)).withRevision(revision).withCountOnly(true).build()));
+            return false;
+        } catch (Exception e) {
+            if (MirrorEngine.isCompacted(e)) {
+                return true;
+            }
+            throw e;
+        }
+    }
+
+    private Map<String, KeyValue> range(String prefix, long revision, long minModRevision, boolean keysOnly)
+            throws Exception {
         Map<String, KeyValue> out = new LinkedHashMap<>();
         ByteSequence end = KeySpace.rangeEnd(prefix);
         ByteSequence from = KeySpace.bytes(prefix);
         while (true) {
-            GetResponse r = await(client.getKVClient().get(from, GetOption.builder().withRange(end)
-                    .withRevision(revision).withLimit(PAGE).build()));
+            GetOption.Builder option = GetOption.builder().withRange(end).withRevision(revision).withLimit(PAGE)
+                    .withKeysOnly(keysOnly);
+            if (minModRevision > 0) {
+                option.withMinModRevision(minModRevision);
+            }
+            GetResponse r = await(client.getKVClient().get(from, option.build()));
             for (KeyValue kv : r.getKvs()) {
                 out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv);
             }
@@ -167,10 +197,6 @@ final class ClusterLink implements AutoCloseable {
     }
 
     Observation observation(long revision, KeyValue data, KeyValue meta) {
-        return observation(revision, revision, data, meta);
-    }
-
-    Observation observation(long dataRevision, long metaRevision, KeyValue data, KeyValue meta) {
         MetaRecord record = null;
         if (meta != null) {
             try {
@@ -180,9 +206,9 @@ final class ClusterLink implements AutoCloseable {
                         keys.dataKeyOf(meta.getKey().toString(StandardCharsets.UTF_8)), e.getMessage());
             }
         }
-        return new Observation(dataRevision, data != null, data == null ? null : data.getValue().getBytes(),
+        return new Observation(revision, data != null, data == null ? null : data.getValue().getBytes(),
                 data == null ? 0 : data.getModRevision(), true, record,
-                meta == null || record == null ? 0 : meta.getModRevision(), metaRevision);
+                meta == null || record == null ? 0 : meta.getModRevision(), revision);
     }
 
     private static KeyValue first(GetResponse g) {
@@ -193,10 +219,6 @@ final class ClusterLink implements AutoCloseable {
         WatchOption option = WatchOption.builder().withRange(KeySpace.rangeEnd(prefix)).withRevision(fromRevision)
                 .withProgressNotify(true).build();
         return client.getWatchClient().watch(KeySpace.bytes(prefix), option, listener);
-    }
-
-    void requestProgress() {
-        client.getWatchClient().requestProgress();
     }
 
     private <T> T await(CompletableFuture<T> f) throws Exception {

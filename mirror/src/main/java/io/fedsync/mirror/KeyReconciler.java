@@ -59,10 +59,6 @@ final class KeyReconciler {
             if (!entry.slots[link.index].known() && !refresh(entry, link)) {
                 return Outcome.RETRY_LATER;
             }
-            if (entry.slots[link.index].behindMeta()) {
-                // Its replayed data event is on the way and will queue the key again.
-                continue;
-            }
             live.add(link);
         }
         if (live.size() < 2) {

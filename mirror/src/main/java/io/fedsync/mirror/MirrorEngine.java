@@ -153,7 +153,6 @@ public final class MirrorEngine implements MirrorService {
         }
         scheduler.scheduleWithFixedDelay(this::probeAll, 1000, 1000, TimeUnit.MILLISECONDS);
         scheduler.scheduleWithFixedDelay(this::saveCursors, 250, 250, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::requestProgress, 2000, 2000, TimeUnit.MILLISECONDS);
     }
 
     /** Loads one cluster's state and starts watching it; runs on the lifecycle pool. */
@@ -195,29 +194,35 @@ public final class MirrorEngine implements MirrorService {
     }
 
     /**
-     * Resumes from the stored cursor when etcd still has that revision; otherwise (first start,
-     * or compacted past it) reads the current state. Either way, the metadata decides what
-     * changed: a data key newer than its metadata was changed locally, a deleted key whose
-     * metadata is not a tombstone was deleted locally.
+     * Resumes from the stored cursor: only keys modified after it are read with their values,
+     * the rest by name, all at one revision together with the metadata. The metadata decides
+     * what changed: a data key newer than its metadata was changed locally, a deleted key whose
+     * metadata is not a tombstone was deleted locally. Nothing is replayed, so there is no
+     * moment where the mirror has seen one cluster's changes and not yet another's; and a cursor
+     * etcd has compacted past needs no special path, since a range at the current revision
+     * filtered by mod_revision does not depend on history.
      */
     private ClusterLink.Snapshot snapshot(ClusterLink link, String prefix) throws Exception {
         CursorKey k = new CursorKey(link.name, prefix);
         Long cursor = storedCursors.remove(k);
-        if (cursor != null && cursor > 0) {
-            try {
-                ClusterLink.Snapshot s = link.load(prefix, cursor);
-                LOG.info("[{} {}] resuming from cursor {}", link.name, prefix, cursor);
-                return s;
-            } catch (Exception e) {
-                if (!isCompacted(e)) {
-                    throw e;
-                }
-                count("compactionReconciles");
-                LOG.warn("[{} {}] cursor {} was compacted away; reconciling from current state and metadata",
-                        link.name, prefix, cursor);
-            }
+        if (cursor == null || cursor <= 0) {
+            return link.load(prefix, 0);
         }
-        return link.load(prefix, 0);
+        if (link.compactedPast(prefix, cursor)) {
+            // Worth knowing (history since the cursor is gone), not a problem: nothing below needs it.
+            count("compactionReconciles");
+            LOG.info("[{} {}] cursor {} is older than etcd's compaction; the changes since are read from the "
+                    + "current state and metadata", link.name, prefix, cursor);
+        }
+        ClusterLink.Snapshot s = link.load(prefix, cursor);
+        if (s.complete()) {
+            LOG.warn("[{} {}] cursor {} is ahead of etcd (revision {}): etcd was restored or replaced; "
+                    + "reconciling every key from its metadata", link.name, prefix, cursor, s.revision());
+        } else {
+            LOG.info("[{} {}] resuming from cursor {}: {} keys changed since, revision {}", link.name, prefix, cursor,
+                    s.data().size(), s.revision());
+        }
+        return s;
     }
 
     private void applySnapshot(ClusterLink link, int p, String prefix, ClusterLink.Snapshot snap, List<String> keys) {
@@ -225,23 +230,42 @@ public final class MirrorEngine implements MirrorService {
         RevisionTracker tracker = trackers.get(new CursorKey(link.name, prefix));
         synchronized (entryCreation) {
             Set<String> all = new HashSet<>(snap.data().keySet());
-            all.addAll(snap.meta().keySet());
-            for (KeyEntry e : entries.values()) {
-                if (e.prefix.equals(prefix)) {
-                    all.add(e.key);
+            snap.meta().forEach((key, meta) -> {
+                // A resume needs the keys deleted since (metadata without data); a tombstone that
+                // no one touched since the cursor is already agreed on.
+                if (snap.complete() || !snap.present().contains(key)
+                        && (meta.getModRevision() > snap.changedAfter() || !isTombstone(meta))) {
+                    all.add(key);
+                }
+            });
+            if (snap.complete()) {
+                for (KeyEntry e : entries.values()) {
+                    if (e.prefix.equals(prefix)) {
+                        all.add(e.key);
+                    }
                 }
             }
+            loadedRevision[c][p] = 0;
             for (String key : all) {
                 KeyEntry e = entryLocked(key, prefix);
-                KeyValue data = snap.data().get(key);
-                KeyValue meta = snap.meta().get(key);
-                e.offer(c, link.observation(snap.revision(), snap.metaRevision(), data, meta), true);
+                e.offer(c, link.observation(snap.revision(), snap.data().get(key), snap.meta().get(key)), true);
                 tracker.seen(snap.revision(), clock.millis());
                 keys.add(key);
             }
             tracker.progress(snap.revision());
-            loadedRevision[c][p] = snap.revision();
+            // Set only after the loop: entryLocked must not mark this cluster's own keys absent.
+            // A partial snapshot says nothing about keys it does not list: a key first seen later
+            // may exist here unchanged, so its slot must be read, not assumed absent.
+            loadedRevision[c][p] = snap.complete() ? snap.revision() : 0;
             probeRevision[c] = Math.max(probeRevision[c], snap.revision());
+        }
+    }
+
+    private static boolean isTombstone(KeyValue meta) {
+        try {
+            return MetaRecord.decode(meta.getValue().getBytes()).tombstone();
+        } catch (IllegalArgumentException e) {
+            return false;
         }
     }
 
@@ -403,14 +427,6 @@ public final class MirrorEngine implements MirrorService {
         }
     }
 
-    private void requestProgress() {
-        for (ClusterLink link : links) {
-            if (states[link.index] == ClusterState.LIVE) {
-                link.requestProgress();
-            }
-        }
-    }
-
     /** A write or read on this cluster failed without an answer: check it and, if down, say so. */
     void suspect(int c, String reason) {
         if (states[c] == ClusterState.LIVE && transitioning[c].compareAndSet(false, true)) {
@@ -486,19 +502,22 @@ public final class MirrorEngine implements MirrorService {
         for (ClusterLink from : links) {
             long cursor = Long.MAX_VALUE;
             long lagMillis = 0;
+            long lagRevisions = 0;
             for (String p : settings.prefixes()) {
                 RevisionTracker t = trackers.get(new CursorKey(from.name, p));
                 cursor = Math.min(cursor, t.cursor());
                 lagMillis = Math.max(lagMillis, t.lagMillis(now));
+                // Revisions of this prefix seen but not yet applied. Not "etcd head - cursor": the
+                // cursor of a quiet prefix rightly stays at its last change while others move on.
+                lagRevisions = Math.max(lagRevisions, t.highestSeen() - t.cursor());
             }
-            long head = Math.max(probeRevision[from.index], cursor);
             for (ClusterLink to : links) {
                 if (to == from) {
                     continue;
                 }
                 boolean toLive = states[to.index] == ClusterState.LIVE;
                 long pairLag = toLive ? lagMillis : Math.max(lagMillis, now - downSinceMillis[to.index]);
-                pairs.add(new MirrorStatus.PairStatus(from.name, to.name, cursor, Math.max(0, head - cursor), pairLag));
+                pairs.add(new MirrorStatus.PairStatus(from.name, to.name, cursor, lagRevisions, pairLag));
             }
         }
         Map<String, Long> cnt = new TreeMap<>();

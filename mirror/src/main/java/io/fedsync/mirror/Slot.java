@@ -24,20 +24,6 @@ final class Slot {
         return dataObservedAt >= 0 && metaObservedAt >= 0;
     }
 
-    /**
-     * True while the data seen so far is older than what the metadata describes: on resume the
-     * metadata is read at the current revision but the data is replayed from the cursor, so for
-     * a moment the mirror knows a key was stamped at a revision whose data event has not arrived.
-     * Deciding on it then would mistake the mirror's own earlier write for a local change.
-     */
-    boolean behindMeta() {
-        if (meta == null) {
-            return false;
-        }
-        long described = meta.describes() != 0 ? meta.describes() : metaModRev;
-        return dataObservedAt < described;
-    }
-
     void absorb(Observation o) {
         if (o.observedAt() > dataObservedAt) {
             dataPresent = o.dataPresent();

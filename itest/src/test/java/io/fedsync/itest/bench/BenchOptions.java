@@ -6,12 +6,12 @@ import java.util.Locale;
 
 /** Command-line options of {@link MirrorBenchmark}; {@code --name value} or {@code --name=value}. */
 record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean initial, boolean live,
-                    boolean fedsync, boolean makeMirror, int timeoutSeconds, boolean profile) {
+                    boolean fedsync, boolean makeMirror, int timeoutSeconds, boolean profile, boolean warmup) {
 
     static final String USAGE = String.join("\n",
             "usage: fedsync-bench [--keys N] [--value-bytes B] [--writers W] [--seconds S]",
             "                     [--only initial|live] [--tool fedsync|make-mirror|both]",
-            "                     [--timeout-seconds T] [--profile]",
+            "                     [--timeout-seconds T] [--profile] [--warmup]",
             "  --keys N            keys preloaded for the initial sync, and the key pool of the live writers (20000)",
             "  --value-bytes B     size of every value, a KubeSphere User padded to B bytes (1024)",
             "  --writers W         concurrent writer threads in the live scenario (64)",
@@ -19,7 +19,10 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
             "  --only SCENARIO     run only 'initial' or only 'live' (both by default)",
             "  --tool TOOL         run only 'fedsync' or only 'make-mirror' ('both' by default)",
             "  --timeout-seconds T give up waiting for a tool to finish a sync or catch up after T s (300)",
-            "  --profile           sample the mirror's thread stacks during fedsync runs and print where they wait");
+            "  --profile           sample the mirror's thread stacks during fedsync runs and print where they wait",
+            "                      (intrusive: a thread dump every 50 ms; not for the figures you publish)",
+            "  --warmup            first run fedsync unmeasured on a throwaway etcd pair (5,000 keys, 5 s of writers),",
+            "                      so the measured runs see a JIT-compiled engine, as a long-running fedsyncd is");
 
     static BenchOptions parse(String[] args) {
         int keys = 20_000;
@@ -30,6 +33,7 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
         String tool = "both";
         int timeout = 300;
         boolean profile = false;
+        boolean warmup = false;
         List<String> list = new ArrayList<>();
         for (String a : args) {
             int eq = a.indexOf('=');
@@ -45,6 +49,7 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
             switch (name) {
                 case "-h", "--help" -> throw new UsageException(null);
                 case "--profile" -> profile = true;
+                case "--warmup" -> warmup = true;
                 case "--keys" -> keys = positive(name, value(list, ++i, name));
                 case "--value-bytes" -> valueBytes = positive(name, value(list, ++i, name));
                 case "--writers" -> writers = positive(name, value(list, ++i, name));
@@ -70,7 +75,7 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
         }
         return new BenchOptions(keys, valueBytes, writers, seconds,
                 only == null || only.equals("initial"), only == null || only.equals("live"),
-                !tool.equals("make-mirror"), !tool.equals("fedsync"), timeout, profile);
+                !tool.equals("make-mirror"), !tool.equals("fedsync"), timeout, profile, warmup);
     }
 
     private static String value(List<String> list, int i, String name) {

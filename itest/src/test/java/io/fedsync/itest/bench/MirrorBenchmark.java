@@ -58,6 +58,8 @@ public final class MirrorBenchmark {
     private static final Logger LOG = LoggerFactory.getLogger(MirrorBenchmark.class);
     private static final long EPOCH = System.nanoTime();
     private static final Duration PUT_TIMEOUT = Duration.ofSeconds(10);
+    /** Set during the unmeasured warm-up: nothing is printed. */
+    private static volatile boolean quiet;
 
     private final BenchOptions o;
     private final List<String> tools = new ArrayList<>();
@@ -124,6 +126,9 @@ public final class MirrorBenchmark {
         workDir = Files.createTempDirectory(parent, "fedsync-bench-");
         Cleanup.register("work dir " + workDir, () -> deleteTree(workDir));
         header(args);
+        if (o.warmup() && o.fedsync()) {
+            warmup();
+        }
 
         if (o.initial()) {
             Map<String, String> values = new LinkedHashMap<>();
@@ -164,6 +169,32 @@ public final class MirrorBenchmark {
         out("etcd data: %s (each tool gets its own fresh source/destination pair)", workDir);
         out("load:      %s (1/5/15-min load average before the run; other processes compete for the same cores)",
                 loadAverage());
+        out("");
+    }
+
+    /** fedsync once, unmeasured and silent, on a throwaway pair: the JIT compiles the engine's paths. */
+    private void warmup() {
+        int keys = Math.min(o.keys(), 5000);
+        BenchOptions w = new BenchOptions(keys, o.valueBytes(), o.writers(), Math.min(o.seconds(), 5), true, true, true,
+                false, o.timeoutSeconds(), false, false);
+        long t = now();
+        LOG.info("warm-up: fedsync on a throwaway pair, {} keys initial + {} s live (not measured)", keys, w.seconds());
+        MirrorBenchmark warm = new MirrorBenchmark(w);
+        warm.workDir = workDir;
+        Map<String, String> values = new LinkedHashMap<>();
+        for (int i = 0; i < keys; i++) {
+            String name = StampedValues.userName(i);
+            values.put(KubeObjects.userKey(name), KubeObjects.userPadded(name, name + "@example.com", o.valueBytes()));
+        }
+        quiet = true;
+        try {
+            warm.initial(MirrorTool.FEDSYNC, values);
+            warm.live(MirrorTool.FEDSYNC, new StampedValues(keys, o.valueBytes()));
+        } finally {
+            quiet = false;
+        }
+        out("warm-up:   fedsync ran %d keys initial + %d s live on a throwaway pair first (%.0f s, not measured%s)", keys,
+                w.seconds(), secs(now() - t), warm.failed ? "; it FAILED, see the log" : "");
         out("");
     }
 
@@ -602,19 +633,24 @@ public final class MirrorBenchmark {
         if (!live.isEmpty()) {
             out("");
             out("live details   tool         writes/s  delivered events  in window k/s  until caught up k/s"
-                    + "  caught up after stop  final keys equal");
+                    + "  caught up after stop  source writes absorbed/s  final keys equal");
             for (Map.Entry<String, LiveResult> e : live.entrySet()) {
                 LiveResult r = e.getValue();
                 if (r == null) {
                     continue;
                 }
-                out("               %-12s %8.0f  %16d  %13.0f  %19.0f  %20s  %d/%d", e.getKey(),
+                out("               %-12s %8.0f  %16d  %13.0f  %19.0f  %20s  %24s  %d/%d", e.getKey(),
                         r.writes() / r.writeSeconds(), r.events(), r.windowRate(), r.totalRate(),
                         r.caughtUp() ? String.format("%.2f s", r.catchUp()) : "> " + fmt1(r.catchUp()) + " s",
-                        r.keysEqual(), r.keysTotal());
+                        r.caughtUp() ? String.format("%.0f", r.effectiveRate()) : "-", r.keysEqual(), r.keysTotal());
             }
             out("(k/s: destination PUT events per second; 'until caught up' = all events / (last event − first"
-                    + " write). make-mirror applies every source revision; fedsync coalesces writes per key.)");
+                    + " write); 'absorbed' = source writes / (last final value delivered − first write).");
+            out(" make-mirror applies every source revision; fedsync coalesces writes per key, so it delivers fewer"
+                    + " events for the same writes.)");
+            if (lmm != null && lfs != null && lmm.caughtUp() && lfs.caughtUp()) {
+                out("absorbed source writes/s, fedsync/make-mirror: %.1fx", lfs.effectiveRate() / lmm.effectiveRate());
+            }
         }
         out("");
         out("targets:");
@@ -700,6 +736,9 @@ public final class MirrorBenchmark {
     }
 
     private static void out(String format, Object... args) {
+        if (quiet) {
+            return;
+        }
         System.out.println(args.length == 0 ? format : String.format(Locale.ROOT, format, args));
         System.out.flush();
     }

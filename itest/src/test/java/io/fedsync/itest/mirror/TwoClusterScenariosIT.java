@@ -310,4 +310,70 @@ class TwoClusterScenariosIT {
                 .anyMatch(p -> p.key().equals(bad) && p.cluster().equals("host") && p.reason().contains("not a JSON")));
         assertThat(Kv.get(host2(), bad)).isEmpty();
     }
+
+    @Test
+    @DisplayName("first start against clusters that already hold data: disjoint keys copied, equal ones converge, different ones conflict")
+    void firstStartAgainstExistingData() {
+        String run = Names.randomSuffix();
+        String onlyHost = KubeObjects.userKey("only-host-" + run);
+        String onlyHost2 = KubeObjects.userKey("only-host2-" + run);
+        String same = KubeObjects.userKey("same-" + run);
+        String differs = KubeObjects.userKey("differs-" + run);
+        Kv.put(host(), onlyHost, KubeObjects.user("only-host-" + run, "a@163.com"));
+        Kv.put(host2(), onlyHost2, KubeObjects.user("only-host2-" + run, "b@163.com"));
+        Kv.put(host(), same, KubeObjects.user("same-" + run, "s@163.com", "uid-1", java.time.Instant.parse("2026-01-01T00:00:00Z")));
+        Kv.put(host2(), same, KubeObjects.user("same-" + run, "s@163.com", "uid-2", java.time.Instant.parse("2026-01-02T00:00:00Z")));
+        Kv.put(host(), differs, KubeObjects.user("differs-" + run, "one@163.com"));
+        Kv.put(host2(), differs, KubeObjects.user("differs-" + run, "two@163.com"));
+
+        mirror = new MirrorHarness(ETCD, new ResolutionPolicy.Hold()).start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> Kv.get(host2(), onlyHost).isPresent()
+                && Kv.get(host(), onlyHost2).isPresent() && !conflictsFor(differs).isEmpty()
+                && !conflictsFor(same).isEmpty());
+        mirror.awaitSettled();
+        assertThat(Kv.get(host2(), onlyHost)).isEqualTo(Kv.get(host(), onlyHost));
+        assertThat(Kv.get(host(), onlyHost2)).isEqualTo(Kv.get(host2(), onlyHost2));
+        assertThat(conflictsFor(same)).singleElement().extracting(ConflictRecord::state).isEqualTo(ConflictState.CONVERGED);
+        assertThat(conflictsFor(differs)).singleElement().extracting(ConflictRecord::state).isEqualTo(ConflictState.OPEN);
+        assertThat(Kv.get(host(), differs).orElseThrow()).contains("one@163.com");
+        assertThat(Kv.get(host2(), differs).orElseThrow()).contains("two@163.com");
+    }
+
+    @Test
+    @DisplayName("an open conflict survives a mirror restart as the same single record, and nothing is written meanwhile")
+    void openConflictSurvivesRestart() {
+        String key = concurrentEdits(new ResolutionPolicy.Hold(), "r1@163.com", "r2@163.com");
+        mirror.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> !conflictsFor(key).isEmpty());
+        mirror.awaitSettled();
+        String id = conflictsFor(key).get(0).id();
+        mirror.stop();
+        try (WatchRecorder w1 = WatchRecorder.open(host(), key); WatchRecorder w2 = WatchRecorder.open(host2(), key)) {
+            mirror.start();
+            mirror.awaitSettled();
+            assertQuiet(w1, w2);
+        }
+        assertThat(conflictsFor(key)).singleElement().satisfies(c -> {
+            assertThat(c.id()).isEqualTo(id);
+            assertThat(c.state()).isEqualTo(ConflictState.OPEN);
+        });
+    }
+
+    @Test
+    @DisplayName("a value over maxValueBytes is reported with its size and not copied; other keys carry on")
+    void oversizedValueIsReported() {
+        String suffix = Names.randomSuffix();
+        String big = KubeObjects.userKey("big-" + suffix);
+        String small = KubeObjects.userKey("small-" + suffix);
+        mirror = new MirrorHarness(ETCD, new ResolutionPolicy.Hold(), MirrorHarness.newStore(),
+                s -> new io.fedsync.mirror.MirrorSettings(s.clusters(), s.prefixes(), s.policy(), s.ignoredFields(),
+                        s.metaPrefix(), 64 * 1024, s.requireJsonUnder(), s.batchKeys(), s.maxInFlightTxns(),
+                        s.requestTimeout())).start();
+        Kv.put(host(), big, KubeObjects.userPadded("big-" + suffix, "big@163.com", 100 * 1024));
+        Kv.put(host(), small, KubeObjects.user("small-" + suffix, "s@163.com"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> Kv.get(host2(), small).isPresent());
+        await().atMost(Duration.ofSeconds(30)).until(() -> mirror.engine().status().problems().stream()
+                .anyMatch(p -> p.key().equals(big) && p.reason().contains("102400 bytes")));
+        assertThat(Kv.get(host2(), big)).isEmpty();
+    }
 }
