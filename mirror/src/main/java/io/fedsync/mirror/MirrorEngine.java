@@ -46,7 +46,7 @@ import org.slf4j.LoggerFactory;
 public final class MirrorEngine implements MirrorService {
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorEngine.class);
-    private static final int WORKERS = 48;
+    private static final int WORKERS = 256;
 
     enum ClusterState { CONNECTING, LOADING, LIVE, DOWN, FENCED }
 
@@ -69,6 +69,8 @@ public final class MirrorEngine implements MirrorService {
     private String[] errors;
     private long[] probeRevision;
     private long[] downSinceMillis;
+    /** [down cluster][other cluster]: the other's highest seen revision when the first went down. */
+    private long[][] seenWhenDown;
     private long[][] loadedRevision;
     private AtomicBoolean[] transitioning;
     private final Map<Integer, List<Watch.Watcher>> watchers = new ConcurrentHashMap<>();
@@ -115,6 +117,7 @@ public final class MirrorEngine implements MirrorService {
         errors = new String[n];
         probeRevision = new long[n];
         downSinceMillis = new long[n];
+        seenWhenDown = new long[n][n];
         loadedRevision = new long[n][settings.prefixes().size()];
         transitioning = new AtomicBoolean[n];
         List<ClusterLink> created = new ArrayList<>();
@@ -448,6 +451,9 @@ public final class MirrorEngine implements MirrorService {
         }
         if (states[c] != ClusterState.DOWN) {
             downSinceMillis[c] = clock.millis();
+            for (ClusterLink other : links) {
+                seenWhenDown[c][other.index] = maxSeen(other);
+            }
             LOG.warn("[{}] down: {}; mirroring continues between the others", links.get(c).name, reason);
         }
         states[c] = ClusterState.DOWN;
@@ -463,6 +469,14 @@ public final class MirrorEngine implements MirrorService {
         }
         fenced = true;
         states[c] = ClusterState.FENCED;
+    }
+
+    private long maxSeen(ClusterLink link) {
+        long max = 0;
+        for (String p : settings.prefixes()) {
+            max = Math.max(max, trackers.get(new CursorKey(link.name, p)).highestSeen());
+        }
+        return max;
     }
 
     private void closeWatchers(int c) {
@@ -517,7 +531,11 @@ public final class MirrorEngine implements MirrorService {
                 }
                 boolean toLive = states[to.index] == ClusterState.LIVE;
                 long pairLag = toLive ? lagMillis : Math.max(lagMillis, now - downSinceMillis[to.index]);
-                pairs.add(new MirrorStatus.PairStatus(from.name, to.name, cursor, lagRevisions, pairLag));
+                // Changes settle among the live clusters while one is down; for that one, all of
+                // them since it went down are still to come.
+                long pairRevisions = toLive ? lagRevisions
+                        : Math.max(lagRevisions, maxSeen(from) - seenWhenDown[to.index][from.index]);
+                pairs.add(new MirrorStatus.PairStatus(from.name, to.name, cursor, pairRevisions, pairLag));
             }
         }
         Map<String, Long> cnt = new TreeMap<>();

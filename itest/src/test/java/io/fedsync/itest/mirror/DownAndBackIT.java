@@ -133,9 +133,16 @@ class DownAndBackIT {
         String created = "created-while-down-" + Names.randomSuffix();
         Kv.put(host(), KubeObjects.userKey(created), KubeObjects.user(created, "c@163.com"));
         assertThat(mirror.engine().healthy()).isTrue();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pair("host", "host2"))
+                .as("status while host2 is down: host's changes are owed to it")
+                .satisfies(p -> assertThat(p.lagRevisions()).isPositive())
+                .satisfies(p -> assertThat(p.lagMillis()).isPositive()));
         etcd.get("host2").restart();
         Convergence.awaitIdentical(List.of(host(), host2()), USERS, Duration.ofSeconds(60));
         mirror.awaitSettled();
+        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pair("host", "host2"))
+                .satisfies(p -> assertThat(p.lagRevisions()).isZero())
+                .satisfies(p -> assertThat(p.lagMillis()).isZero()));
         Map<String, String> onHost2 = Kv.keys(host2(), USERS);
         for (int i = 0; i < seeded.size(); i++) {
             String key = KubeObjects.userKey(seeded.get(i));
@@ -178,6 +185,11 @@ class DownAndBackIT {
         mirror.start();
         assertChangesArrived(seeded);
         assertThat(mirror.counter("compactionReconciles")).isPositive();
+    }
+
+    private MirrorStatus.PairStatus pair(String from, String to) {
+        return mirror.engine().status().pairs().stream().filter(p -> p.from().equals(from) && p.to().equals(to))
+                .findFirst().orElseThrow();
     }
 
     private String state(String cluster) {
