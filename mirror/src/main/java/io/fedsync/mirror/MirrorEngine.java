@@ -247,6 +247,16 @@ public final class MirrorEngine implements MirrorService {
                         all.add(e.key);
                     }
                 }
+            } else {
+                // Keys with no metadata were never mirrored (refused: too big, not JSON; or not
+                // reached before a crash). Unchanged since the cursor, yet still owed a decision or
+                // a report: their entries are created unread, so the reconciler reads them.
+                for (String key : snap.present()) {
+                    if (!snap.meta().containsKey(key) && !all.contains(key)) {
+                        entryLocked(key, prefix);
+                        keys.add(key);
+                    }
+                }
             }
             loadedRevision[c][p] = 0;
             for (String key : all) {

@@ -375,5 +375,13 @@ class TwoClusterScenariosIT {
         await().atMost(Duration.ofSeconds(30)).until(() -> mirror.engine().status().problems().stream()
                 .anyMatch(p -> p.key().equals(big) && p.reason().contains("102400 bytes")));
         assertThat(Kv.get(host2(), big)).isEmpty();
+
+        // A restart resumes from the cursor, past the big value's revision: it is still reported.
+        mirror.awaitSettled();
+        mirror.stop();
+        mirror.start();
+        await().atMost(Duration.ofSeconds(30)).until(() -> mirror.engine().status().problems().stream()
+                .anyMatch(p -> p.key().equals(big) && p.reason().contains("102400 bytes")));
+        assertThat(Kv.get(host2(), big)).isEmpty();
     }
 }
