@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.LinkedBlockingDeque;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -28,6 +29,8 @@ final class TxnPipeline implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(TxnPipeline.class);
     private static final int BYTE_BUDGET = 1_000_000;
+    /** Txns in flight below which a batch is sent without waiting to fill it. */
+    private static final int PARTIAL_BATCH_IN_FLIGHT = 1;
 
     private final String cluster;
     private final KV kv;
@@ -39,6 +42,7 @@ final class TxnPipeline implements AutoCloseable {
     private final LinkedBlockingDeque<WriteOp> queue = new LinkedBlockingDeque<>();
     private final Thread dispatcher;
     private final AtomicLong txns = new AtomicLong();
+    private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
 
     TxnPipeline(String cluster, KV kv, ByteSequence fenceKey, LongSupplier term, int maxKeys, int maxInFlight,
@@ -79,9 +83,24 @@ final class TxnPipeline implements AutoCloseable {
                 // Gather what queued up while we waited for a free slot: that is the batching.
                 batch.add(first);
                 int bytes = first.bytes;
-                WriteOp next;
-                while (!first.alone && batch.size() < maxKeys && (next = queue.peek()) != null && !next.alone
-                        && bytes + next.bytes <= BYTE_BUDGET) {
+                while (!first.alone && batch.size() < maxKeys) {
+                    WriteOp next = queue.peek();
+                    if (next == null) {
+                        // A partial batch goes out at once while few Txns are in flight (low
+                        // latency when idle); under load it waits for company or a slot, so the
+                        // Txns stay large and the CPU per key small.
+                        if (active.get() < PARTIAL_BATCH_IN_FLIGHT || closed) {
+                            break;
+                        }
+                        next = queue.poll(1, TimeUnit.MILLISECONDS);
+                        if (next == null) {
+                            continue;
+                        }
+                        queue.addFirst(next);
+                    }
+                    if (next.alone || bytes + next.bytes > BYTE_BUDGET) {
+                        break;
+                    }
                     batch.add(queue.poll());
                     bytes += next.bytes;
                 }
@@ -108,9 +127,11 @@ final class TxnPipeline implements AutoCloseable {
             ops.addAll(w.ops);
         }
         txns.incrementAndGet();
+        active.incrementAndGet();
         kv.txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
                 .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                 .whenComplete((resp, err) -> {
+                    active.decrementAndGet();
                     inFlight.release();
                     complete(batch, resp, err, splitOnFailure);
                 });

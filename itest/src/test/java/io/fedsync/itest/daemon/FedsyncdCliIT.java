@@ -26,24 +26,11 @@ class FedsyncdCliIT {
         return file;
     }
 
-    private static String valid(String dataDir) {
-        return """
-                node:
-                  id: a
-                  dataDir: %s
-                http:
-                  listen: 127.0.0.1:0
-                clusters:
-                  - name: host
-                    etcd:
-                      endpoints: [http://127.0.0.1:2379]
-                  - name: host2
-                    etcd:
-                      endpoints: [http://127.0.0.1:22379]
-                mirror:
-                  prefixes: [/registry/iam.kubesphere.io/]
-                  conflictPolicy: hold
-                """.formatted(dataDir);
+    /** A valid config as the fixture writes it (nothing needs to listen on these endpoints for --check). */
+    private String valid() throws IOException {
+        FedsyncdProcess generated = FedsyncdProcess.builder(dir.resolve("generated"))
+                .cluster("host", "http://127.0.0.1:2379").cluster("host2", "http://127.0.0.1:22379").build();
+        return Files.readString(generated.configFile());
     }
 
     private static void assertNoStackTrace(FedsyncdProcess.Result r) {
@@ -53,7 +40,7 @@ class FedsyncdCliIT {
     @Test
     @DisplayName("--check on a valid config prints 'config OK' and exits 0")
     void checkValid() throws IOException {
-        Path file = config(valid(dir.resolve("data").toString()));
+        Path file = config(valid());
         FedsyncdProcess.Result r = FedsyncdProcess.runOnce(RUN, "--config", file.toString(), "--check");
         assertThat(r.exitCode()).as(r.stderr()).isZero();
         assertThat(r.stdout()).contains("config OK");
@@ -62,7 +49,7 @@ class FedsyncdCliIT {
     @Test
     @DisplayName("an unknown key is named with its line; exit 2; no stack trace")
     void unknownKeyIsNamed() throws IOException {
-        Path file = config(valid(dir.resolve("data").toString()).replace("  conflictPolicy: hold",
+        Path file = config(valid().replace("  conflictPolicy: hold",
                 "  conflictPolicy: hold\n  conflictPolcy: lww"));
         FedsyncdProcess.Result r = FedsyncdProcess.runOnce(RUN, "--config", file.toString(), "--check");
         assertThat(r.exitCode()).isEqualTo(2);
@@ -93,7 +80,7 @@ class FedsyncdCliIT {
     @Test
     @DisplayName("an invalid value (a priority policy without priority list) is refused at --check")
     void invalidValue() throws IOException {
-        Path file = config(valid(dir.resolve("data").toString()).replace("conflictPolicy: hold", "conflictPolicy: priority"));
+        Path file = config(valid().replace("conflictPolicy: hold", "conflictPolicy: priority"));
         FedsyncdProcess.Result r = FedsyncdProcess.runOnce(RUN, "--config", file.toString(), "--check");
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.stderr()).contains("priority");
