@@ -1,0 +1,216 @@
+package io.fedsync.itest.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.etcd.jetcd.Client;
+import io.fedsync.itest.fixture.EtcdClusters;
+import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.KubeObjects;
+import io.fedsync.itest.fixture.Kv;
+import io.fedsync.itest.fixture.Names;
+import io.fedsync.itest.fixture.WatchRecorder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A short S11: writers on both sides put and delete a small pool of keys, some the same keys at
+ * the same time, while fedsyncd is killed with -9 and restarted. Afterwards every key is
+ * identical on both sides, holding one side's last write, or named by an open conflict; and
+ * the sides go quiet.
+ */
+@DisplayName("real fedsyncd process killed -9 repeatedly under writers on both sides, 2 real etcd")
+class KillRestartSoakIT {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KillRestartSoakIT.class);
+    private static final Duration WRITING = Duration.ofSeconds(30);
+    private static final Duration KILL_EVERY = Duration.ofSeconds(8);
+    private static final int KEYS = 40;
+    private static final int WRITERS_PER_SIDE = 2;
+
+    @RegisterExtension
+    final EtcdClusters etcd = EtcdClusters.builder().withClusters("host", "host2").build();
+
+    @TempDir
+    Path dir;
+
+    private FedsyncdProcess daemon;
+
+    @AfterEach
+    void stopDaemon() {
+        if (daemon != null) {
+            daemon.kill();
+        }
+    }
+
+    /** The last write a user made to a key on one side, by etcd revision; value null = deleted. */
+    private record LastWrite(long revision, String value) {
+    }
+
+    @ParameterizedTest(name = "policy {0}")
+    @ValueSource(strings = {"hold", "priority"})
+    @DisplayName("kill -9 every 8 s during 30 s of puts and deletes: identical (hold: or an open conflict), one side's last write, quiet")
+    void survivesKillsUnderLoad(String policy) throws Exception {
+        boolean hold = policy.equals("hold");
+        daemon = FedsyncdProcess.builder(dir.resolve("fedsyncd")).cluster("host", etcd.get("host"))
+                .cluster("host2", etcd.get("host2")).policy(policy, hold ? new String[0] : new String[] {"host", "host2"})
+                .build().start().awaitHealthy(Duration.ofSeconds(60));
+        String run = Names.randomSuffix();
+        List<String> keys = new ArrayList<>();
+        for (int i = 0; i < KEYS; i++) {
+            keys.add(KubeObjects.userKey(String.format("soak-%s-%02d", run, i)));
+        }
+        Map<String, Map<String, LastWrite>> last = Map.of("host", new ConcurrentHashMap<>(), "host2",
+                new ConcurrentHashMap<>());
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger writes = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2 * WRITERS_PER_SIDE);
+        List<Future<?>> writers = new ArrayList<>();
+        for (String side : List.of("host", "host2")) {
+            for (int w = 0; w < WRITERS_PER_SIDE; w++) {
+                long seed = (side + w).hashCode();
+                writers.add(pool.submit(() -> write(etcd.client(side), side, keys, last.get(side), writing, writes,
+                        new Random(seed))));
+            }
+        }
+        long end = System.nanoTime() + WRITING.toNanos();
+        int kills = 0;
+        while (System.nanoTime() < end) {
+            await().pollDelay(KILL_EVERY).atMost(KILL_EVERY.plusSeconds(1)).until(() -> true);
+            daemon.kill();
+            kills++;
+            daemon.start();
+        }
+        writing.set(false);
+        for (Future<?> f : writers) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        pool.shutdown();
+        daemon.awaitHealthy(Duration.ofSeconds(60));
+        LOG.info("[soak {}] {} user writes, {} kills; waiting for the mirror to settle", run, writes.get(), kills);
+
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> settled(keys));
+        try (WatchRecorder w1 = WatchRecorder.open(etcd.client("host"), KubeObjects.USERS_PREFIX);
+             WatchRecorder w2 = WatchRecorder.open(etcd.client("host2"), KubeObjects.USERS_PREFIX)) {
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).until(() -> w1.count() + w2.count() == 0);
+        }
+
+        int conflicted = 0;
+        for (String key : keys) {
+            Optional<String> onHost = Kv.get(etcd.client("host"), key);
+            Optional<String> onHost2 = Kv.get(etcd.client("host2"), key);
+            if (!onHost.equals(onHost2)) {
+                assertThat(hold).as("%s differs under %s", key, policy).isTrue();
+                assertThat(daemon.conflicts("state=open&key=" + key)).as("%s differs: it must be an open conflict", key)
+                        .isNotEmpty();
+                conflicted++;
+                continue;
+            }
+            // Agreed: on the value one side wrote last, never an older write brought back.
+            List<Optional<String>> lastWrites = new ArrayList<>();
+            for (String side : List.of("host", "host2")) {
+                LastWrite lw = last.get(side).get(key);
+                if (lw != null) {
+                    lastWrites.add(Optional.ofNullable(lw.value()));
+                }
+            }
+            if (!lastWrites.contains(onHost)) {
+                String log = daemon.logText().lines().filter(l -> l.contains(key)).reduce("", (a, b) -> a + "\n  " + b);
+                LOG.error("[soak {}] {} holds {} on both; last user writes: host {}, host2 {}; conflicts {}; log:{}", run,
+                        key, onHost.map(KillRestartSoakIT::email).orElse("(absent)"), describe(last.get("host").get(key)),
+                        describe(last.get("host2").get(key)), daemon.get("/api/v1/conflicts?key=" + key).body(), log);
+            }
+            assertThat(lastWrites).as("%s holds %s", key, onHost.map(KillRestartSoakIT::email).orElse("(absent)"))
+                    .contains(onHost);
+        }
+        LOG.info("[soak {} {}] settled: {} keys identical, {} held as open conflicts", run, policy, KEYS - conflicted,
+                conflicted);
+        if (!hold) {
+            assertThat(daemon.conflicts("state=open")).as("priority resolves every conflict").isEmpty();
+        }
+        assertThat(kills).isGreaterThanOrEqualTo(3);
+        assertThat(writes.get()).isGreaterThan(100);
+    }
+
+    private static void write(Client client, String side, List<String> keys, Map<String, LastWrite> last,
+                              AtomicBoolean writing, AtomicInteger writes, Random random) {
+        int n = 0;
+        while (writing.get()) {
+            String key = keys.get(random.nextInt(keys.size()));
+            String name = key.substring(key.lastIndexOf('/') + 1);
+            if (random.nextInt(5) == 0) {
+                long rev = deleteRevision(client, key);
+                record(last, key, new LastWrite(rev, null));
+            } else {
+                String value = KubeObjects.user(name, side + "-" + Thread.currentThread().getId() + "-" + (n++) + "@163.com");
+                long rev = Kv.put(client, key, value);
+                record(last, key, new LastWrite(rev, value));
+            }
+            writes.incrementAndGet();
+            try {
+                Thread.sleep(random.nextInt(20));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The revision of the delete (Kv.delete answers how many keys went). */
+    private static long deleteRevision(Client client, String key) {
+        try {
+            return client.getKVClient().delete(Kv.bytes(key)).get(10, TimeUnit.SECONDS).getHeader().getRevision();
+        } catch (Exception e) {
+            throw new IllegalStateException("delete " + key + " failed", e);
+        }
+    }
+
+    private static void record(Map<String, LastWrite> last, String key, LastWrite w) {
+        last.merge(key, w, (a, b) -> b.revision() >= a.revision() ? b : a);
+    }
+
+    private boolean settled(List<String> keys) {
+        var pairs = daemon.status().path("pairs");
+        for (var p : pairs) {
+            if (p.path("lagRevisions").asLong() != 0 || p.path("lagMillis").asLong() != 0) {
+                return false;
+            }
+        }
+        for (String key : keys) {
+            if (!Kv.get(etcd.client("host"), key).equals(Kv.get(etcd.client("host2"), key))
+                    && daemon.conflicts("state=open&key=" + key).isEmpty()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static String describe(LastWrite w) {
+        return w == null ? "none" : "rev " + w.revision() + " " + (w.value() == null ? "delete" : email(w.value()));
+    }
+
+    private static String email(String user) {
+        int i = user.indexOf("\"email\":\"");
+        return i < 0 ? user : user.substring(i + 9, user.indexOf('"', i + 9));
+    }
+}
