@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * identical on both sides, holding one side's last write, or named by an open conflict; and
  * the sides go quiet.
  */
-@DisplayName("real fedsyncd process killed -9 repeatedly under writers on both sides, 2 real etcd")
+@DisplayName("real fedsyncd process killed -9 repeatedly under writers on every side, 2 or 3 real etcd")
 class KillRestartSoakIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(KillRestartSoakIT.class);
@@ -49,7 +49,7 @@ class KillRestartSoakIT {
     private static final int WRITERS_PER_SIDE = 2;
 
     @RegisterExtension
-    final EtcdClusters etcd = EtcdClusters.builder().withClusters("host", "host2").build();
+    final EtcdClusters etcd = EtcdClusters.builder().withClusters("host", "host2", "host3").build();
 
     @TempDir
     Path dir;
@@ -67,26 +67,28 @@ class KillRestartSoakIT {
     private record LastWrite(long revision, String value) {
     }
 
-    @ParameterizedTest(name = "policy {0}")
-    @ValueSource(strings = {"hold", "priority"})
-    @DisplayName("kill -9 every 8 s during 30 s of puts and deletes: identical (hold: or an open conflict), one side's last write, quiet")
-    void survivesKillsUnderLoad(String policy) throws Exception {
+    @ParameterizedTest(name = "policy {0}, {1} clusters")
+    @CsvSource({"hold, 2", "priority, 2", "priority, 3"})
+    @DisplayName("kill -9 every 8 s during 30 s of puts and deletes on every side: identical (hold: or an open conflict), one side's last write, quiet")
+    void survivesKillsUnderLoad(String policy, int clusters) throws Exception {
         boolean hold = policy.equals("hold");
-        daemon = FedsyncdProcess.builder(dir.resolve("fedsyncd")).cluster("host", etcd.get("host"))
-                .cluster("host2", etcd.get("host2")).policy(policy, hold ? new String[0] : new String[] {"host", "host2"})
-                .build().start().awaitHealthy(Duration.ofSeconds(60));
+        List<String> sides = List.of("host", "host2", "host3").subList(0, clusters);
+        FedsyncdProcess.Builder b = FedsyncdProcess.builder(dir.resolve("fedsyncd"));
+        sides.forEach(side -> b.cluster(side, etcd.get(side)));
+        daemon = b.policy(policy, hold ? new String[0] : sides.toArray(String[]::new)).build().start()
+                .awaitHealthy(Duration.ofSeconds(60));
         String run = Names.randomSuffix();
         List<String> keys = new ArrayList<>();
         for (int i = 0; i < KEYS; i++) {
             keys.add(KubeObjects.userKey(String.format("soak-%s-%02d", run, i)));
         }
-        Map<String, Map<String, LastWrite>> last = Map.of("host", new ConcurrentHashMap<>(), "host2",
-                new ConcurrentHashMap<>());
+        Map<String, Map<String, LastWrite>> last = new java.util.HashMap<>();
+        sides.forEach(side -> last.put(side, new ConcurrentHashMap<>()));
         AtomicBoolean writing = new AtomicBoolean(true);
         AtomicInteger writes = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(2 * WRITERS_PER_SIDE);
+        ExecutorService pool = Executors.newFixedThreadPool(sides.size() * WRITERS_PER_SIDE);
         List<Future<?>> writers = new ArrayList<>();
-        for (String side : List.of("host", "host2")) {
+        for (String side : sides) {
             for (int w = 0; w < WRITERS_PER_SIDE; w++) {
                 long seed = (side + w).hashCode();
                 writers.add(pool.submit(() -> write(etcd.client(side), side, keys, last.get(side), writing, writes,
@@ -109,18 +111,22 @@ class KillRestartSoakIT {
         daemon.awaitHealthy(Duration.ofSeconds(60));
         LOG.info("[soak {}] {} user writes, {} kills; waiting for the mirror to settle", run, writes.get(), kills);
 
-        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> settled(keys));
-        try (WatchRecorder w1 = WatchRecorder.open(etcd.client("host"), KubeObjects.USERS_PREFIX);
-             WatchRecorder w2 = WatchRecorder.open(etcd.client("host2"), KubeObjects.USERS_PREFIX)) {
-            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30)).until(() -> w1.count() + w2.count() == 0);
+        await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(500)).until(() -> settled(sides, keys));
+        List<WatchRecorder> watches = sides.stream()
+                .map(side -> WatchRecorder.open(etcd.client(side), KubeObjects.USERS_PREFIX)).toList();
+        try {
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(30))
+                    .until(() -> watches.stream().mapToInt(WatchRecorder::count).sum() == 0);
+        } finally {
+            watches.forEach(WatchRecorder::close);
         }
 
         int conflicted = 0;
         for (String key : keys) {
-            Optional<String> onHost = Kv.get(etcd.client("host"), key);
-            Optional<String> onHost2 = Kv.get(etcd.client("host2"), key);
-            if (!onHost.equals(onHost2)) {
-                assertThat(hold).as("%s differs under %s", key, policy).isTrue();
+            Map<String, Optional<String>> values = values(sides, key);
+            Optional<String> agreed = values.get("host");
+            if (values.values().stream().distinct().count() > 1) {
+                assertThat(hold).as("%s differs under %s: %s", key, policy, emails(values)).isTrue();
                 assertThat(daemon.conflicts("state=open&key=" + key)).as("%s differs: it must be an open conflict", key)
                         .isNotEmpty();
                 conflicted++;
@@ -128,20 +134,22 @@ class KillRestartSoakIT {
             }
             // Agreed: on the value one side wrote last, never an older write brought back.
             List<Optional<String>> lastWrites = new ArrayList<>();
-            for (String side : List.of("host", "host2")) {
+            StringBuilder lastOnSides = new StringBuilder();
+            for (String side : sides) {
                 LastWrite lw = last.get(side).get(key);
+                lastOnSides.append(' ').append(side).append(": ").append(describe(lw));
                 if (lw != null) {
                     lastWrites.add(Optional.ofNullable(lw.value()));
                 }
             }
-            if (!lastWrites.contains(onHost)) {
-                String log = daemon.logText().lines().filter(l -> l.contains(key)).reduce("", (a, b) -> a + "\n  " + b);
-                LOG.error("[soak {}] {} holds {} on both; last user writes: host {}, host2 {}; conflicts {}; log:{}", run,
-                        key, onHost.map(KillRestartSoakIT::email).orElse("(absent)"), describe(last.get("host").get(key)),
-                        describe(last.get("host2").get(key)), daemon.get("/api/v1/conflicts?key=" + key).body(), log);
+            if (!lastWrites.contains(agreed)) {
+                String log = daemon.logText().lines().filter(l -> l.contains(key)).reduce("", (x, y) -> x + "\n  " + y);
+                LOG.error("[soak {}] {} holds {} everywhere; last user writes:{}; conflicts {}; log:{}", run, key,
+                        agreed.map(KillRestartSoakIT::email).orElse("(absent)"), lastOnSides,
+                        daemon.get("/api/v1/conflicts?key=" + key).body(), log);
             }
-            assertThat(lastWrites).as("%s holds %s", key, onHost.map(KillRestartSoakIT::email).orElse("(absent)"))
-                    .contains(onHost);
+            assertThat(lastWrites).as("%s holds %s; last user writes:%s", key,
+                    agreed.map(KillRestartSoakIT::email).orElse("(absent)"), lastOnSides).contains(agreed);
         }
         LOG.info("[soak {} {}] settled: {} keys identical, {} held as open conflicts", run, policy, KEYS - conflicted,
                 conflicted);
@@ -189,7 +197,7 @@ class KillRestartSoakIT {
         last.merge(key, w, (a, b) -> b.revision() >= a.revision() ? b : a);
     }
 
-    private boolean settled(List<String> keys) {
+    private boolean settled(List<String> sides, List<String> keys) {
         var pairs = daemon.status().path("pairs");
         for (var p : pairs) {
             if (p.path("lagRevisions").asLong() != 0 || p.path("lagMillis").asLong() != 0) {
@@ -197,12 +205,25 @@ class KillRestartSoakIT {
             }
         }
         for (String key : keys) {
-            if (!Kv.get(etcd.client("host"), key).equals(Kv.get(etcd.client("host2"), key))
+            if (values(sides, key).values().stream().distinct().count() > 1
                     && daemon.conflicts("state=open&key=" + key).isEmpty()) {
                 return false;
             }
         }
         return true;
+    }
+
+    private Map<String, Optional<String>> values(List<String> sides, String key) {
+        Map<String, Optional<String>> values = new java.util.LinkedHashMap<>();
+        sides.forEach(side -> values.put(side, Kv.get(etcd.client(side), key)));
+        return values;
+    }
+
+    private static String emails(Map<String, Optional<String>> values) {
+        StringBuilder b = new StringBuilder();
+        values.forEach((side, v) -> b.append(side).append('=').append(v.map(KillRestartSoakIT::email).orElse("(absent)"))
+                .append(' '));
+        return b.toString().trim();
     }
 
     private static String describe(LastWrite w) {
