@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.etcd.jetcd.KV;
 import io.fedsync.itest.fixture.EtcdBinary;
 import io.fedsync.itest.fixture.EtcdProcess;
+import io.fedsync.itest.fixture.Dirs;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
 import java.io.IOException;
@@ -16,7 +17,6 @@ import java.nio.file.Paths;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -124,7 +124,7 @@ public final class MirrorBenchmark {
         Path parent = base != null && !base.isBlank() ? Paths.get(base) : Paths.get(System.getProperty("java.io.tmpdir"));
         Files.createDirectories(parent);
         workDir = Files.createTempDirectory(parent, "fedsync-bench-");
-        Cleanup.register("work dir " + workDir, () -> deleteTree(workDir));
+        Cleanup.register("work dir " + workDir, () -> Dirs.deleteRecursively(workDir));
         header(args);
         if (o.warmup() && o.fedsync()) {
             warmup();
@@ -788,17 +788,6 @@ public final class MirrorBenchmark {
                     .orElse("?");
         } catch (IOException | NumberFormatException e) {
             return "?";
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : (Iterable<Path>) paths.sorted(Comparator.reverseOrder())::iterator) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -145,11 +145,11 @@ class KillRestartSoakIT {
             if (!lastWrites.contains(agreed)) {
                 String log = daemon.logText().lines().filter(l -> l.contains(key)).reduce("", (x, y) -> x + "\n  " + y);
                 LOG.error("[soak {}] {} holds {} everywhere; last user writes:{}; conflicts {}; log:{}", run, key,
-                        agreed.map(KillRestartSoakIT::email).orElse("(absent)"), lastOnSides,
+                        agreed.map(KubeObjects::emailOf).orElse("(absent)"), lastOnSides,
                         daemon.get("/api/v1/conflicts?key=" + key).body(), log);
             }
             assertThat(lastWrites).as("%s holds %s; last user writes:%s", key,
-                    agreed.map(KillRestartSoakIT::email).orElse("(absent)"), lastOnSides).contains(agreed);
+                    agreed.map(KubeObjects::emailOf).orElse("(absent)"), lastOnSides).contains(agreed);
         }
         LOG.info("[soak {} {}] settled: {} keys identical, {} held as open conflicts", run, policy, KEYS - conflicted,
                 conflicted);
@@ -221,17 +221,12 @@ class KillRestartSoakIT {
 
     private static String emails(Map<String, Optional<String>> values) {
         StringBuilder b = new StringBuilder();
-        values.forEach((side, v) -> b.append(side).append('=').append(v.map(KillRestartSoakIT::email).orElse("(absent)"))
+        values.forEach((side, v) -> b.append(side).append('=').append(v.map(KubeObjects::emailOf).orElse("(absent)"))
                 .append(' '));
         return b.toString().trim();
     }
 
     private static String describe(LastWrite w) {
-        return w == null ? "none" : "rev " + w.revision() + " " + (w.value() == null ? "delete" : email(w.value()));
-    }
-
-    private static String email(String user) {
-        int i = user.indexOf("\"email\":\"");
-        return i < 0 ? user : user.substring(i + 9, user.indexOf('"', i + 9));
+        return w == null ? "none" : "rev " + w.revision() + " " + (w.value() == null ? "delete" : KubeObjects.emailOf(w.value()));
     }
 }

@@ -4,8 +4,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
+import io.fedsync.itest.fixture.Dirs;
 import io.fedsync.itest.fixture.EtcdProcess;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
 import io.fedsync.itest.fixture.Samples;
 import io.fedsync.itest.fixture.WatchRecorder;
@@ -127,7 +129,11 @@ public final class Sandbox {
                 host.stop();
                 host2.stop();
                 if (failures.isEmpty()) {
-                    deleteTree(dir);
+                    try {
+                        Dirs.deleteRecursively(dir);
+                    } catch (java.io.UncheckedIOException e) {
+                        out.println("could not remove " + dir + ": " + e.getCause().getMessage());
+                    }
                 } else {
                     out.println("logs kept in " + dir + " (fedsyncd/fedsyncd.log, etcd/*/etcd.log)");
                 }
@@ -273,10 +279,7 @@ public final class Sandbox {
     }
 
     private static String email(Optional<String> value) {
-        return value.map(v -> {
-            int i = v.indexOf("\"email\":\"");
-            return i < 0 ? v : v.substring(i + 9, v.indexOf('"', i + 9));
-        }).orElse("(absent)");
+        return value.map(KubeObjects::emailOf).orElse("(absent)");
     }
 
     private static Path createWorkDir() {
@@ -284,14 +287,6 @@ public final class Sandbox {
             return Files.createTempDirectory("fedsync-sandbox-");
         } catch (IOException e) {
             throw new IllegalStateException("cannot create a work dir in " + System.getProperty("java.io.tmpdir"), e);
-        }
-    }
-
-    private static void deleteTree(Path dir) {
-        try (var walk = Files.walk(dir)) {
-            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // Leftovers in a temp dir are not worth failing the sandbox over.
         }
     }
 }
