@@ -5,25 +5,26 @@ import java.util.Objects;
 
 /** One cluster's version in a conflict record: what it held, its vector and revision. */
 public record ConflictSide(String cluster, byte[] value, boolean tombstone, VersionVector vector, long revision,
-                           long hlc) {
+                           WriteTime writeTime) {
 
     public ConflictSide {
         Objects.requireNonNull(cluster, "cluster");
         Objects.requireNonNull(vector, "vector");
+        Objects.requireNonNull(writeTime, "writeTime");
     }
 
     public static ConflictSide of(Version v) {
-        return new ConflictSide(v.cluster(), v.value(), v.tombstone(), v.vector(), v.revision(), v.hlc());
+        return new ConflictSide(v.cluster(), v.value(), v.tombstone(), v.vector(), v.revision(), v.writeTime());
     }
 
     @Override
     public boolean equals(Object o) {
         return o instanceof ConflictSide s && cluster.equals(s.cluster) && Arrays.equals(value, s.value)
-                && tombstone == s.tombstone && vector.equals(s.vector) && revision == s.revision && hlc == s.hlc;
+                && tombstone == s.tombstone && vector.equals(s.vector) && revision == s.revision && writeTime.equals(s.writeTime);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(cluster, Arrays.hashCode(value), tombstone, vector, revision, hlc);
+        return Objects.hash(cluster, Arrays.hashCode(value), tombstone, vector, revision, writeTime);
     }
 }

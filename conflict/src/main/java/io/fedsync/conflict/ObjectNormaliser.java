@@ -119,6 +119,25 @@ public final class ObjectNormaliser {
         }
     }
 
+    /**
+     * Whether a value is one well-formed JSON object (and nothing after it), checked by streaming
+     * through it without building a tree: the cheap test for every change the mirror copies.
+     */
+    public static boolean isJsonObject(byte[] value) {
+        if (value.length == 0 || firstNonBlank(value) != '{') {
+            return false;
+        }
+        try (com.fasterxml.jackson.core.JsonParser p = MAPPER.getFactory().createParser(value)) {
+            if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return false;
+            }
+            p.skipChildren();
+            return p.nextToken() == null;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
     private static int firstNonBlank(byte[] value) {
         for (byte b : value) {
             if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {

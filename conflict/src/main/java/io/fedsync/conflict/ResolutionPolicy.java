@@ -17,6 +17,12 @@ public sealed interface ResolutionPolicy {
     /** The name used in config and in resolution records. */
     String name();
 
+    /**
+     * Why {@code winner} won among {@code contenders}, for the conflict record's
+     * {@code resolution.reason}: an operator must be able to check the choice.
+     */
+    String explain(List<Version> contenders, Version winner);
+
     static ResolutionPolicy parse(String name, List<String> priority) {
         return switch (name.toLowerCase(Locale.ROOT)) {
             case "hold" -> new Hold();
@@ -37,6 +43,11 @@ public sealed interface ResolutionPolicy {
         @Override
         public String name() {
             return "hold";
+        }
+
+        @Override
+        public String explain(List<Version> contenders, Version winner) {
+            return "hold: kept every side for an operator";
         }
     }
 
@@ -65,20 +76,52 @@ public sealed interface ResolutionPolicy {
         public String name() {
             return "priority";
         }
+
+        @Override
+        public String explain(List<Version> contenders, Version winner) {
+            List<String> others = contenders.stream().map(Version::cluster)
+                    .filter(c -> !c.equals(winner.cluster())).sorted().toList();
+            return "priority: " + winner.cluster() + " is listed before " + String.join(", ", others)
+                    + " in mirror.priority " + order;
+        }
     }
 
-    /** The change with the latest hybrid-clock time wins; on a tie the cluster name sorting first. */
+    /**
+     * The later write wins: for Kubernetes objects by the time their apiserver recorded
+     * ({@code managedFields}), else by when the mirror's watch received the change; an unknown
+     * time loses to a known one. On a tie the cluster name sorting first wins.
+     */
     record LastWriterWins() implements ResolutionPolicy {
+
+        private static final Comparator<Version> LATEST_FIRST = Comparator
+                .comparing(Version::writeTime, Comparator.reverseOrder())
+                .thenComparing(Version::cluster);
+
         @Override
         public Optional<Version> choose(List<Version> contenders) {
-            return contenders.stream().min(Comparator
-                    .comparing((Version v) -> v.hlc(), Comparator.reverseOrder())
-                    .thenComparing(Version::cluster));
+            return contenders.stream().min(LATEST_FIRST);
         }
 
         @Override
         public String name() {
             return "lww";
+        }
+
+        @Override
+        public String explain(List<Version> contenders, Version winner) {
+            StringBuilder why = new StringBuilder("lww: ").append(winner.cluster()).append(' ')
+                    .append(winner.writeTime());
+            for (Version v : contenders.stream().sorted(LATEST_FIRST).toList()) {
+                if (v == winner || v.cluster().equals(winner.cluster())) {
+                    continue;
+                }
+                int c = winner.writeTime().compareTo(v.writeTime());
+                why.append(c > 0 ? " > " : " = ").append(v.cluster()).append(' ').append(v.writeTime());
+                if (c == 0) {
+                    why.append(" (tie: ").append(winner.cluster()).append(" sorts first)");
+                }
+            }
+            return why.toString();
         }
     }
 }

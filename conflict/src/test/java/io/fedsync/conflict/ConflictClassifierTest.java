@@ -1,5 +1,6 @@
 package io.fedsync.conflict;
 
+import static io.fedsync.conflict.Fixtures.wt;
 import static io.fedsync.conflict.Fixtures.SEED;
 import static io.fedsync.conflict.Fixtures.bytes;
 import static io.fedsync.conflict.Fixtures.createdOnHost;
@@ -401,11 +402,11 @@ class ConflictClassifierTest {
             VersionVector v = randomVector(rnd);
             boolean local = rnd.nextInt(4) == 0;
             return switch (rnd.nextInt(5)) {
-                case 0 -> new Version(cluster, v, true, null, rnd.nextInt(3), rnd.nextInt(3), local);
-                case 1 -> new Version(cluster, v, false, createdOnHost(), rnd.nextInt(3), rnd.nextInt(3), local);
-                case 2 -> new Version(cluster, v, false, createdOnHost2(), rnd.nextInt(3), rnd.nextInt(3), local);
-                case 3 -> new Version(cluster, v, false, editedOnHost(), rnd.nextInt(3), rnd.nextInt(3), local);
-                default -> new Version(cluster, v, false, bytes("k8s\0" + rnd.nextInt(2)), 0, 0, local);
+                case 0 -> new Version(cluster, v, true, null, wt(rnd.nextInt(3)), rnd.nextInt(3), local);
+                case 1 -> new Version(cluster, v, false, createdOnHost(), wt(rnd.nextInt(3)), rnd.nextInt(3), local);
+                case 2 -> new Version(cluster, v, false, createdOnHost2(), wt(rnd.nextInt(3)), rnd.nextInt(3), local);
+                case 3 -> new Version(cluster, v, false, editedOnHost(), wt(rnd.nextInt(3)), rnd.nextInt(3), local);
+                default -> new Version(cluster, v, false, bytes("k8s\0" + rnd.nextInt(2)), WriteTime.UNKNOWN, 0, local);
             };
         }
 
@@ -423,7 +424,7 @@ class ConflictClassifierTest {
                     Version v = randomVersion(CLUSTERS[i], rnd);
                     if (i > 0 && rnd.nextInt(3) == 0) {
                         Version prev = versions.get(rnd.nextInt(i));
-                        v = new Version(v.cluster(), prev.vector(), v.tombstone(), v.value(), v.hlc(), v.revision(),
+                        v = new Version(v.cluster(), prev.vector(), v.tombstone(), v.value(), v.writeTime(), v.revision(),
                                 v.local());
                     }
                     versions.add(v);

@@ -1,5 +1,6 @@
 package io.fedsync.conflict;
 
+import static io.fedsync.conflict.Fixtures.wt;
 import static io.fedsync.conflict.Fixtures.SEED;
 import static io.fedsync.conflict.Fixtures.shuffled;
 import static io.fedsync.conflict.Fixtures.vv;
@@ -30,8 +31,8 @@ class ConflictLogTest {
     }
 
     private static ConflictRecord open(String id, String key, int detectedSecond, ConflictType type) {
-        ConflictSide host = new ConflictSide("host", "{\"a\":1}".getBytes(), false, vv("host", 2), 10, 1);
-        ConflictSide host2 = new ConflictSide("host2", null, true, vv("host", 1, "host2", 1), 11, 2);
+        ConflictSide host = new ConflictSide("host", "{\"a\":1}".getBytes(), false, vv("host", 2), 10, wt(1));
+        ConflictSide host2 = new ConflictSide("host2", null, true, vv("host", 1, "host2", 1), 11, wt(2));
         return new ConflictRecord(id, key, type, ConflictState.OPEN, List.of("host", "host2"),
                 List.of(host, host2), List.of("/spec/email"), t(detectedSecond), t(detectedSecond), null);
     }

@@ -1,5 +1,6 @@
 package io.fedsync.conflict;
 
+import static io.fedsync.conflict.Fixtures.wt;
 import static io.fedsync.conflict.Fixtures.SEED;
 import static io.fedsync.conflict.Fixtures.vv;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,8 +22,8 @@ class ConflictRecordTest {
     private static final Instant DETECTED = Instant.parse("2026-11-23T17:19:48Z");
     private static final String KEY = "/registry/iam.kubesphere.io/users/xxp";
 
-    private static final ConflictSide HOST = new ConflictSide("host", "{\"a\":1}".getBytes(), false, vv("host", 2), 10, 5);
-    private static final ConflictSide HOST2 = new ConflictSide("host2", null, true, vv("host", 1, "host2", 1), 12, 6);
+    private static final ConflictSide HOST = new ConflictSide("host", "{\"a\":1}".getBytes(), false, vv("host", 2), 10, wt(5));
+    private static final ConflictSide HOST2 = new ConflictSide("host2", null, true, vv("host", 1, "host2", 1), 12, wt(6));
 
     private static ConflictRecord record(ConflictState state, Resolution resolution) {
         return new ConflictRecord("id1", KEY, ConflictType.CONCURRENT_UPDATE, state, List.of("host", "host2"),
@@ -148,7 +149,7 @@ class ConflictRecordTest {
         void withSidesReplacesSidesPathsAndUpdateTimeOnly() {
             ConflictRecord r = record(ConflictState.OPEN, null);
             Instant later = DETECTED.plusSeconds(30);
-            ConflictSide newer = new ConflictSide("host", "{\"a\":2}".getBytes(), false, vv("host", 3), 20, 9);
+            ConflictSide newer = new ConflictSide("host", "{\"a\":2}".getBytes(), false, vv("host", 3), 20, wt(9));
             ConflictRecord updated = r.withSides(List.of(newer, HOST2), List.of("/a"), later);
             assertThat(updated.sides()).containsExactly(newer, HOST2);
             assertThat(updated.differingPaths()).containsExactly("/a");

@@ -76,7 +76,7 @@ final class Fixtures {
     }
 
     static Version live(String cluster, VersionVector vector, byte[] value) {
-        return new Version(cluster, vector, false, value, 0, 0, false);
+        return new Version(cluster, vector, false, value, WriteTime.UNKNOWN, 0, false);
     }
 
     static Version live(String cluster, VersionVector vector, String value) {
@@ -84,7 +84,7 @@ final class Fixtures {
     }
 
     static Version localLive(String cluster, VersionVector vector, byte[] value) {
-        return new Version(cluster, vector, false, value, 0, 0, true);
+        return new Version(cluster, vector, false, value, WriteTime.UNKNOWN, 0, true);
     }
 
     static Version localLive(String cluster, VersionVector vector, String value) {
@@ -92,15 +92,21 @@ final class Fixtures {
     }
 
     static Version deleted(String cluster, VersionVector vector) {
-        return new Version(cluster, vector, true, null, 0, 0, false);
+        return new Version(cluster, vector, true, null, WriteTime.UNKNOWN, 0, false);
     }
 
     static Version localDeleted(String cluster, VersionVector vector) {
-        return new Version(cluster, vector, true, null, 0, 0, true);
+        return new Version(cluster, vector, true, null, WriteTime.UNKNOWN, 0, true);
     }
 
-    static Version withHlc(String cluster, long hlc) {
-        return new Version(cluster, vv(cluster, 1), false, bytes("{\"from\":\"" + cluster + "\"}"), hlc, 1, false);
+    static Version withWriteTime(String cluster, long millis) {
+        return new Version(cluster, vv(cluster, 1), false, bytes("{\"from\":\"" + cluster + "\"}"),
+                WriteTime.received(millis), 1, false);
+    }
+
+    /** A write time received by a watch at {@code millis} (0 = unknown). */
+    static WriteTime wt(long millis) {
+        return WriteTime.received(millis);
     }
 
     static <T> List<T> shuffled(List<T> in, Random rnd) {

@@ -1,10 +1,12 @@
 package io.fedsync.conflict;
 
+import static io.fedsync.conflict.Fixtures.wt;
 import static io.fedsync.conflict.Fixtures.SEED;
 import static io.fedsync.conflict.Fixtures.deleted;
 import static io.fedsync.conflict.Fixtures.shuffled;
 import static io.fedsync.conflict.Fixtures.vv;
-import static io.fedsync.conflict.Fixtures.withHlc;
+import static io.fedsync.conflict.Fixtures.withWriteTime;
+import static io.fedsync.conflict.Fixtures.bytes;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -19,8 +21,15 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class ResolutionPolicyTest {
 
+    static byte[] userWrittenAt(String time, String email) {
+        return bytes("{\"apiVersion\":\"iam.kubesphere.io/v1alpha2\",\"kind\":\"User\",\"metadata\":{\"name\":\"xxp\","
+                + "\"managedFields\":[{\"manager\":\"ks-apiserver\",\"operation\":\"Update\",\"time\":\"2026-01-01T00:00:00Z\"},"
+                + "{\"manager\":\"kubectl\",\"operation\":\"Update\",\"time\":\"" + time + "\"}]},"
+                + "\"spec\":{\"email\":\"" + email + "\"}}\n");
+    }
+
     private static Version v(String cluster) {
-        return withHlc(cluster, 100);
+        return withWriteTime(cluster, 100);
     }
 
     @Nested
@@ -54,8 +63,8 @@ class ResolutionPolicyTest {
         @Test
         void ignoresHybridClockTimes() {
             ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host"));
-            Version oldHost = withHlc("host", 1);
-            Version newHost2 = withHlc("host2", 1_000_000);
+            Version oldHost = withWriteTime("host", 1);
+            Version newHost2 = withWriteTime("host2", 1_000_000);
             assertThat(p.choose(List.of(newHost2, oldHost))).contains(oldHost);
         }
 
@@ -85,6 +94,14 @@ class ResolutionPolicyTest {
             Version gone = deleted("host", vv("host", 2));
             Version kept = v("host2");
             assertThat(p.choose(List.of(kept, gone))).contains(gone);
+        }
+
+        @Test
+        void priorityExplainsItsChoice() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host2", "host"));
+            Version host2 = withWriteTime("host2", 1);
+            assertThat(p.explain(List.of(withWriteTime("host", 2), host2), host2))
+                    .isEqualTo("priority: host2 is listed before host in mirror.priority [host2, host]");
         }
 
         @Test
@@ -121,40 +138,66 @@ class ResolutionPolicyTest {
         private final ResolutionPolicy lww = new ResolutionPolicy.LastWriterWins();
 
         @Test
-        void picksTheHighestHybridClockTime() {
-            Version early = withHlc("a", 10);
-            Version late = withHlc("z", 20);
-            Version middle = withHlc("m", 15);
+        void picksTheLatestWriteTime() {
+            Version early = withWriteTime("a", 10);
+            Version late = withWriteTime("z", 20);
+            Version middle = withWriteTime("m", 15);
             assertThat(lww.choose(List.of(early, late, middle))).contains(late);
             assertThat(lww.choose(List.of(late, middle, early))).contains(late);
             assertThat(lww.name()).isEqualTo("lww");
         }
 
         @Test
-        void usesTheWholeTimestampLogicalPartIncluded() {
-            long physical = 1_700_000_000_000L << 16;
-            Version first = withHlc("a", physical | 1);
-            Version second = withHlc("b", physical | 2);
-            assertThat(lww.choose(List.of(second, first))).contains(second);
+        void theApiserversManagedFieldsTimeWinsOverTheOrderTheMirrorSawTheChanges() {
+            // host2 wrote at 08:00:00 and host at 08:00:03, but the mirror received host's change first.
+            byte[] onHost2 = userWrittenAt("2026-11-29T08:00:00Z", "b@163.com");
+            byte[] onHost = userWrittenAt("2026-11-29T08:00:03Z", "a@163.com");
+            long sawHostAt = java.time.Instant.parse("2026-11-29T08:10:00Z").toEpochMilli();
+            Version host = new Version("host", vv("host", 1), false, onHost,
+                    WriteTime.of(onHost, WriteTime.received(sawHostAt)), 3, true);
+            Version host2 = new Version("host2", vv("host2", 1), false, onHost2,
+                    WriteTime.of(onHost2, WriteTime.received(sawHostAt + 1000)), 4, true);
+            assertThat(lww.choose(List.of(host, host2))).contains(host);
+            assertThat(lww.choose(List.of(host2, host))).contains(host);
+            assertThat(lww.explain(List.of(host, host2), host))
+                    .isEqualTo("lww: host managedFields time 2026-11-29T08:00:03Z > host2 managedFields time"
+                            + " 2026-11-29T08:00:00Z");
+        }
+
+        @Test
+        void aKnownTimeBeatsAnUnknownOne() {
+            Version known = withWriteTime("zz", 5);
+            Version unknown = new Version("a", vv("a", 1), false, bytes("{}"), WriteTime.UNKNOWN, 1, true);
+            assertThat(lww.choose(List.of(unknown, known))).contains(known);
+            assertThat(lww.explain(List.of(unknown, known), known)).contains("> a write time unknown");
         }
 
         @Test
         void tieIsBrokenByTheClusterNameSortingFirst() {
-            Version host = withHlc("host", 42);
-            Version host2 = withHlc("host2", 42);
-            Version alpha = withHlc("alpha", 42);
+            Version host = withWriteTime("host", 42);
+            Version host2 = withWriteTime("host2", 42);
+            Version alpha = withWriteTime("alpha", 42);
             assertThat(lww.choose(List.of(host2, host))).contains(host);
             assertThat(lww.choose(List.of(host, host2))).contains(host);
             assertThat(lww.choose(List.of(host2, host, alpha))).contains(alpha);
-            assertThat(lww.choose(List.of(host2, host, alpha, withHlc("zz", 43)))).get()
+            assertThat(lww.choose(List.of(host2, host, alpha, withWriteTime("zz", 43)))).get()
                     .extracting(Version::cluster).isEqualTo("zz");
+            assertThat(lww.explain(List.of(host2, host), host)).endsWith("(tie: host sorts first)");
         }
 
         @Test
         void aDeleteCanWin() {
-            Version gone = new Version("host", vv("host", 2), true, null, 99, 5, false);
-            Version kept = withHlc("host2", 98);
+            Version gone = new Version("host", vv("host", 2), true, null, wt(99), 5, false);
+            Version kept = withWriteTime("host2", 98);
             assertThat(lww.choose(List.of(kept, gone))).contains(gone);
+        }
+
+        @Test
+        void priorityExplainsItsChoice() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host2", "host"));
+            Version host2 = withWriteTime("host2", 1);
+            assertThat(p.explain(List.of(withWriteTime("host", 2), host2), host2))
+                    .isEqualTo("priority: host2 is listed before host in mirror.priority [host2, host]");
         }
 
         @Test
@@ -173,7 +216,7 @@ class ResolutionPolicyTest {
             List<Version> contenders = new ArrayList<>();
             for (String n : names) {
                 if (rnd.nextBoolean()) {
-                    contenders.add(withHlc(n, rnd.nextInt(4)));
+                    contenders.add(withWriteTime(n, rnd.nextInt(4)));
                 }
             }
             for (ResolutionPolicy p : policies) {

@@ -6,8 +6,10 @@ import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.conflict.VersionVector;
+import io.fedsync.conflict.WriteTime;
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.mirror.VerifyResult;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -30,14 +32,18 @@ public final class FakeMirrorService implements MirrorService {
     public final List<String> calledFrom = new CopyOnWriteArrayList<>();
 
     public static MirrorStatus status(String hostState, String host2State) {
-        return new MirrorStatus(7, T0, "hold", List.of("/registry/iam.kubesphere.io/"),
-                List.of(new MirrorStatus.ClusterStatus("host", hostState, 120, List.of("http://127.0.0.1:2379"), null),
+        return new MirrorStatus(7, "a-1f2e3d4c", T0, "hold", List.of("/registry/iam.kubesphere.io/"), null,
+                List.of(new MirrorStatus.ClusterStatus("host", hostState, 120, List.of("http://127.0.0.1:2379"), null,
+                                0, null),
                         new MirrorStatus.ClusterStatus("host2", host2State, 95, List.of("http://127.0.0.1:22379"),
-                                "live".equals(host2State) ? null : "connection refused")),
+                                "live".equals(host2State) ? null : "connection refused",
+                                "live".equals(host2State) ? 0 : 3, "live".equals(host2State) ? null : T0)),
                 List.of(new MirrorStatus.PairStatus("host", "host2", 118, 2, 40),
                         new MirrorStatus.PairStatus("host2", "host", 95, 0, 0)),
                 List.of(new MirrorStatus.Problem("host", "/registry/iam.kubesphere.io/users/big", "value too large",
                         T0)),
+                new VerifyResult(T0, List.of("host", "host2"), 40, 1, 1, 0, 0, 0, 12, null),
+                List.of(new MirrorStatus.Notice(T0, "host2", "cursor 99 was ahead of etcd")),
                 Map.of("writes", 12L, "echoesDropped", 3L));
     }
 
@@ -45,7 +51,7 @@ public final class FakeMirrorService implements MirrorService {
         List<ConflictSide> sides = new ArrayList<>();
         for (String c : clusters) {
             sides.add(new ConflictSide(c, ("{\"spec\":\"" + c + "\"}").getBytes(StandardCharsets.UTF_8), false,
-                    VersionVector.of(Map.of(c, 1L)), 10, 1000));
+                    VersionVector.of(Map.of(c, 1L)), 10, WriteTime.received(1000)));
         }
         return new ConflictRecord(id, key, type, ConflictState.OPEN, List.of(clusters), sides, List.of("/spec"),
                 T0, T0, null);
@@ -90,6 +96,23 @@ public final class FakeMirrorService implements MirrorService {
     @Override
     public ConflictRecord resolve(String id, String winner) {
         throw new UnsupportedOperationException("not needed by the daemon yet");
+    }
+
+    public volatile VerifyResult verifyResult = new VerifyResult(T0, List.of("host", "host2"), 40, 0, 0, 0, 0, 0, 12,
+            null);
+
+    @Override
+    public VerifyResult verify() {
+        record();
+        return verifyResult;
+    }
+
+    /** What {@link #unhealthyReason()} says; null lets the daemon derive a reason from the status. */
+    public volatile String unhealthyReason;
+
+    @Override
+    public String unhealthyReason() {
+        return unhealthyReason;
     }
 
     @Override

@@ -10,14 +10,16 @@ import io.etcd.jetcd.kv.TxnResponse;
 import io.etcd.jetcd.op.Cmp;
 import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
+import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.GetOption;
 import io.etcd.jetcd.options.PutOption;
 import io.etcd.jetcd.options.WatchOption;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.LinkedHashMap;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -26,11 +28,17 @@ import javax.net.ssl.SSLException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One cluster's etcd, as the mirror uses it: reads, the fence, watches and the write pipeline. */
+/**
+ * One cluster's etcd, as the mirror uses it: probes, the fence, reads and paged listings at a
+ * revision, watches and the write pipeline. Every call has a timeout.
+ */
 final class ClusterLink implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterLink.class);
-    private static final int PAGE = 1000;
+    /** Keys per page of a listing: bounded memory whatever the prefix holds. */
+    static final int PAGE = 1000;
+    /** Gets per read Txn (etcd allows 128 ops per Txn by default). */
+    private static final int GETS_PER_TXN = 100;
 
     final String name;
     final int index;
@@ -40,14 +48,15 @@ final class ClusterLink implements AutoCloseable {
     private final Duration timeout;
     final TxnPipeline pipeline;
 
-    ClusterLink(int index, ClusterEndpoint endpoint, KeySpace keys, MirrorSettings settings, long term) {
+    ClusterLink(int index, ClusterEndpoint endpoint, KeySpace keys, MirrorSettings settings,
+                java.util.function.Supplier<FenceToken> token) {
         this.name = endpoint.name();
         this.index = index;
         this.endpoint = endpoint;
         this.keys = keys;
         this.timeout = settings.requestTimeout();
         this.client = connect(endpoint);
-        this.pipeline = new TxnPipeline(name, client.getKVClient(), KeySpace.bytes(keys.fenceKey()), () -> term,
+        this.pipeline = new TxnPipeline(name, client.getKVClient(), keys.fenceKey(), token,
                 settings.batchKeys(), settings.maxInFlightTxns(), timeout);
     }
 
@@ -74,78 +83,147 @@ final class ClusterLink implements AutoCloseable {
         return b.build();
     }
 
-    /** The current revision and fence value, or an exception if the cluster does not answer. */
+    /** The current revision and fence, or an exception if the cluster does not answer. */
     Probe probe() throws Exception {
-        GetResponse r = await(client.getKVClient().get(KeySpace.bytes(keys.fenceKey())));
-        long fence = r.getKvs().isEmpty() ? 0 : Fence.decode(r.getKvs().get(0).getValue());
-        return new Probe(r.getHeader().getRevision(), fence);
+        GetResponse r = await(client.getKVClient().get(keys.fenceKey()));
+        return new Probe(r.getHeader().getRevision(), fenceOf(r.getKvs().isEmpty() ? null : r.getKvs().get(0)));
     }
 
-    record Probe(long revision, long fence) {
+    /** @param fence the stored fencing token, null when there is none yet */
+    record Probe(long revision, FenceToken fence) {
+    }
+
+    private static FenceToken fenceOf(KeyValue kv) {
+        return kv == null ? null : FenceToken.decode(kv.getValue());
     }
 
     /**
-     * Raises the fence to {@code term} unless it is already higher. Returns the fence value now
-     * stored: if it is not {@code term}, a newer writer owns this cluster.
+     * Raises the fence to {@code mine} unless it is already higher (compare-and-swap: etcd compares
+     * values byte-wise, which orders tokens). Returns the token now stored: if it is not
+     * {@code mine}, another writer holds this cluster.
      */
-    long raiseFence(long term) throws Exception {
-        ByteSequence key = KeySpace.bytes(keys.fenceKey());
-        ByteSequence mine = Fence.encode(term);
+    FenceToken raiseFence(FenceToken mine) throws Exception {
+        ByteSequence key = keys.fenceKey();
+        ByteSequence encoded = mine.encode();
         // etcd compares have no OR: "absent" and "lower" are two conditional puts.
         TxnResponse created = await(client.getKVClient().txn()
                 .If(new Cmp(key, Cmp.Op.EQUAL, CmpTarget.createRevision(0)))
-                .Then(Op.put(key, mine, PutOption.DEFAULT))
+                .Then(Op.put(key, encoded, PutOption.DEFAULT))
                 .commit());
         if (created.isSucceeded()) {
-            return term;
+            return mine;
         }
         TxnResponse r = await(client.getKVClient().txn()
-                .If(new Cmp(key, Cmp.Op.LESS, CmpTarget.value(mine)))
-                .Then(Op.put(key, mine, PutOption.DEFAULT))
+                .If(new Cmp(key, Cmp.Op.LESS, CmpTarget.value(encoded)))
+                .Then(Op.put(key, encoded, PutOption.DEFAULT))
                 .Else(Op.get(key, GetOption.DEFAULT))
                 .commit());
         if (r.isSucceeded()) {
-            return term;
+            return mine;
         }
         GetResponse g = r.getGetResponses().get(0);
-        return g.getKvs().isEmpty() ? 0 : Fence.decode(g.getKvs().get(0).getValue());
+        return g.getKvs().isEmpty() ? null : fenceOf(g.getKvs().get(0));
     }
 
     /**
-     * What the mirror needs to know about one prefix, all read at one revision so that data and
-     * metadata agree. With {@code changedAfter > 0} (a resume from that cursor) values are fetched
-     * only for keys modified after it; the rest are listed by name only, which is enough to see a
-     * deletion (metadata without data). A cursor ahead of etcd (restored from an older backup)
-     * cannot be trusted, and neither revision 0: both read everything.
+     * Pages through every key of a range at one revision, in etcd's order, {@link #PAGE} keys at a
+     * time, with or without values. Holds one page in memory.
      */
-    Snapshot load(String prefix, long changedAfter) throws Exception {
-        long revision = probe().revision();
-        boolean partial = changedAfter > 0 && changedAfter <= revision;
-        Map<String, KeyValue> data = range(prefix, revision, partial ? changedAfter + 1 : 0, false);
-        Set<String> present = partial ? range(prefix, revision, 0, true).keySet() : data.keySet();
-        Map<String, KeyValue> metaKvs = range(keys.metaPrefix(prefix), revision, 0, false);
-        Map<String, KeyValue> meta = new LinkedHashMap<>();
-        metaKvs.forEach((k, v) -> meta.put(keys.dataKeyOf(k), v));
-        return new Snapshot(revision, partial ? changedAfter : 0, data, present, meta);
-    }
+    final class Listing {
+        private final ByteSequence end;
+        private final long revision;
+        private final boolean keysOnly;
+        private ByteSequence from;
+        private final java.util.function.Function<ByteSequence, Key> keyOf;
+        private final ArrayDeque<KeyValue> page = new ArrayDeque<>();
+        private boolean more = true;
+        private Key headKey;
+        long pages;
 
-    /**
-     * @param revision     the revision everything was read at (watch from the next one)
-     * @param changedAfter 0 for a complete snapshot; else {@code data} holds only keys modified
-     *                     after it and {@code present} names every key that exists
-     */
-    record Snapshot(long revision, long changedAfter, Map<String, KeyValue> data, Set<String> present,
-                    Map<String, KeyValue> meta) {
-        boolean complete() {
-            return changedAfter == 0;
+        Listing(ByteSequence prefix, long revision, boolean keysOnly, java.util.function.Function<ByteSequence, Key> keyOf) {
+            this.from = prefix;
+            this.end = KeySpace.rangeEnd(prefix);
+            this.revision = revision;
+            this.keysOnly = keysOnly;
+            this.keyOf = keyOf;
         }
+
+        /** The (data) key of the next key-value, or null at the end. */
+        Key peekKey() throws Exception {
+            if (headKey == null) {
+                KeyValue kv = peek();
+                headKey = kv == null ? null : keyOf.apply(kv.getKey());
+            }
+            return headKey;
+        }
+
+        /** The next key-value, or null at the end. */
+        KeyValue peek() throws Exception {
+            if (page.isEmpty() && more) {
+                fill();
+            }
+            return page.peekFirst();
+        }
+
+        KeyValue next() throws Exception {
+            KeyValue kv = peek();
+            if (kv != null) {
+                page.pollFirst();
+                headKey = null;
+            }
+            return kv;
+        }
+
+        private void fill() throws Exception {
+            GetResponse r = await(client.getKVClient().get(from, GetOption.builder().withRange(end)
+                    .withRevision(revision).withLimit(PAGE).withKeysOnly(keysOnly).build()));
+            pages++;
+            page.addAll(r.getKvs());
+            more = r.isMore() && !r.getKvs().isEmpty();
+            if (!r.getKvs().isEmpty()) {
+                from = Key.of(r.getKvs().get(r.getKvs().size() - 1).getKey()).successor();
+            }
+        }
+    }
+
+    Listing listData(int prefix, long revision, boolean keysOnly) {
+        return new Listing(keys.prefix(prefix), revision, keysOnly, Key::of);
+    }
+
+    /** Lists a prefix's metadata; {@link Listing#peekKey()} gives the data key each one describes. */
+    Listing listMeta(int prefix, long revision) {
+        return new Listing(keys.metaPrefix(prefix), revision, false, keys::dataKeyOf);
+    }
+
+    CompletableFuture<GetResponse> rawGet(ByteSequence key, GetOption option) {
+        return client.getKVClient().get(key, option);
+    }
+
+    /** The values of some keys at {@code revision} (absent keys are left out), in read Txns of 100. */
+    Map<Key, KeyValue> readValues(List<Key> wanted, long revision) throws Exception {
+        Map<Key, KeyValue> out = new HashMap<>();
+        GetOption at = GetOption.builder().withRevision(revision).build();
+        for (int i = 0; i < wanted.size(); i += GETS_PER_TXN) {
+            List<Op> gets = new ArrayList<>();
+            for (Key k : wanted.subList(i, Math.min(wanted.size(), i + GETS_PER_TXN))) {
+                gets.add(Op.get(k.sequence(), at));
+            }
+            TxnResponse r = await(client.getKVClient().txn().Then(gets.toArray(Op[]::new)).commit());
+            for (GetResponse g : r.getGetResponses()) {
+                for (KeyValue kv : g.getKvs()) {
+                    out.put(Key.of(kv.getKey()), kv);
+                }
+            }
+        }
+        return out;
     }
 
     /** Whether etcd has compacted away {@code revision} (a cursor is that old). */
-    boolean compactedPast(String prefix, long revision) throws Exception {
+    boolean compactedPast(int prefix, long revision) throws Exception {
         try {
-            await(client.getKVClient().get(KeySpace.bytes(prefix), GetOption.builder()
-                    .withRange(KeySpace.rangeEnd(prefix)).withRevision(revision).withCountOnly(true).build()));
+            await(client.getKVClient().get(keys.prefix(prefix), GetOption.builder()
+                    .withRange(KeySpace.rangeEnd(keys.prefix(prefix))).withRevision(revision).withCountOnly(true)
+                    .build()));
             return false;
         } catch (Exception e) {
             if (MirrorEngine.isCompacted(e)) {
@@ -155,73 +233,71 @@ final class ClusterLink implements AutoCloseable {
         }
     }
 
-    private Map<String, KeyValue> range(String prefix, long revision, long minModRevision, boolean keysOnly)
-            throws Exception {
-        Map<String, KeyValue> out = new LinkedHashMap<>();
-        ByteSequence end = KeySpace.rangeEnd(prefix);
-        ByteSequence from = KeySpace.bytes(prefix);
-        while (true) {
-            GetOption.Builder option = GetOption.builder().withRange(end).withRevision(revision).withLimit(PAGE)
-                    .withKeysOnly(keysOnly);
-            if (minModRevision > 0) {
-                option.withMinModRevision(minModRevision);
-            }
-            GetResponse r = await(client.getKVClient().get(from, option.build()));
-            for (KeyValue kv : r.getKvs()) {
-                out.put(kv.getKey().toString(StandardCharsets.UTF_8), kv);
-            }
-            if (!r.isMore() || r.getKvs().isEmpty()) {
-                return out;
-            }
-            byte[] last = r.getKvs().get(r.getKvs().size() - 1).getKey().getBytes();
-            byte[] next = java.util.Arrays.copyOf(last, last.length + 1);
-            from = ByteSequence.from(next);
-        }
-    }
-
     /** The data and metadata of one key, read atomically, plus the fence. */
-    Read read(String key) throws Exception {
-        ByteSequence data = KeySpace.bytes(key);
-        ByteSequence meta = KeySpace.bytes(keys.metaKey(key));
+    Read read(Key key) throws Exception {
         TxnResponse r = await(client.getKVClient().txn().Then(
-                Op.get(data, GetOption.DEFAULT), Op.get(meta, GetOption.DEFAULT),
-                Op.get(KeySpace.bytes(keys.fenceKey()), GetOption.DEFAULT)).commit());
+                Op.get(key.sequence(), GetOption.DEFAULT), Op.get(keys.metaKey(key), GetOption.DEFAULT),
+                Op.get(keys.fenceKey(), GetOption.DEFAULT)).commit());
         long revision = r.getHeader().getRevision();
         KeyValue d = first(r.getGetResponses().get(0));
         KeyValue m = first(r.getGetResponses().get(1));
         KeyValue f = first(r.getGetResponses().get(2));
-        return new Read(observation(revision, d, m), f == null ? 0 : Fence.decode(f.getValue()));
+        return new Read(observation(revision, d, m, true), fenceOf(f));
     }
 
-    record Read(Observation observation, long fence) {
+    record Read(Observation observation, FenceToken fence) {
     }
 
-    Observation observation(long revision, KeyValue data, KeyValue meta) {
-        MetaRecord record = null;
-        if (meta != null) {
-            try {
-                record = MetaRecord.decode(meta.getValue().getBytes());
-            } catch (IllegalArgumentException e) {
-                LOG.warn("[{} {}] ignoring unreadable fedsync metadata: {}", name,
-                        keys.dataKeyOf(meta.getKey().toString(StandardCharsets.UTF_8)), e.getMessage());
-            }
+    /**
+     * An observation of data and metadata read at {@code revision} ({@code withValue}: data has
+     * its value). Unreadable metadata counts as none, but keeps its mod_revision so that the next
+     * stamp replaces it.
+     */
+    Observation observation(long revision, KeyValue data, KeyValue meta, boolean withValue) {
+        MetaRecord record = decodeMeta(meta);
+        return Observation.read(revision, data != null, data == null || !withValue ? null : data.getValue().getBytes(),
+                data == null ? 0 : data.getModRevision(), record, meta == null ? 0 : meta.getModRevision());
+    }
+
+    MetaRecord decodeMeta(KeyValue meta) {
+        if (meta == null) {
+            return null;
         }
-        return new Observation(revision, data != null, data == null ? null : data.getValue().getBytes(),
-                data == null ? 0 : data.getModRevision(), true, record,
-                meta == null || record == null ? 0 : meta.getModRevision(), revision);
+        try {
+            return MetaRecord.decode(meta.getValue().getBytes());
+        } catch (IllegalArgumentException e) {
+            LOG.warn("[{} {}] ignoring unreadable fedsync metadata: {}", name, keys.dataKeyOf(meta.getKey()),
+                    e.getMessage());
+            return null;
+        }
+    }
+
+    /** Deletes a tombstone's metadata if it is still as read, under the fence. */
+    CompletableFuture<TxnResponse> deleteMeta(Key key, long metaModRev, FenceToken token) {
+        ByteSequence metaKey = keys.metaKey(key);
+        return client.getKVClient().txn()
+                .If(new Cmp(metaKey, Cmp.Op.EQUAL, CmpTarget.modRevision(metaModRev)),
+                        new Cmp(key.sequence(), Cmp.Op.EQUAL, CmpTarget.createRevision(0)),
+                        new Cmp(keys.fenceKey(), Cmp.Op.EQUAL, CmpTarget.value(token.encode())))
+                .Then(Op.delete(metaKey, DeleteOption.DEFAULT))
+                .commit().orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private static KeyValue first(GetResponse g) {
         return g.getKvs().isEmpty() ? null : g.getKvs().get(0);
     }
 
-    Watch.Watcher watch(String prefix, long fromRevision, Watch.Listener listener) {
-        WatchOption option = WatchOption.builder().withRange(KeySpace.rangeEnd(prefix)).withRevision(fromRevision)
-                .withProgressNotify(true).build();
-        return client.getWatchClient().watch(KeySpace.bytes(prefix), option, listener);
+    /**
+     * Watches a prefix from a revision. {@code requireLeader}: an etcd member cut off from its
+     * quorum ends the watch with an error instead of going silent.
+     */
+    Watch.Watcher watch(int prefix, long fromRevision, Watch.Listener listener) {
+        WatchOption option = WatchOption.builder().withRange(KeySpace.rangeEnd(keys.prefix(prefix)))
+                .withRevision(fromRevision).withProgressNotify(true).withRequireLeader(true).build();
+        return client.getWatchClient().watch(keys.prefix(prefix), option, listener);
     }
 
-    private <T> T await(CompletableFuture<T> f) throws Exception {
+    <T> T await(CompletableFuture<T> f) throws Exception {
         try {
             return f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {

@@ -49,7 +49,7 @@ final class ConflictRecorder {
 
     void held(KeyEntry entry, ConflictType type, List<Version> contenders) {
         List<ConflictSide> sides = contenders.stream().map(ConflictSide::of).toList();
-        Optional<ConflictRecord> open = log.openFor(entry.key);
+        Optional<ConflictRecord> open = log.openFor(entry.key.wire());
         Instant now = clock.instant();
         if (open.isPresent()) {
             if (!open.get().sides().equals(sides)) {
@@ -58,7 +58,7 @@ final class ConflictRecorder {
             }
             return;
         }
-        ConflictRecord r = new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key, type,
+        ConflictRecord r = new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(), type,
                 ConflictState.OPEN, clusters(contenders), sides, paths(contenders), now, now, null);
         detected.incrementAndGet();
         save(r);
@@ -66,30 +66,33 @@ final class ConflictRecorder {
                 r.id(), r.clusters());
     }
 
-    void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by) {
+    void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by,
+                  String reason) {
         Instant now = clock.instant();
-        Resolution how = new Resolution(winner, by, now);
-        Optional<ConflictRecord> open = log.openFor(entry.key);
+        Resolution how = new Resolution(winner, by, now, reason);
+        Optional<ConflictRecord> open = log.openFor(entry.key.wire());
         ConflictRecord r;
         if (open.isPresent()) {
             r = open.get().resolved(ConflictState.RESOLVED, how);
         } else {
             detected.incrementAndGet();
-            r = new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key, type, ConflictState.OPEN,
+            r = new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(), type,
+                    ConflictState.OPEN,
                     clusters(contenders), contenders.stream().map(ConflictSide::of).toList(), paths(contenders),
                     now, now, null).resolved(ConflictState.RESOLVED, how);
         }
         entry.operatorWinner = -1;
         save(r);
-        LOG.info("[{}] {} conflict {} resolved by {}: {} wins", entry.key, type.wireName(), r.id(), by, winner);
+        LOG.info("[{}] {} conflict {} resolved by {}: {} wins ({})", entry.key, type.wireName(), r.id(), by, winner,
+                reason);
     }
 
-    void converged(KeyEntry entry, List<Version> sides, List<Version> all) {
+    void converged(KeyEntry entry, List<Version> sides) {
         Instant now = clock.instant();
-        Resolution how = new Resolution(null, "converged", now);
-        Optional<ConflictRecord> open = log.openFor(entry.key);
+        Resolution how = new Resolution(null, "converged", now, "the sides differ only in fields the apiserver sets");
+        Optional<ConflictRecord> open = log.openFor(entry.key.wire());
         ConflictRecord r = open.map(o -> o.resolved(ConflictState.CONVERGED, how)).orElseGet(() ->
-                new ConflictRecord(ConflictRecord.idFor(entry.key, hlc.now()), entry.key,
+                new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(),
                         ConflictType.CONCURRENT_UPDATE, ConflictState.OPEN, clusters(sides),
                         sides.stream().map(ConflictSide::of).toList(), paths(sides), now, now, null)
                         .resolved(ConflictState.CONVERGED, how));
@@ -101,16 +104,19 @@ final class ConflictRecorder {
 
     /** A dominating version was propagated; an open conflict on the key (if any) is over. */
     void propagated(KeyEntry entry, String winner) {
-        log.openFor(entry.key).ifPresent(open -> {
-            save(open.resolved(ConflictState.RESOLVED, new Resolution(winner,
-                    entry.operatorWinner >= 0 ? "operator" : "propagated", clock.instant())));
+        log.openFor(entry.key.wire()).ifPresent(open -> {
+            boolean operator = entry.operatorWinner >= 0;
+            save(open.resolved(ConflictState.RESOLVED, new Resolution(winner, operator ? "operator" : "propagated",
+                    clock.instant(), operator ? "operator: picked " + winner
+                    : "a later change on " + winner + " includes every side")));
             entry.operatorWinner = -1;
         });
     }
 
     void inSync(KeyEntry entry) {
-        log.openFor(entry.key).ifPresent(open -> {
-            save(open.resolved(ConflictState.CONVERGED, new Resolution(null, "converged", clock.instant())));
+        log.openFor(entry.key.wire()).ifPresent(open -> {
+            save(open.resolved(ConflictState.CONVERGED, new Resolution(null, "converged", clock.instant(),
+                    "every side holds the same version now")));
             entry.operatorWinner = -1;
         });
     }

@@ -1,74 +1,76 @@
 package io.fedsync.mirror;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 
 /**
  * Everything the mirror tracks for one key: a slot per cluster, observations waiting to be
- * absorbed, and the revisions whose cursors wait for this key to be applied.
+ * absorbed by the worker that owns the key next, and the revisions whose cursors wait for this
+ * key to be applied. Small when settled: no values, no waiting observations.
  */
 final class KeyEntry {
 
-    final String key;
-    final String prefix;
+    private static final long[] NONE = new long[0];
+
+    final Key key;
+    final int prefix;
     final Slot[] slots;
-    private final Observation[] incoming;
-    private final List<List<Long>> pendingRevisions;
+    /** Observations offered by watch threads and sweeps, absorbed by the owning worker. Lazy. */
+    private Observation[] incoming;
+    /** Per cluster, revisions whose cursor waits for this key. Lazy. */
+    private long[][] pending;
     /** Cluster index an operator picked to win this key's open conflict, or -1. */
     volatile int operatorWinner = -1;
-    /** The HLC at which an open conflict was first seen (gives its id). */
-    long conflictHlc;
+    /** Consecutive runs that had to be retried (for back-off). Owner only. */
+    int retries;
 
-    KeyEntry(String key, String prefix, int clusters) {
+    KeyEntry(Key key, int prefix, int clusters) {
         this.key = key;
         this.prefix = prefix;
         this.slots = new Slot[clusters];
-        this.incoming = new Observation[clusters];
-        this.pendingRevisions = new ArrayList<>(clusters);
         for (int i = 0; i < clusters; i++) {
             slots[i] = new Slot();
-            pendingRevisions.add(new ArrayList<>());
         }
     }
 
     /** Called from any thread: keeps the newest observation per cluster, remembers its revision. */
-    synchronized void offer(int cluster, Observation o, boolean trackRevision) {
-        Observation current = incoming[cluster];
-        if (current == null) {
-            incoming[cluster] = o;
-        } else if (o.metaKnown() && !current.metaKnown()) {
-            // Keep the read's metadata; keep whichever data is newer.
-            Slot merged = new Slot();
-            merged.absorb(o);
-            merged.absorb(current);
-            incoming[cluster] = new Observation(merged.dataObservedAt, merged.dataPresent, merged.value,
-                    merged.dataModRev, true, merged.meta, merged.metaModRev, merged.metaObservedAt);
-        } else if (current.metaKnown() && !o.metaKnown()) {
-            Slot merged = new Slot();
-            merged.absorb(current);
-            merged.absorb(o);
-            incoming[cluster] = new Observation(merged.dataObservedAt, merged.dataPresent, merged.value,
-                    merged.dataModRev, true, merged.meta, merged.metaModRev, merged.metaObservedAt);
-        } else if (o.observedAt() > current.observedAt()) {
-            incoming[cluster] = o;
+    synchronized void offer(int cluster, Observation o, long trackRevision) {
+        if (incoming == null) {
+            incoming = new Observation[slots.length];
         }
-        if (trackRevision) {
-            pendingRevisions.get(cluster).add(o.observedAt());
+        Observation current = incoming[cluster];
+        incoming[cluster] = current == null ? o : merge(current, o);
+        if (trackRevision > 0) {
+            if (pending == null) {
+                pending = new long[slots.length][];
+            }
+            long[] p = pending[cluster];
+            p = p == null ? new long[1] : Arrays.copyOf(p, p.length + 1);
+            p[p.length - 1] = trackRevision;
+            pending[cluster] = p;
         }
     }
 
-    /** Moves incoming observations into the slots; returns the revisions this run will settle. */
+    /** The newer data of the two, and the newer metadata of the two. */
+    private static Observation merge(Observation a, Observation b) {
+        Slot s = new Slot();
+        s.absorb(a);
+        s.absorb(b);
+        boolean metaKnown = s.metaObservedAt >= 0;
+        return new Observation(s.dataObservedAt, s.dataPresent, s.value, s.dataModRev, s.receivedAt, metaKnown,
+                s.meta, s.metaModRev, s.metaObservedAt);
+    }
+
+    /** Moves incoming observations into the slots (owner only); returns the revisions this run settles. */
     synchronized long[][] absorb() {
         long[][] revisions = new long[slots.length][];
         for (int i = 0; i < slots.length; i++) {
-            if (incoming[i] != null) {
+            if (incoming != null && incoming[i] != null) {
                 slots[i].absorb(incoming[i]);
-                incoming[i] = null;
             }
-            List<Long> p = pendingRevisions.get(i);
-            revisions[i] = p.stream().mapToLong(Long::longValue).toArray();
-            p.clear();
+            revisions[i] = pending != null && pending[i] != null ? pending[i] : NONE;
         }
+        incoming = null;
+        pending = null;
         return revisions;
     }
 
@@ -76,8 +78,31 @@ final class KeyEntry {
     synchronized void unsettled(long[][] revisions) {
         for (int i = 0; i < revisions.length; i++) {
             for (long r : revisions[i]) {
-                pendingRevisions.get(i).add(r);
+                if (pending == null) {
+                    pending = new long[slots.length][];
+                }
+                long[] p = pending[i];
+                p = p == null ? new long[1] : Arrays.copyOf(p, p.length + 1);
+                p[p.length - 1] = r;
+                pending[i] = p;
             }
         }
+    }
+
+    /** Settled: values are read again when needed (bounded memory). Owner only. */
+    void dropValues() {
+        for (Slot s : slots) {
+            s.dropValue();
+        }
+    }
+
+    /** Nothing in any cluster, data or metadata, as far as the slots know. Owner only. */
+    boolean empty() {
+        for (Slot s : slots) {
+            if (s.dataPresent || s.meta != null || !s.known()) {
+                return false;
+            }
+        }
+        return true;
     }
 }

@@ -6,18 +6,18 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A deduplicating work queue of keys with per-key exclusion: a key is queued at most once, is
- * worked on by at most one worker at a time, and a key that changes while it is being worked on
- * runs again afterwards. This is what keeps each key's writes in order while different keys run
- * in parallel.
+ * owned by at most one worker at a time, and a key that changes while it is owned runs again
+ * afterwards. This is what keeps each key's writes in order while different keys run in
+ * parallel. A sweep may also take a key that is idle ({@link #tryAcquire}) to update its slots.
  */
 final class KeyQueue {
 
     private enum State { QUEUED, RUNNING, RUNNING_DIRTY }
 
-    private final ConcurrentHashMap<String, State> states = new ConcurrentHashMap<>();
-    private final LinkedBlockingQueue<String> ready = new LinkedBlockingQueue<>();
+    private final ConcurrentHashMap<Key, State> states = new ConcurrentHashMap<>();
+    private final LinkedBlockingQueue<Key> ready = new LinkedBlockingQueue<>();
 
-    void offer(String key) {
+    void offer(Key key) {
         boolean[] enqueue = {false};
         states.compute(key, (k, s) -> {
             if (s == null) {
@@ -32,15 +32,21 @@ final class KeyQueue {
     }
 
     /** The next key to work on, now owned by the caller until {@link #done}; null on timeout. */
-    String take(long timeoutMillis) throws InterruptedException {
-        String key = ready.poll(timeoutMillis, TimeUnit.MILLISECONDS);
+    Key take(long timeoutMillis) throws InterruptedException {
+        Key key = ready.poll(timeoutMillis, TimeUnit.MILLISECONDS);
         if (key != null) {
             states.put(key, State.RUNNING);
         }
         return key;
     }
 
-    void done(String key) {
+    /** Takes an idle key (neither queued nor running) for the caller; false if it is busy. */
+    boolean tryAcquire(Key key) {
+        return states.putIfAbsent(key, State.RUNNING) == null;
+    }
+
+    /** Ends ownership; the key runs again if it was offered meanwhile. */
+    void done(Key key) {
         boolean[] again = {false};
         states.computeIfPresent(key, (k, s) -> {
             if (s == State.RUNNING_DIRTY) {
@@ -54,6 +60,11 @@ final class KeyQueue {
         }
     }
 
+    boolean busy(Key key) {
+        return states.containsKey(key);
+    }
+
+    /** Keys queued or running. */
     int size() {
         return states.size();
     }

@@ -6,16 +6,20 @@ import io.etcd.jetcd.op.CmpTarget;
 import io.etcd.jetcd.op.Op;
 import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
+import io.fedsync.conflict.Causality;
 import io.fedsync.conflict.ConflictClassifier;
 import io.fedsync.conflict.ReconcileDecision;
 import io.fedsync.conflict.ResolutionPolicy;
 import io.fedsync.conflict.Version;
 import io.fedsync.conflict.VersionVector;
+import io.fedsync.conflict.WriteTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,41 +32,66 @@ import org.slf4j.LoggerFactory;
  * being propagated, then the other clusters are written. If the mirror dies in between, the
  * stamp already says which version dominates, so a successor propagates the same vector; the
  * reverse order could leave two clusters with one vector and different bytes.
+ *
+ * <p>Values are read only where the decision needs them: of versions no other version dominates
+ * (a settled key keeps no value in memory).
  */
 final class KeyReconciler {
 
     private static final Logger LOG = LoggerFactory.getLogger(KeyReconciler.class);
+    /** Stands for the bytes of a version another version dominates, when they were not read. */
+    private static final byte[] NOT_READ = new byte[0];
 
     enum Outcome { DONE, RETRY_NOW, RETRY_LATER }
 
-    private final MirrorEngine engine;
+    /** What a run did. */
+    enum Action { NOTHING, IN_SYNC, PROPAGATED, CONVERGED, RESOLVED, HELD, REFUSED }
+
+    /**
+     * @param next   what should happen next
+     * @param action what this run did
+     * @param live   bit set of the clusters this run included (live and read)
+     */
+    record Result(Outcome next, Action action, long live) {
+        boolean wrote() {
+            return action == Action.PROPAGATED || action == Action.CONVERGED || action == Action.RESOLVED;
+        }
+    }
+
+    private final MirrorContext ctx;
     private final ConflictClassifier classifier;
     private final ResolutionPolicy policy;
     private final ValueGuard guard;
 
-    KeyReconciler(MirrorEngine engine, ConflictClassifier classifier, ResolutionPolicy policy, ValueGuard guard) {
-        this.engine = engine;
+    KeyReconciler(MirrorContext ctx, ConflictClassifier classifier, ResolutionPolicy policy, ValueGuard guard) {
+        this.ctx = ctx;
         this.classifier = classifier;
         this.policy = policy;
         this.guard = guard;
     }
 
-    Outcome reconcile(KeyEntry entry) throws InterruptedException {
-        if (engine.fenced()) {
-            return Outcome.DONE;
+    Result reconcile(KeyEntry entry) throws InterruptedException {
+        if (ctx.fenced()) {
+            return new Result(Outcome.DONE, Action.NOTHING, 0);
         }
         List<ClusterLink> live = new ArrayList<>();
-        for (ClusterLink link : engine.links()) {
-            if (!engine.isLive(link.index)) {
+        long liveBits = 0;
+        for (ClusterLink link : ctx.links()) {
+            if (!ctx.isLive(link.index)) {
                 continue;
             }
             if (!entry.slots[link.index].known() && !refresh(entry, link)) {
-                return Outcome.RETRY_LATER;
+                return new Result(Outcome.RETRY_LATER, Action.NOTHING, 0);
             }
             live.add(link);
+            liveBits |= 1L << link.index;
         }
         if (live.size() < 2) {
-            return Outcome.DONE;
+            return new Result(Outcome.DONE, Action.NOTHING, liveBits);
+        }
+        Outcome values = readNeededValues(entry, live);
+        if (values != Outcome.DONE) {
+            return new Result(values, Action.NOTHING, 0);
         }
         List<Version> versions = new ArrayList<>();
         for (ClusterLink link : live) {
@@ -70,82 +99,126 @@ final class KeyReconciler {
             if (v.local() && !v.tombstone()) {
                 Optional<String> refused = guard.refuse(entry.key, v.value());
                 if (refused.isPresent()) {
-                    engine.problems().report(link.name, entry.key, refused.get());
-                    return Outcome.DONE;
+                    ctx.problems().report(link.name, entry.key, refused.get());
+                    return new Result(Outcome.DONE, Action.REFUSED, liveBits);
                 }
             }
             versions.add(v);
         }
-        engine.problems().clear(entry.key);
+        ctx.problems().clear(entry.key);
         ReconcileDecision decision = classifier.decide(versions);
+        Result r;
         if (decision instanceof ReconcileDecision.Propagate p) {
             Outcome o = propagate(entry, live, versions, p.winner(), p.vector());
             if (o == Outcome.DONE) {
-                engine.recorder().propagated(entry, p.winner().cluster());
+                ctx.recorder().propagated(entry, p.winner().cluster());
             }
-            return o;
-        }
-        if (decision instanceof ReconcileDecision.Converge c) {
+            r = new Result(o, Action.PROPAGATED, liveBits);
+        } else if (decision instanceof ReconcileDecision.Converge c) {
             Outcome o = converge(entry, live, versions, c);
             if (o == Outcome.DONE) {
-                engine.recorder().converged(entry, c.sides(), versions);
+                ctx.recorder().converged(entry, c.sides());
             }
-            return o;
+            r = new Result(o, Action.CONVERGED, liveBits);
+        } else if (decision instanceof ReconcileDecision.Conflict c) {
+            r = conflict(entry, live, versions, c, liveBits);
+        } else {
+            ctx.recorder().inSync(entry);
+            r = new Result(Outcome.DONE, Action.IN_SYNC, liveBits);
         }
-        if (decision instanceof ReconcileDecision.Conflict c) {
-            return conflict(entry, live, versions, c);
-        }
-        engine.recorder().inSync(entry);
-        return Outcome.DONE;
+        return r.next() == Outcome.DONE ? r : new Result(r.next(), r.action(), 0);
     }
 
-    private Outcome conflict(KeyEntry entry, List<ClusterLink> live, List<Version> versions,
-                             ReconcileDecision.Conflict c) throws InterruptedException {
+    /**
+     * Reads the values a decision will use: those of versions that no other version dominates
+     * (and of local changes, which the value guard checks). A read may show a newer change, so
+     * the versions are derived again until nothing more is needed.
+     */
+    private Outcome readNeededValues(KeyEntry entry, List<ClusterLink> live) {
+        for (int round = 0; round < 3; round++) {
+            VersionVector[] vectors = new VersionVector[live.size()];
+            for (int i = 0; i < live.size(); i++) {
+                vectors[i] = vectorOf(entry.slots[live.get(i).index], live.get(i).name);
+            }
+            boolean read = false;
+            for (int i = 0; i < live.size(); i++) {
+                Slot s = entry.slots[live.get(i).index];
+                if (s.valueKnown()) {
+                    continue;
+                }
+                boolean dominated = false;
+                for (int o = 0; o < live.size() && !dominated; o++) {
+                    dominated = o != i && vectors[i].compareTo(vectors[o]) == Causality.BEFORE;
+                }
+                if (!dominated || !s.described()) {
+                    if (!refresh(entry, live.get(i))) {
+                        return Outcome.RETRY_LATER;
+                    }
+                    ctx.count("valueReads");
+                    read = true;
+                }
+            }
+            if (!read) {
+                return Outcome.DONE;
+            }
+        }
+        return Outcome.RETRY_NOW;
+    }
+
+    private Result conflict(KeyEntry entry, List<ClusterLink> live, List<Version> versions,
+                            ReconcileDecision.Conflict c, long liveBits) throws InterruptedException {
         Optional<Version> winner;
         String by;
+        String reason;
         int chosen = entry.operatorWinner;
         if (chosen >= 0) {
-            String name = engine.links().get(chosen).name;
+            String name = ctx.links().get(chosen).name;
             winner = c.contenders().stream().filter(v -> v.cluster().equals(name)).findFirst();
             by = "operator";
+            reason = "operator: picked " + name;
         } else {
             winner = policy.choose(c.contenders());
             by = policy.name();
+            reason = winner.map(w -> policy.explain(c.contenders(), w)).orElse("");
         }
         if (winner.isEmpty()) {
-            engine.recorder().held(entry, c.type(), c.contenders());
-            return Outcome.DONE;
+            ctx.recorder().held(entry, c.type(), c.contenders());
+            return new Result(Outcome.DONE, Action.HELD, liveBits);
         }
         // The merged vector dominates every side, so each loser is written exactly once and no
         // side can later win back with an older version.
         Outcome o = propagate(entry, live, versions, winner.get(), c.merged());
         if (o == Outcome.DONE) {
-            engine.recorder().resolved(entry, c.type(), c.contenders(), winner.get().cluster(), by);
+            ctx.recorder().resolved(entry, c.type(), c.contenders(), winner.get().cluster(), by, reason);
         }
-        return o;
+        return new Result(o, Action.RESOLVED, liveBits);
+    }
+
+    /** The vector of what {@code s} holds: a change not yet stamped counts one more for its cluster. */
+    private static VersionVector vectorOf(Slot s, String cluster) {
+        VersionVector base = s.meta == null ? VersionVector.EMPTY : s.meta.vector();
+        if (!s.dataPresent && s.meta == null) {
+            return VersionVector.EMPTY;
+        }
+        return s.described() ? base : base.increment(cluster);
     }
 
     /** What {@code link} holds for the key, as a version with a vector. */
     Version derive(KeyEntry entry, ClusterLink link) {
         Slot s = entry.slots[link.index];
         MetaRecord m = s.meta;
-        if (m != null && m.describes(s.dataPresent, s.dataModRev, s.metaModRev)) {
-            engine.clock().observe(m.hlc());
-            return new Version(link.name, m.vector(), m.tombstone(), s.dataPresent ? s.value : null, m.hlc(),
-                    s.dataModRev, false);
+        byte[] value = s.dataPresent ? (s.value != null ? s.value : NOT_READ) : null;
+        if (m != null && s.described()) {
+            return new Version(link.name, m.vector(), m.tombstone(), value, m.writeTime(), s.dataModRev, false);
         }
         if (!s.dataPresent && m == null) {
-            return new Version(link.name, VersionVector.EMPTY, true, null, 0, 0, false);
+            return new Version(link.name, VersionVector.EMPTY, true, null, WriteTime.UNKNOWN, 0, false);
         }
         // Changed here since fedsync last stamped it: one more change originating at this cluster.
-        long changeRev = s.dataPresent ? s.dataModRev : s.dataObservedAt;
-        if (s.localHlcRev != changeRev) {
-            s.localHlc = engine.clock().now();
-            s.localHlcRev = changeRev;
-        }
-        VersionVector base = m == null ? VersionVector.EMPTY : m.vector();
-        return new Version(link.name, base.increment(link.name), !s.dataPresent, s.dataPresent ? s.value : null,
-                s.localHlc, s.dataModRev, true);
+        // Its time: what the apiserver recorded in the object, else when the watch delivered it.
+        WriteTime received = WriteTime.received(s.receivedAt);
+        WriteTime time = value != null && value != NOT_READ ? WriteTime.of(value, received) : received;
+        return new Version(link.name, vectorOf(s, link.name), !s.dataPresent, value, time, s.dataModRev, true);
     }
 
     private Outcome propagate(KeyEntry entry, List<ClusterLink> live, List<Version> versions, Version winner,
@@ -153,10 +226,11 @@ final class KeyReconciler {
         ClusterLink w = live.get(indexOf(live, winner.cluster()));
         Slot ws = entry.slots[w.index];
         String origin = winner.local() || ws.meta == null ? winner.cluster() : ws.meta.origin();
-        MetaRecord carried = new MetaRecord(vector, origin, winner.hlc(), MetaRecord.hashOf(winner.value()),
+        MetaRecord carried = new MetaRecord(vector, origin, winner.writeTime(), MetaRecord.hashOf(winner.value()),
                 winner.tombstone(), 0);
         if (needsStamp(ws, vector, winner)) {
-            Outcome o = stamp(entry, w, carried);
+            Outcome o = await(entry, List.of(stamp(entry, w, carried.describing(
+                    winner.tombstone() ? 0 : ws.dataModRev))));
             if (o != Outcome.DONE) {
                 return o;
             }
@@ -167,7 +241,7 @@ final class KeyReconciler {
                 continue;
             }
             Version v = versions.get(indexOf(live, link.name));
-            if (v.vector().equals(vector) && v.sameContent(winner) && !v.local()) {
+            if (v.vector().equals(vector) && !v.local() && sameContent(v, winner)) {
                 continue;
             }
             writes.add(write(entry, link, winner.tombstone() ? null : winner.value(), carried));
@@ -175,10 +249,14 @@ final class KeyReconciler {
         return await(entry, writes);
     }
 
+    private static boolean sameContent(Version a, Version b) {
+        return a.value() != NOT_READ && b.value() != NOT_READ && a.sameContent(b);
+    }
+
     private Outcome converge(KeyEntry entry, List<ClusterLink> live, List<Version> versions,
                              ReconcileDecision.Converge c) throws InterruptedException {
         Version rep = c.representative();
-        long hlc = c.sides().stream().mapToLong(Version::hlc).max().orElse(0);
+        WriteTime time = c.sides().stream().map(Version::writeTime).max(WriteTime::compareTo).orElse(WriteTime.UNKNOWN);
         List<Pending> writes = new ArrayList<>();
         for (ClusterLink link : live) {
             Version v = versions.get(indexOf(live, link.name));
@@ -189,11 +267,11 @@ final class KeyReconciler {
                 if (!needsStamp(s, c.merged(), v)) {
                     continue;
                 }
-                MetaRecord m = new MetaRecord(c.merged(), v.cluster(), hlc, MetaRecord.hashOf(v.value()),
+                MetaRecord m = new MetaRecord(c.merged(), v.cluster(), time, MetaRecord.hashOf(v.value()),
                         v.tombstone(), v.tombstone() ? 0 : s.dataModRev);
-                writes.add(stampAsync(entry, link, m));
+                writes.add(stamp(entry, link, m));
             } else {
-                MetaRecord m = new MetaRecord(c.merged(), rep.cluster(), hlc, MetaRecord.hashOf(rep.value()),
+                MetaRecord m = new MetaRecord(c.merged(), rep.cluster(), time, MetaRecord.hashOf(rep.value()),
                         rep.tombstone(), 0);
                 writes.add(write(entry, link, rep.tombstone() ? null : rep.value(), m));
             }
@@ -202,41 +280,32 @@ final class KeyReconciler {
     }
 
     private static boolean needsStamp(Slot s, VersionVector vector, Version v) {
-        return v.local() || s.meta == null || !s.meta.vector().equals(vector)
-                || !s.meta.describes(s.dataPresent, s.dataModRev, s.metaModRev);
+        return v.local() || s.meta == null || !s.meta.vector().equals(vector) || !s.described();
     }
 
-    private Outcome stamp(KeyEntry entry, ClusterLink link, MetaRecord carried) throws InterruptedException {
+    /** Metadata only; conditional on the metadata being as last read (the writer owns it). */
+    private Pending stamp(KeyEntry entry, ClusterLink link, MetaRecord m) {
         Slot s = entry.slots[link.index];
-        MetaRecord m = new MetaRecord(carried.vector(), carried.origin(), carried.hlc(),
-                s.dataPresent ? MetaRecord.hashOf(s.value) : "", carried.tombstone(),
-                carried.tombstone() ? 0 : s.dataModRev);
-        return await(entry, List.of(stampAsync(entry, link, m)));
-    }
-
-    /** Metadata only; conditional on the metadata being as last read (the leader owns it). */
-    private Pending stampAsync(KeyEntry entry, ClusterLink link, MetaRecord m) {
-        Slot s = entry.slots[link.index];
-        ByteSequence metaKey = KeySpace.bytes(engine.keySpace().metaKey(entry.key));
+        ByteSequence metaKey = ctx.keySpace().metaKey(entry.key);
         byte[] encoded = m.encode();
         WriteOp op = new WriteOp(entry.key,
                 List.of(new Cmp(metaKey, Cmp.Op.EQUAL, CmpTarget.modRevision(s.metaModRev))),
                 List.of(Op.put(metaKey, ByteSequence.from(encoded), PutOption.DEFAULT)), encoded.length + 200);
         link.pipeline.submit(op);
-        return new Pending(link, op, rev -> {
+        return new Pending(link, op, null, rev -> {
             s.stamped(rev, m);
-            engine.count("metaStamps");
+            ctx.count("metaStamps");
         });
     }
 
     /** Data (or its deletion) and metadata in one Txn, conditional on the data being as last read. */
     private Pending write(KeyEntry entry, ClusterLink link, byte[] value, MetaRecord m) {
         Slot s = entry.slots[link.index];
-        ByteSequence dataKey = KeySpace.bytes(entry.key);
-        ByteSequence metaKey = KeySpace.bytes(engine.keySpace().metaKey(entry.key));
+        ByteSequence dataKey = entry.key.sequence();
+        ByteSequence metaKey = ctx.keySpace().metaKey(entry.key);
         byte[] encoded = m.encode();
         List<Cmp> cmps = List.of(new Cmp(dataKey, Cmp.Op.EQUAL, CmpTarget.modRevision(s.dataPresent ? s.dataModRev : 0)));
-        List<Op> ops = new ArrayList<>();
+        List<Op> ops = new ArrayList<>(2);
         if (value != null) {
             ops.add(Op.put(dataKey, ByteSequence.from(value), PutOption.DEFAULT));
         } else if (s.dataPresent) {
@@ -246,30 +315,46 @@ final class KeyReconciler {
         WriteOp op = new WriteOp(entry.key, cmps, ops, (value == null ? 0 : value.length) + encoded.length + 200);
         boolean dataChanges = value != null || s.dataPresent;
         link.pipeline.submit(op);
-        return new Pending(link, op, rev -> {
+        return new Pending(link, op, value, rev -> {
             s.wrote(rev, value, m);
-            engine.count(dataChanges ? "dataWrites" : "metaStamps");
+            ctx.count(dataChanges ? "dataWrites" : "metaStamps");
         });
     }
 
-    private record Pending(ClusterLink link, WriteOp op, java.util.function.LongConsumer onSuccess) {
+    private record Pending(ClusterLink link, WriteOp op, byte[] value, java.util.function.LongConsumer onSuccess) {
     }
 
     private Outcome await(KeyEntry entry, List<Pending> writes) throws InterruptedException {
         Outcome outcome = Outcome.DONE;
         for (Pending p : writes) {
+            Slot s = entry.slots[p.link.index];
             try {
-                long rev = p.op.result.get();
+                long rev = p.op.result.get(ctx.writeWaitMillis(), TimeUnit.MILLISECONDS);
                 p.onSuccess.accept(rev);
+            } catch (TimeoutException e) {
+                // The write may still land: what this slot says can no longer be trusted.
+                s.markStale();
+                ctx.count("unknownOutcomes");
+                LOG.warn("[{} {}] no answer to a write within {} ms; will re-read", p.link.name, entry.key,
+                        ctx.writeWaitMillis());
+                outcome = worst(outcome, Outcome.RETRY_LATER);
             } catch (ExecutionException e) {
                 Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
                         ? ce.getCause() : e.getCause();
                 if (cause instanceof WriteOp.CompareFailed) {
-                    engine.count("compareRetries");
+                    ctx.count("compareRetries");
                     outcome = worst(outcome, refresh(entry, p.link) ? Outcome.RETRY_NOW : Outcome.RETRY_LATER);
+                } else if (WriteOp.isTooLarge(cause)) {
+                    ctx.problems().report(p.link.name, entry.key, "etcd of " + p.link.name + " refused the write as too"
+                            + " large (" + (p.value == null ? 0 : p.value.length) + " bytes of value plus fedsync's"
+                            + " metadata; see etcd's --max-request-bytes); not copied");
+                    ctx.count("refusedByEtcd");
                 } else {
-                    LOG.warn("[{} {}] write failed: {}", p.link.name, entry.key, describe(cause));
-                    engine.suspect(p.link.index, describe(cause));
+                    // Timed out in flight or failed without an answer: the outcome is unknown.
+                    s.markStale();
+                    ctx.count("unknownOutcomes");
+                    LOG.warn("[{} {}] write failed: {}; will re-read", p.link.name, entry.key, describe(cause));
+                    ctx.suspect(p.link.index, describe(cause));
                     outcome = worst(outcome, Outcome.RETRY_LATER);
                 }
             }
@@ -281,12 +366,14 @@ final class KeyReconciler {
         return a.ordinal() >= b.ordinal() ? a : b;
     }
 
-    /** Re-reads the key on one cluster after a lost race; false if the cluster did not answer. */
-    private boolean refresh(KeyEntry entry, ClusterLink link) {
+    /** Re-reads the key on one cluster; false if the cluster did not answer (or fences this writer). */
+    boolean refresh(KeyEntry entry, ClusterLink link) {
         try {
             ClusterLink.Read read = link.read(entry.key);
-            if (read.fence() != engine.term()) {
-                engine.fencedBy(link.index, read.fence());
+            if (read.fence() == null || !read.fence().equals(ctx.token())) {
+                if (read.fence() != null && read.fence().isAbove(ctx.token())) {
+                    ctx.fencedBy(link.index, read.fence());
+                }
                 return false;
             }
             entry.slots[link.index].absorb(read.observation());
@@ -295,7 +382,7 @@ final class KeyReconciler {
             Thread.currentThread().interrupt();
             return false;
         } catch (Exception e) {
-            engine.suspect(link.index, describe(e));
+            ctx.suspect(link.index, describe(e));
             return false;
         }
     }
@@ -313,5 +400,4 @@ final class KeyReconciler {
         }
         throw new IllegalStateException("cluster " + name + " is not live");
     }
-
 }

@@ -2,68 +2,80 @@ package io.fedsync.mirror;
 
 import io.etcd.jetcd.ByteSequence;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Where things live in every etcd: the mirrored prefixes, and fedsync's own key space beside
- * them. The metadata of data key {@code k} is {@code <meta prefix>meta<k>}, so a range over a
- * prefix's metadata is a range too, and no metadata key can ever fall inside a mirrored prefix.
+ * them. The metadata of data key {@code k} is {@code <root>meta<k>}, so a range over a prefix's
+ * metadata is a range too, sorted like the data keys, and no metadata key can ever fall inside a
+ * mirrored prefix. Everything is bytes (see {@link Key}).
  */
 public final class KeySpace {
 
     private final String root;
+    private final byte[] metaRoot;
     private final List<String> prefixes;
+    private final byte[][] prefixBytes;
 
     public KeySpace(String root, List<String> prefixes) {
         this.root = root;
+        this.metaRoot = (root + "meta").getBytes(StandardCharsets.UTF_8);
         this.prefixes = List.copyOf(prefixes);
+        this.prefixBytes = prefixes.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toArray(byte[][]::new);
     }
 
     public List<String> prefixes() {
         return prefixes;
     }
 
-    public String metaKey(String dataKey) {
-        return root + "meta" + dataKey;
+    public ByteSequence prefix(int index) {
+        return ByteSequence.from(prefixBytes[index]);
     }
 
-    public String metaPrefix(String dataPrefix) {
-        return metaKey(dataPrefix);
+    public ByteSequence metaKey(Key dataKey) {
+        return dataKey.prefixedBy(metaRoot);
     }
 
-    public String dataKeyOf(String metaKey) {
-        return metaKey.substring((root + "meta").length());
+    /** The range of metadata keys of the data keys under prefix {@code index}. */
+    public ByteSequence metaPrefix(int index) {
+        return ByteSequence.from(concat(metaRoot, prefixBytes[index]));
     }
 
-    public String fenceKey() {
-        return root + "fence";
+    public Key dataKeyOf(ByteSequence metaKey) {
+        return Key.dropFirst(metaKey.getBytes(), metaRoot.length);
     }
 
-    /** The mirrored prefix a key belongs to, if any. */
-    public Optional<String> prefixOf(String key) {
-        for (String p : prefixes) {
-            if (key.startsWith(p)) {
-                return Optional.of(p);
+    public ByteSequence fenceKey() {
+        return ByteSequence.from(root + "fence", StandardCharsets.UTF_8);
+    }
+
+    /** The index of the mirrored prefix a key belongs to, or -1. */
+    public int prefixIndexOf(Key key) {
+        for (int i = 0; i < prefixBytes.length; i++) {
+            if (key.startsWith(prefixBytes[i])) {
+                return i;
             }
         }
-        return Optional.empty();
-    }
-
-    public static ByteSequence bytes(String s) {
-        return ByteSequence.from(s, StandardCharsets.UTF_8);
+        return -1;
     }
 
     /** The first key after every key starting with {@code prefix} (etcd's range end). */
-    public static ByteSequence rangeEnd(String prefix) {
-        byte[] b = prefix.getBytes(StandardCharsets.UTF_8);
+    public static ByteSequence rangeEnd(ByteSequence prefix) {
+        byte[] b = prefix.getBytes();
         for (int i = b.length - 1; i >= 0; i--) {
             if (b[i] != (byte) 0xff) {
-                byte[] end = java.util.Arrays.copyOf(b, i + 1);
+                byte[] end = Arrays.copyOf(b, i + 1);
                 end[i]++;
                 return ByteSequence.from(end);
             }
         }
         return ByteSequence.from(new byte[] {0});
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -1,30 +1,43 @@
 package io.fedsync.mirror;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.google.common.hash.Hashing;
+import io.fedsync.conflict.HybridClock;
 import io.fedsync.conflict.VersionVector;
+import io.fedsync.conflict.WriteTime;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * fedsync's metadata for one key in one cluster, stored beside the data key.
+ * fedsync's metadata for one key in one cluster, stored beside the data key (JSON, so an
+ * operator can read it with {@code etcdctl get}).
  *
  * @param vector    the version vector of the data it describes
  * @param origin    the cluster where the change it carries was made
- * @param hlc       hybrid-clock time of that change
- * @param hash      short content hash of the value (for reports; the vector decides)
+ * @param writeTime when that change was written (see {@link WriteTime})
+ * @param hash      short content hash of the value (compared by verification; the vector decides)
  * @param tombstone the key is deleted
  * @param describes the data mod_revision it describes, or 0 when written in the same Txn as the
  *                  data (then it describes its own mod_revision: a Txn cannot write its own
  *                  revision into a value, but both keys of one Txn share it)
  */
-public record MetaRecord(VersionVector vector, String origin, long hlc, String hash, boolean tombstone,
+public record MetaRecord(VersionVector vector, String origin, WriteTime writeTime, String hash, boolean tombstone,
                          long describes) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final JsonFactory JSON = new JsonFactory();
+
+    public MetaRecord {
+        Objects.requireNonNull(vector, "vector");
+        Objects.requireNonNull(origin, "origin");
+        Objects.requireNonNull(writeTime, "writeTime");
+        Objects.requireNonNull(hash, "hash");
+    }
 
     /** Does this record, stored at {@code metaModRevision}, describe the data as it is now? */
     public boolean describes(boolean dataPresent, long dataModRevision, long metaModRevision) {
@@ -37,39 +50,103 @@ public record MetaRecord(VersionVector vector, String origin, long hlc, String h
         return dataModRevision == (describes != 0 ? describes : metaModRevision);
     }
 
+    /** The data revision this record, stored at {@code metaModRevision}, describes. */
+    public long describedRevision(long metaModRevision) {
+        return describes != 0 ? describes : metaModRevision;
+    }
+
+    /** The same record describing another data revision (a stamp). */
+    public MetaRecord describing(long dataRevision) {
+        return new MetaRecord(vector, origin, writeTime, hash, tombstone, dataRevision);
+    }
+
+    /** Same vector, content and tombstone flag (what clusters must agree on). */
+    public boolean sameVersion(MetaRecord o) {
+        return o != null && tombstone == o.tombstone && hash.equals(o.hash) && vector.equals(o.vector);
+    }
+
     public static String hashOf(byte[] value) {
         return value == null ? "" : Hashing.sha256().hashBytes(value).toString().substring(0, 16);
     }
 
     public byte[] encode() {
-        ObjectNode n = JSON.createObjectNode();
-        ObjectNode vv = n.putObject("vv");
-        vector.asMap().forEach(vv::put);
-        n.put("o", origin);
-        n.put("hlc", hlc);
-        n.put("h", hash);
-        n.put("t", tombstone);
-        n.put("r", describes);
-        try {
-            return JSON.writeValueAsBytes(n);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(160);
+        try (JsonGenerator g = JSON.createGenerator(out)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("vv");
+            for (Map.Entry<String, Long> e : vector.asMap().entrySet()) {
+                g.writeNumberField(e.getKey(), e.getValue());
+            }
+            g.writeEndObject();
+            g.writeStringField("o", origin);
+            g.writeNumberField("wt", writeTime.millis());
+            g.writeStringField("ws", writeTime.source().wireName());
+            g.writeStringField("h", hash);
+            g.writeBooleanField("t", tombstone);
+            g.writeNumberField("r", describes);
+            g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode metadata", e);
         }
+        return out.toByteArray();
     }
 
     /** Decodes stored metadata; throws {@link IllegalArgumentException} naming what is wrong. */
     public static MetaRecord decode(byte[] bytes) {
-        try {
-            JsonNode n = JSON.readTree(bytes);
-            if (n == null || !n.isObject() || !n.path("vv").isObject()) {
+        try (JsonParser p = JSON.createParser(bytes)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new IllegalArgumentException("not a fedsync metadata record");
             }
-            Map<String, Long> vv = new LinkedHashMap<>();
-            n.path("vv").fields().forEachRemaining(e -> vv.put(e.getKey(), e.getValue().asLong()));
-            return new MetaRecord(VersionVector.of(vv), n.path("o").asText(""), n.path("hlc").asLong(),
-                    n.path("h").asText(""), n.path("t").asBoolean(), n.path("r").asLong());
+            Map<String, Long> vv = null;
+            String origin = "";
+            long wt = 0;
+            long hlc = 0;
+            String ws = null;
+            String hash = "";
+            boolean tombstone = false;
+            long describes = 0;
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken t = p.nextToken();
+                switch (field) {
+                    case "vv" -> {
+                        if (t != JsonToken.START_OBJECT) {
+                            throw new IllegalArgumentException("not a fedsync metadata record: vv is not an object");
+                        }
+                        vv = new LinkedHashMap<>();
+                        while (p.nextToken() == JsonToken.FIELD_NAME) {
+                            String cluster = p.currentName();
+                            p.nextToken();
+                            vv.put(cluster, p.getValueAsLong());
+                        }
+                    }
+                    case "o" -> origin = p.getValueAsString("");
+                    case "wt" -> wt = p.getValueAsLong();
+                    case "ws" -> ws = p.getValueAsString();
+                    case "hlc" -> hlc = p.getValueAsLong();
+                    case "h" -> hash = p.getValueAsString("");
+                    case "t" -> tombstone = p.getValueAsBoolean();
+                    case "r" -> describes = p.getValueAsLong();
+                    default -> p.skipChildren();
+                }
+            }
+            if (vv == null) {
+                throw new IllegalArgumentException("not a fedsync metadata record: no vv");
+            }
+            WriteTime writeTime;
+            if (wt > 0) {
+                WriteTime.Source s = WriteTime.Source.fromWire(ws);
+                writeTime = s == WriteTime.Source.UNKNOWN ? WriteTime.received(wt) : new WriteTime(wt, s);
+            } else {
+                // Written by an earlier fedsync: a hybrid-clock time of when it saw the change.
+                writeTime = WriteTime.received(HybridClock.physicalMillis(hlc));
+            }
+            return new MetaRecord(VersionVector.of(vv), origin, writeTime, hash, tombstone, Math.max(0, describes));
         } catch (IOException e) {
             throw new IllegalArgumentException("metadata is not JSON: " + e.getMessage(), e);
+        } catch (IllegalArgumentException e) {
+            throw e.getMessage() != null && e.getMessage().startsWith("not a fedsync") ? e
+                    : new IllegalArgumentException("not a fedsync metadata record: " + e.getMessage(), e);
         }
     }
 }

@@ -12,26 +12,24 @@ import io.fedsync.conflict.HybridClock;
 import io.fedsync.conflict.ObjectNormaliser;
 import io.fedsync.mirror.state.CursorKey;
 import io.fedsync.mirror.state.MirrorStateStore;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,12 +39,20 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Who writes what: only this engine writes fedsync's metadata and fence keys; in the mirrored
  * prefixes it writes only through conditional Txns (data mod_revision as last read, fence equal
- * to its term). Per key, exactly one worker at a time (see {@link KeyQueue}).
+ * to its token). Per key, exactly one owner at a time (see {@link KeyQueue}).
+ *
+ * <p>Threads: watch callbacks only record events and queue keys; workers reconcile keys; one
+ * loader thread brings clusters up and runs sweeps (loads and verification passes) one at a
+ * time; a timer probes clusters, saves cursors and runs the watchdog.
  */
-public final class MirrorEngine implements MirrorService {
+public final class MirrorEngine implements MirrorService, MirrorContext {
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorEngine.class);
     private static final int WORKERS = 256;
+    /** Keys queued above which a sweep waits for the workers (bounded memory). */
+    private static final int MAX_QUEUED = 4096;
+    private static final long PROBE_MILLIS = 1000;
+    private static final long MAX_BACKOFF_MILLIS = 30_000;
 
     enum ClusterState { CONNECTING, LOADING, LIVE, DOWN, FENCED }
 
@@ -58,29 +64,34 @@ public final class MirrorEngine implements MirrorService {
     private final ConflictRecorder recorder;
     private final Problems problems;
     private final KeyReconciler reconciler;
-    private final KeyQueue queue = new KeyQueue();
-    private final ConcurrentHashMap<String, KeyEntry> entries = new ConcurrentHashMap<>();
-    private final Object entryCreation = new Object();
+    private final KeyTable table;
+    private final OwedKeys owed;
+    private final Watchdog watchdog;
     private final Map<String, AtomicLong> counters = new ConcurrentHashMap<>();
-    private final Map<CursorKey, RevisionTracker> trackers = new ConcurrentHashMap<>();
+    private final ArrayDeque<MirrorStatus.Notice> notices = new ArrayDeque<>();
+    private final String owner;
+    private final int n;
+    /** Guards start and close. */
+    private final Object lifecycleLock = new Object();
+    /** Guards cluster state transitions (down, fenced). */
+    private final Object stateLock = new Object();
 
-    private List<ClusterLink> links = List.of();
-    private ClusterState[] states;
-    private String[] errors;
-    private long[] probeRevision;
-    private long[] downSinceMillis;
-    /** [down cluster][other cluster]: the other's highest seen revision when the first went down. */
-    private long[][] seenWhenDown;
-    private long[][] loadedRevision;
-    private AtomicBoolean[] transitioning;
-    private final Map<Integer, List<Watch.Watcher>> watchers = new ConcurrentHashMap<>();
-    private Map<CursorKey, Long> storedCursors = Map.of();
+    private volatile List<ClusterLink> links = List.of();
+    private final ClusterState[] states;
+    private final String[] errors;
+    private final long[] probeRevision;
+    private final Instant[] downSince;
+    private final Map<Integer, List<Watching>> watchers = new ConcurrentHashMap<>();
+
+    private record Watching(Watch.Watcher watcher, WatchListener listener) {
+    }
+    private Cursors cursors;
     private Map<CursorKey, Long> lastSavedCursors = Map.of();
+    private Loader loader;
 
     private ExecutorService workers;
     private ScheduledExecutorService scheduler;
-    private ExecutorService lifecycle;
-    private volatile long term;
+    private volatile FenceToken token;
     private volatile boolean running;
     private volatile boolean fenced;
     private volatile String fencedReason;
@@ -94,231 +105,592 @@ public final class MirrorEngine implements MirrorService {
         this.settings = settings;
         this.store = store;
         this.clock = clock;
+        this.n = settings.clusters().size();
         this.keySpace = new KeySpace(settings.metaPrefix(), settings.prefixes());
         ObjectNormaliser normaliser = new ObjectNormaliser(settings.ignoredFields());
         this.recorder = new ConflictRecorder(new ConflictLog(10_000), store, normaliser, hlc, clock);
         this.problems = new Problems(clock);
         this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), settings.policy(),
                 new ValueGuard(settings.maxValueBytes(), settings.requireJsonUnder()));
+        this.table = new KeyTable(n, settings.prefixes().size());
+        this.owed = new OwedKeys(n);
+        this.watchdog = new Watchdog(WORKERS, Math.max(60_000, 12 * settings.requestTimeout().toMillis()),
+                PROBE_MILLIS);
+        this.owner = settings.nodeId() + "-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextInt());
+        this.states = new ClusterState[n];
+        this.errors = new String[n];
+        this.probeRevision = new long[n];
+        this.downSince = new Instant[n];
     }
 
     @Override
-    public synchronized void start() {
+    public void start() {
+        synchronized (lifecycleLock) {
+            startLocked();
+        }
+    }
+
+    private void startLocked() {
         if (running) {
             return;
         }
         startedAt = clock.instant();
-        term = store.nextTerm();
         recorder.log().replaceAll(store.loadConflicts());
-        storedCursors = new HashMap<>(store.loadCursors());
-        lastSavedCursors = Map.copyOf(storedCursors);
-        int n = settings.clusters().size();
-        states = new ClusterState[n];
-        errors = new String[n];
-        probeRevision = new long[n];
-        downSinceMillis = new long[n];
-        seenWhenDown = new long[n][n];
-        loadedRevision = new long[n][settings.prefixes().size()];
-        transitioning = new AtomicBoolean[n];
+        cursors = new Cursors(settings.clusterNames(), settings.prefixes(), store.loadCursors());
+        lastSavedCursors = cursors.snapshot();
         List<ClusterLink> created = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             states[i] = ClusterState.CONNECTING;
-            transitioning[i] = new AtomicBoolean();
-            created.add(new ClusterLink(i, settings.clusters().get(i), keySpace, settings, term));
-            for (String p : settings.prefixes()) {
-                CursorKey k = new CursorKey(settings.clusters().get(i).name(), p);
-                trackers.put(k, new RevisionTracker(storedCursors.getOrDefault(k, 0L)));
-            }
+            downSince[i] = startedAt;
+            created.add(new ClusterLink(i, settings.clusters().get(i), keySpace, settings, () -> token));
         }
         links = List.copyOf(created);
+        token = takeOver();
         running = true;
-        LOG.info("mirror starting: term {}, clusters {}, prefixes {}, policy {}", term, settings.clusterNames(),
+        LOG.info("mirror starting as {}: clusters {}, prefixes {}, policy {}", token, settings.clusterNames(),
                 settings.prefixes(), settings.policy().name());
-        lifecycle = Executors.newFixedThreadPool(n, daemonThreads("cluster-lifecycle"));
         scheduler = Executors.newScheduledThreadPool(2, daemonThreads("mirror-timer"));
-        // Bring every cluster up at once so the first decisions see all of them; one that does
-        // not answer stays down and joins later without holding up the others.
-        List<java.util.concurrent.Future<?>> ups = new ArrayList<>();
-        for (ClusterLink link : links) {
-            transitioning[link.index].set(true);
-            ups.add(lifecycle.submit(() -> bringUp(link)));
-        }
-        for (java.util.concurrent.Future<?> f : ups) {
-            try {
-                f.get(settings.requestTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
-            } catch (Exception e) {
-                LOG.debug("start-up of a cluster did not finish in time", e);
-            }
-        }
         workers = Executors.newFixedThreadPool(WORKERS, daemonThreads("mirror-worker"));
         for (int i = 0; i < WORKERS; i++) {
-            workers.submit(this::workLoop);
+            int w = i;
+            workers.submit(() -> workLoop(w));
         }
-        scheduler.scheduleWithFixedDelay(this::probeAll, 1000, 1000, TimeUnit.MILLISECONDS);
-        scheduler.scheduleWithFixedDelay(this::saveCursors, 250, 250, TimeUnit.MILLISECONDS);
-    }
-
-    /** Loads one cluster's state and starts watching it; runs on the lifecycle pool. */
-    private void bringUp(ClusterLink link) {
-        int c = link.index;
+        loader = new Loader();
+        List<Integer> all = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            all.add(i);
+            reloading[i] = true;
+        }
+        // Watch every cluster that answers before returning, so the first decisions see them all;
+        // the comparison of their contents (the sweep) goes on in the background.
+        Future<?> up = loader.bringUp(all);
         try {
-            if (!running) {
-                return;
-            }
-            states[c] = ClusterState.LOADING;
-            long fence = link.raiseFence(term);
-            if (fence != term) {
-                fencedBy(c, fence);
-                return;
-            }
-            List<String> loadedKeys = new ArrayList<>();
-            List<Watch.Watcher> ws = new ArrayList<>();
-            for (int p = 0; p < settings.prefixes().size(); p++) {
-                String prefix = settings.prefixes().get(p);
-                ClusterLink.Snapshot snap = snapshot(link, prefix);
-                applySnapshot(link, p, prefix, snap, loadedKeys);
-                ws.add(link.watch(prefix, snap.revision() + 1, new WatchListener(link, prefix)));
-            }
-            closeWatchers(c);
-            watchers.put(c, new CopyOnWriteArrayList<>(ws));
-            errors[c] = null;
-            states[c] = ClusterState.LIVE;
-            count("clusterLoads");
-            LOG.info("[{}] live: {} keys loaded", link.name, loadedKeys.size());
-            // Only now: a run that started while this cluster was loading would have left it out.
-            for (KeyEntry e : entries.values()) {
-                queue.offer(e.key);
-            }
+            up.get(settings.requestTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
-            markDown(c, KeyReconciler.describe(e));
-        } finally {
-            transitioning[c].set(false);
+            LOG.debug("bringing the clusters up did not finish in time", e);
+        }
+        scheduler.scheduleWithFixedDelay(guarded("probe", this::probeAll), PROBE_MILLIS, PROBE_MILLIS,
+                TimeUnit.MILLISECONDS);
+        scheduler.scheduleWithFixedDelay(guarded("cursor saver", this::saveCursors), 250, 250, TimeUnit.MILLISECONDS);
+        long verifyMillis = settings.verifyInterval().toMillis();
+        if (verifyMillis > 0) {
+            scheduler.scheduleWithFixedDelay(guarded("verification timer", () -> loader.verify()), verifyMillis,
+                    verifyMillis, TimeUnit.MILLISECONDS);
         }
     }
 
     /**
-     * Resumes from the stored cursor: only keys modified after it are read with their values,
-     * the rest by name, all at one revision together with the metadata. The metadata decides
-     * what changed: a data key newer than its metadata was changed locally, a deleted key whose
-     * metadata is not a tombstone was deleted locally. Nothing is replayed, so there is no
-     * moment where the mirror has seen one cluster's changes and not yet another's; and a cursor
-     * etcd has compacted past needs no special path, since a range at the current revision
-     * filtered by mod_revision does not depend on history.
+     * The token this writer takes: a term above every fence found in any etcd that answers (so a
+     * node that lost its disk still takes over) and above every term this node had before.
      */
-    private ClusterLink.Snapshot snapshot(ClusterLink link, String prefix) throws Exception {
-        CursorKey k = new CursorKey(link.name, prefix);
-        Long cursor = storedCursors.remove(k);
-        if (cursor == null || cursor <= 0) {
-            return link.load(prefix, 0);
-        }
-        if (link.compactedPast(prefix, cursor)) {
-            // Worth knowing (history since the cursor is gone), not a problem: nothing below needs it.
-            count("compactionReconciles");
-            LOG.info("[{} {}] cursor {} is older than etcd's compaction; the changes since are read from the "
-                    + "current state and metadata", link.name, prefix, cursor);
-        }
-        ClusterLink.Snapshot s = link.load(prefix, cursor);
-        if (s.complete()) {
-            LOG.warn("[{} {}] cursor {} is ahead of etcd (revision {}): etcd was restored or replaced; "
-                    + "reconciling every key from its metadata", link.name, prefix, cursor, s.revision());
-        } else {
-            LOG.info("[{} {}] resuming from cursor {}: {} keys changed since, revision {}", link.name, prefix, cursor,
-                    s.data().size(), s.revision());
-        }
-        return s;
-    }
-
-    private void applySnapshot(ClusterLink link, int p, String prefix, ClusterLink.Snapshot snap, List<String> keys) {
-        int c = link.index;
-        RevisionTracker tracker = trackers.get(new CursorKey(link.name, prefix));
-        synchronized (entryCreation) {
-            Set<String> all = new HashSet<>(snap.data().keySet());
-            snap.meta().forEach((key, meta) -> {
-                // A resume needs the keys deleted since (metadata without data); a tombstone that
-                // no one touched since the cursor is already agreed on.
-                if (snap.complete() || !snap.present().contains(key)
-                        && (meta.getModRevision() > snap.changedAfter() || !isTombstone(meta))) {
-                    all.add(key);
-                }
-            });
-            if (snap.complete()) {
-                for (KeyEntry e : entries.values()) {
-                    if (e.prefix.equals(prefix)) {
-                        all.add(e.key);
-                    }
-                }
-            } else {
-                // Keys with no metadata were never mirrored (refused: too big, not JSON; or not
-                // reached before a crash). Unchanged since the cursor, yet still owed a decision or
-                // a report: their entries are created unread, so the reconciler reads them.
-                for (String key : snap.present()) {
-                    if (!snap.meta().containsKey(key) && !all.contains(key)) {
-                        entryLocked(key, prefix);
-                        keys.add(key);
-                    }
-                }
-            }
-            loadedRevision[c][p] = 0;
-            for (String key : all) {
-                KeyEntry e = entryLocked(key, prefix);
-                e.offer(c, link.observation(snap.revision(), snap.data().get(key), snap.meta().get(key)), true);
-                tracker.seen(snap.revision(), clock.millis());
-                keys.add(key);
-            }
-            tracker.progress(snap.revision());
-            // Set only after the loop: entryLocked must not mark this cluster's own keys absent.
-            // A partial snapshot says nothing about keys it does not list: a key first seen later
-            // may exist here unchanged, so its slot must be read, not assumed absent.
-            loadedRevision[c][p] = snap.complete() ? snap.revision() : 0;
-            probeRevision[c] = Math.max(probeRevision[c], snap.revision());
-        }
-    }
-
-    private static boolean isTombstone(KeyValue meta) {
+    private FenceToken takeOver() {
+        long highest = 0;
+        List<Future<ClusterLink.Probe>> probes = new ArrayList<>();
+        ExecutorService pool = Executors.newFixedThreadPool(n, daemonThreads("fence-read"));
         try {
-            return MetaRecord.decode(meta.getValue().getBytes()).tombstone();
-        } catch (IllegalArgumentException e) {
+            for (ClusterLink l : links) {
+                probes.add(pool.submit(l::probe));
+            }
+            for (int i = 0; i < n; i++) {
+                try {
+                    ClusterLink.Probe p = probes.get(i).get(settings.requestTimeout().toMillis() * 2,
+                            TimeUnit.MILLISECONDS);
+                    if (p.fence() != null) {
+                        highest = Math.max(highest, p.fence().term());
+                    }
+                } catch (Exception e) {
+                    LOG.info("[{}] no answer while reading its fence ({}); it joins when it answers", links.get(i).name,
+                            describe(e));
+                }
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        return new FenceToken(store.nextTerm(highest + 1), owner);
+    }
+
+    /** Brings clusters up and runs sweeps, one at a time, on one thread. */
+    private final class Loader {
+        private final ExecutorService thread = Executors.newSingleThreadExecutor(daemonThreads("mirror-loader"));
+        private final ExecutorService bringUpPool = Executors.newCachedThreadPool(daemonThreads("cluster-bring-up"));
+        private final VerifyRuns verifies = new VerifyRuns();
+        private volatile VerifyResult lastVerify;
+
+        private final AtomicLong busy = new AtomicLong();
+
+        Future<?> bringUp(List<Integer> clusters) {
+            busy.incrementAndGet();
+            try {
+                return thread.submit(guarded("loader", () -> load(clusters)));
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                busy.decrementAndGet();
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
+            }
+        }
+
+        /** Runs a verification pass after whatever the loader is doing; joins one already waiting. */
+        Future<VerifyResult> verify() {
+            return verifies.request(thread, this::runVerify);
+        }
+
+        private void load(List<Integer> clusters) {
+            try {
+                // In parallel: one cluster that does not answer must not hold up the others.
+                List<Future<?>> ups = new ArrayList<>();
+                for (int c : clusters) {
+                    if (running && !fenced) {
+                        ups.add(bringUpPool.submit(() -> bringUpOne(links.get(c))));
+                    }
+                }
+                for (Future<?> f : ups) {
+                    try {
+                        f.get(settings.requestTimeout().toMillis() * 6, TimeUnit.MILLISECONDS);
+                    } catch (Exception e) {
+                        LOG.debug("a bring-up did not finish", e);
+                    }
+                }
+                for (int c : clusters) {
+                    reloading[c] = false;
+                }
+                if (anyLoading()) {
+                    String error = sweep(null);
+                    if (error != null) {
+                        LOG.warn("comparing the clusters did not finish ({}); trying again", error);
+                    }
+                }
+            } finally {
+                busy.decrementAndGet();
+            }
+        }
+
+        /** Whether the loader has work queued or running. */
+        boolean busy() {
+            return busy.get() > 0;
+        }
+
+        private VerifyResult runVerify() {
+            VerifyRun run = new VerifyRun(clock.instant());
+            Instant started = run.started;
+            long t0 = System.nanoTime();
+            String error = sweep(run);
+            if (error == null) {
+                run.awaitOutcomes(Duration.ofSeconds(60));
+                run.collectTombstones();
+            }
+            VerifyResult r = run.result((System.nanoTime() - t0) / 1_000_000, error);
+            lastVerify = r;
+            LOG.info("verification {}: {} keys compared on {}, {} divergent, {} repaired, {} conflicts, {} explained by"
+                    + " open conflicts, {} tombstones collected, {} ms{}", started, r.keysChecked(), r.clusters(),
+                    r.divergent(), r.repaired(), r.conflicts(), r.explained(), r.tombstonesCollected(), r.tookMillis(),
+                    error == null ? "" : " (incomplete: " + error + ")");
+            if (r.divergent() > 0) {
+                notice(null, "verification found " + r.divergent() + " divergent keys, repaired " + r.repaired());
+            }
+            return r;
+        }
+
+        /**
+         * Compares every live cluster (those just brought up included) key by key. Returns null,
+         * or why it could not finish. A cluster failing during the sweep goes down, and the sweep
+         * is run again over the others: they were not yet compared with each other either.
+         */
+        private String sweep(VerifyRun verify) {
+            for (int attempt = 0; attempt < 3 && running && !fenced; attempt++) {
+                List<Sweep.Member> members = new ArrayList<>();
+                for (ClusterLink l : links) {
+                    if (!isLive(l.index)) {
+                        continue;
+                    }
+                    try {
+                        // Any revision at or after the one its watch started from will do: what
+                        // changes after the listing arrives through the watch.
+                        members.add(new Sweep.Member(l, l.probe().revision()));
+                    } catch (Exception e) {
+                        markDown(l.index, describe(e));
+                    }
+                }
+                if (verify != null) {
+                    verify.clusters = members.stream().map(m -> m.link().name).toList();
+                }
+                if (members.isEmpty()) {
+                    return "no cluster is live";
+                }
+                List<Integer> loading = members.stream().map(m -> m.link().index)
+                        .filter(c -> states[c] == ClusterState.LOADING).toList();
+                SweepSink sink = new SweepSink(members, verify);
+                Sweep sweep = new Sweep(members, n, sink);
+                long t0 = System.nanoTime();
+                for (Sweep.Member m : members) {
+                    for (int p = 0; p < settings.prefixes().size(); p++) {
+                        cursors.tracker(m.link().index, p).seen(m.revision(), clock.millis());
+                    }
+                }
+                try {
+                    for (int p = 0; p < settings.prefixes().size(); p++) {
+                        if (!sweep.run(p)) {
+                            return "the mirror stopped";
+                        }
+                        for (Sweep.Member m : members) {
+                            table.swept(m.link().index, p, m.revision());
+                        }
+                    }
+                } catch (Sweep.MemberFailed e) {
+                    markDown(e.link.index, describe(e.getCause()));
+                    LOG.warn("[{}] failed during a sweep ({}); comparing the others again", e.link.name,
+                            describe(e.getCause()));
+                    continue;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return "interrupted";
+                } finally {
+                    for (Sweep.Member m : members) {
+                        for (int p = 0; p < settings.prefixes().size(); p++) {
+                            cursors.tracker(m.link().index, p).done(m.revision());
+                        }
+                    }
+                }
+                if (verify != null) {
+                    verify.keysChecked = sweep.stats().keys;
+                }
+                Sweep.log(verify != null ? "verification sweep" : "load of " + names(loading), sweep.stats(),
+                        (System.nanoTime() - t0) / 1_000_000);
+                count("sweeps");
+                for (int c : loading) {
+                    if (states[c] == ClusterState.LOADING) {
+                        states[c] = ClusterState.LIVE;
+                        downSince[c] = null;
+                        LOG.info("[{}] live", links.get(c).name);
+                        // What settled without it since it went down (the sweep found the same, and more).
+                        owed.of(c).forEach(table::offer);
+                    }
+                }
+                if (allLive()) {
+                    cursors.unfreeze();
+                }
+                return null;
+            }
+            return running && !fenced ? "clusters kept failing during the sweep" : "the mirror stopped";
+        }
+
+        void close() {
+            thread.shutdownNow();
+            bringUpPool.shutdownNow();
+        }
+    }
+
+    /**
+     * Watches one cluster from its current revision; the sweep that follows compares what it
+     * holds up to that revision with the others. Returns false if it is down or fenced.
+     */
+    private boolean bringUpOne(ClusterLink link) {
+        int c = link.index;
+        try {
+            ClusterLink.Probe probe = link.probe();
+            if (probe.fence() != null && probe.fence().isAbove(token)) {
+                fencedBy(c, probe.fence());
+                return false;
+            }
+            FenceToken now = link.raiseFence(token);
+            if (!token.equals(now)) {
+                fencedBy(c, now);
+                return false;
+            }
+            long rev = probe.revision();
+            for (int p = 0; p < settings.prefixes().size(); p++) {
+                long stored = cursors.stored(c, p);
+                if (stored > rev) {
+                    notice(link.name, "cursor " + stored + " of " + settings.prefixes().get(p) + " was ahead of etcd's"
+                            + " revision " + rev + ": etcd was restored or replaced; every key is compared, the cursor"
+                            + " restarts at " + rev);
+                } else if (stored > 0 && link.compactedPast(p, stored)) {
+                    // Worth knowing (history since the cursor is gone), not a problem: the sweep reads current state.
+                    count("compactionReconciles");
+                    LOG.info("[{} {}] cursor {} is older than etcd's compaction; the changes since are found by comparing"
+                            + " current data and metadata", link.name, settings.prefixes().get(p), stored);
+                } else if (stored > 0) {
+                    LOG.info("[{} {}] resuming from cursor {} (etcd is at {}): every key's data and metadata are compared"
+                            + " with the other clusters, so nothing changed since, or still owed, is missed", link.name,
+                            settings.prefixes().get(p), stored, rev);
+                }
+            }
+            closeWatchers(c);
+            List<Watching> ws = new CopyOnWriteArrayList<>();
+            for (int p = 0; p < settings.prefixes().size(); p++) {
+                cursors.loaded(c, p, rev);
+                WatchListener listener = new WatchListener(link, p);
+                ws.add(new Watching(link.watch(p, rev + 1, listener), listener));
+            }
+            watchers.put(c, ws);
+            probeRevision[c] = Math.max(probeRevision[c], rev);
+            errors[c] = null;
+            states[c] = ClusterState.LOADING;
+            count("clusterLoads");
+            LOG.info("[{}] watched from revision {}; comparing it with the other clusters", link.name, rev + 1);
+            return true;
+        } catch (Exception e) {
+            markDown(c, describe(e));
             return false;
         }
     }
 
-    private KeyEntry entryFor(String key, String prefix) {
-        KeyEntry e = entries.get(key);
-        if (e != null) {
-            return e;
+    /** Receives a sweep's findings: records every key, queues the unsettled ones. */
+    private final class SweepSink implements Sweep.Sink {
+        private final List<Sweep.Member> members;
+        private final VerifyRun verify;
+        /** Clusters not in the sweep (down): what changed since their cursor is owed to them. */
+        private final List<Integer> absent = new ArrayList<>();
+
+        SweepSink(List<Sweep.Member> members, VerifyRun verify) {
+            this.members = members;
+            this.verify = verify;
+            for (int c = 0; c < n; c++) {
+                int cc = c;
+                if (members.stream().noneMatch(m -> m.link().index == cc)) {
+                    absent.add(c);
+                }
+            }
         }
-        synchronized (entryCreation) {
-            return entryLocked(key, prefix);
+
+        @Override
+        public void settled(Key key, int prefix, long[] revisions, Observation[] seen) {
+            KeyEntry e = table.entry(key, prefix);
+            if (table.queue().tryAcquire(key)) {
+                try {
+                    for (Sweep.Member m : members) {
+                        e.slots[m.link().index].absorb(seen[m.link().index]);
+                    }
+                    e.dropValues();
+                } finally {
+                    table.queue().done(key);
+                }
+            } else {
+                for (Sweep.Member m : members) {
+                    e.offer(m.link().index, seen[m.link().index], 0);
+                }
+            }
+            owedWhileAbsent(key, prefix, seen);
+            if (verify != null) {
+                verify.considerTombstone(e, seen, members);
+            }
+        }
+
+        @Override
+        public void unsettled(Key key, int prefix, long[] revisions, Observation[] seen) {
+            KeyEntry e = table.entry(key, prefix);
+            if (verify != null) {
+                if (recorder.log().openFor(key.wire()).isPresent()) {
+                    verify.explained++;
+                } else if (!table.queue().busy(key)) {
+                    verify.watch(key);
+                }
+            }
+            for (Sweep.Member m : members) {
+                int c = m.link().index;
+                e.offer(c, seen[c], m.revision());
+                cursors.tracker(c, prefix).seen(m.revision(), clock.millis());
+            }
+            owedWhileAbsent(key, prefix, seen);
+            table.offer(key);
+        }
+
+        private void owedWhileAbsent(Key key, int prefix, Observation[] seen) {
+            for (int x : absent) {
+                for (Sweep.Member m : members) {
+                    long stored = cursors.stored(m.link().index, prefix);
+                    Observation o = seen[m.link().index];
+                    boolean described = o.meta() != null ? o.meta().describes(o.dataPresent(), o.dataModRev(),
+                            o.metaModRev()) : !o.dataPresent();
+                    if (stored <= 0 || !described || o.dataModRev() > stored || o.metaModRev() > stored) {
+                        owed.add(x, key);
+                        break;
+                    }
+                }
+            }
+        }
+
+        @Override
+        public boolean backpressure() throws InterruptedException {
+            while (running && table.queue().size() > MAX_QUEUED) {
+                Thread.sleep(5);
+            }
+            return running;
         }
     }
 
-    private KeyEntry entryLocked(String key, String prefix) {
-        KeyEntry e = entries.get(key);
-        if (e != null) {
-            return e;
+    /** One verification pass: which keys it sent to be reconciled, and what came of them. */
+    private final class VerifyRun {
+        final Instant started;
+        List<String> clusters = List.of();
+        long keysChecked;
+        long explained;
+        final Map<Key, KeyReconciler.Action> outcomes = new ConcurrentHashMap<>();
+        final List<KeyEntry> tombstones = new ArrayList<>();
+        final List<long[]> tombstoneMetaRevs = new ArrayList<>();
+        long collected;
+
+        VerifyRun(Instant started) {
+            this.started = started;
         }
-        e = new KeyEntry(key, prefix, links.size());
-        int p = settings.prefixes().indexOf(prefix);
-        // A key first seen now was absent, with no metadata, from every cluster already loaded.
-        for (ClusterLink l : links) {
-            long at = loadedRevision[l.index][p];
-            if (at > 0) {
-                e.slots[l.index].absorb(new Observation(at, false, null, 0, true, null, 0));
+
+        void watch(Key key) {
+            outcomes.putIfAbsent(key, KeyReconciler.Action.NOTHING);
+            verifyWatch.put(key, this);
+        }
+
+        void outcome(Key key, KeyReconciler.Action action) {
+            outcomes.put(key, action);
+        }
+
+        void awaitOutcomes(Duration atMost) {
+            long deadline = System.nanoTime() + atMost.toNanos();
+            while (running && System.nanoTime() < deadline && verifyWatch.values().stream().anyMatch(r -> r == this)) {
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+            verifyWatch.values().removeIf(r -> r == this);
+        }
+
+        /** A tombstone every configured cluster holds, older than the retention: collected after the sweep. */
+        void considerTombstone(KeyEntry e, Observation[] seen, List<Sweep.Member> members) {
+            if (members.size() != n) {
+                return;
+            }
+            MetaRecord first = seen[0].meta();
+            if (first == null || !first.tombstone()) {
+                return;
+            }
+            long ageMillis = clock.millis() - first.writeTime().millis();
+            if (first.writeTime().known() && ageMillis < settings.tombstoneRetention().toMillis()) {
+                return;
+            }
+            long[] metaRevs = new long[n];
+            for (int c = 0; c < n; c++) {
+                if (seen[c].dataPresent() || seen[c].meta() == null || !seen[c].meta().sameVersion(first)) {
+                    return;
+                }
+                metaRevs[c] = seen[c].metaModRev();
+            }
+            tombstones.add(e);
+            tombstoneMetaRevs.add(metaRevs);
+        }
+
+        void collectTombstones() {
+            for (int i = 0; i < tombstones.size() && running && !fenced; i++) {
+                KeyEntry e = tombstones.get(i);
+                if (!table.queue().tryAcquire(e.key)) {
+                    continue;
+                }
+                try {
+                    if (collect(e, tombstoneMetaRevs.get(i))) {
+                        collected++;
+                    }
+                } finally {
+                    table.queue().done(e.key);
+                }
+            }
+            if (collected > 0) {
+                count("tombstonesCollected", collected);
             }
         }
-        entries.put(key, e);
-        return e;
+
+        /** Deletes the tombstone's metadata everywhere, each delete conditional on it being as listed. */
+        private boolean collect(KeyEntry e, long[] metaRevs) {
+            List<java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.TxnResponse>> deletes = new ArrayList<>();
+            for (ClusterLink l : links) {
+                deletes.add(l.deleteMeta(e.key, metaRevs[l.index], token));
+            }
+            boolean all = true;
+            for (ClusterLink l : links) {
+                try {
+                    io.etcd.jetcd.kv.TxnResponse r = deletes.get(l.index).get(writeWaitMillis(), TimeUnit.MILLISECONDS);
+                    if (r.isSucceeded()) {
+                        e.slots[l.index].collected(r.getHeader().getRevision());
+                    } else {
+                        all = false;
+                    }
+                } catch (Exception ex) {
+                    e.slots[l.index].markStale();
+                    all = false;
+                }
+            }
+            if (all && e.empty() && allLive()) {
+                table.remove(e);
+            }
+            return all;
+        }
+
+        VerifyResult result(long tookMillis, String error) {
+            long divergent = 0;
+            long repaired = 0;
+            long conflicts = 0;
+            for (KeyReconciler.Action a : outcomes.values()) {
+                switch (a) {
+                    case PROPAGATED, CONVERGED -> {
+                        divergent++;
+                        repaired++;
+                    }
+                    case RESOLVED, HELD -> {
+                        divergent++;
+                        conflicts++;
+                    }
+                    case REFUSED, NOTHING -> divergent++;
+                    case IN_SYNC -> {
+                    }
+                }
+            }
+            return new VerifyResult(started, clusters, keysChecked, divergent, repaired, conflicts, explained,
+                    collected, tookMillis, error);
+        }
+    }
+
+    /** Keys a verification pass waits on, and the pass. */
+    private final Map<Key, VerifyRun> verifyWatch = new ConcurrentHashMap<>();
+
+    /** Runs at most one verification at a time; a request while one waits joins it. */
+    private static final class VerifyRuns {
+        private java.util.concurrent.CompletableFuture<VerifyResult> waiting;
+
+        synchronized Future<VerifyResult> request(ExecutorService thread, java.util.function.Supplier<VerifyResult> run) {
+            if (waiting != null && !waiting.isDone()) {
+                return waiting;
+            }
+            java.util.concurrent.CompletableFuture<VerifyResult> f = new java.util.concurrent.CompletableFuture<>();
+            waiting = f;
+            try {
+                thread.submit(() -> {
+                    synchronized (this) {
+                        if (waiting == f) {
+                            waiting = null;
+                        }
+                    }
+                    try {
+                        f.complete(run.get());
+                    } catch (RuntimeException | Error e) {
+                        f.completeExceptionally(e);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                f.completeExceptionally(new IllegalStateException("the mirror is stopping"));
+            }
+            return f;
+        }
     }
 
     private final class WatchListener implements Watch.Listener {
         private final ClusterLink link;
-        private final String prefix;
+        private final int prefix;
         private final RevisionTracker tracker;
+        /** Set before the mirror closes this watch itself. */
+        volatile boolean closing;
 
-        WatchListener(ClusterLink link, String prefix) {
+        WatchListener(ClusterLink link, int prefix) {
             this.link = link;
             this.prefix = prefix;
-            this.tracker = trackers.get(new CursorKey(link.name, prefix));
+            this.tracker = cursors.tracker(link.index, prefix);
         }
 
         @Override
@@ -330,9 +702,9 @@ public final class MirrorEngine implements MirrorService {
             long now = clock.millis();
             for (WatchEvent ev : response.getEvents()) {
                 KeyValue kv = ev.getKeyValue();
-                String key = kv.getKey().toString(StandardCharsets.UTF_8);
+                Key key = Key.of(kv.getKey());
                 long rev = kv.getModRevision();
-                KeyEntry e = entryFor(key, prefix);
+                KeyEntry e = table.entry(key, prefix);
                 if (e.slots[link.index].dataObservedAt >= rev) {
                     // The mirror's own write (it recorded the revision when its Txn returned),
                     // or something a later read already covered.
@@ -341,195 +713,305 @@ public final class MirrorEngine implements MirrorService {
                 }
                 boolean deleted = ev.getEventType() == WatchEvent.EventType.DELETE;
                 tracker.seen(rev, now);
-                e.offer(link.index, Observation.event(rev, kv.getValue().getBytes(), deleted), true);
-                queue.offer(key);
+                e.offer(link.index, Observation.event(rev, kv.getValue().getBytes(), deleted, now), rev);
+                table.offer(key);
             }
         }
 
         @Override
         public void onError(Throwable t) {
-            if (!running) {
+            if (!running || closing) {
                 return;
             }
             if (t instanceof CompactedException || isCompacted(t)) {
                 count("compactionReconciles");
-                LOG.warn("[{} {}] watch fell behind etcd's compaction; reconciling from current state and metadata",
-                        link.name, prefix);
+                LOG.warn("[{} {}] watch fell behind etcd's compaction; comparing current data and metadata instead",
+                        link.name, settings.prefixes().get(prefix));
             }
-            markDown(link.index, KeyReconciler.describe(t));
+            markDown(link.index, describe(t));
         }
 
         @Override
         public void onCompleted() {
-            // Closed by us, or after onError: nothing more to do here.
+            // Closed by us, or after onError; anything else means events stopped coming.
+            if (running && !closing) {
+                markDown(link.index, "the watch of " + settings.prefixes().get(prefix) + " ended");
+            }
         }
     }
 
-    private void workLoop() {
-        while (running) {
-            String key;
-            try {
-                key = queue.take(500);
-            } catch (InterruptedException e) {
-                return;
+    private void workLoop(int w) {
+        try {
+            while (running) {
+                Key key;
+                try {
+                    key = table.queue().take(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                if (key == null) {
+                    continue;
+                }
+                watchdog.busy(w, key);
+                try {
+                    work(key);
+                } finally {
+                    watchdog.idle(w);
+                    table.queue().done(key);
+                }
             }
-            if (key == null) {
-                continue;
+        } catch (RuntimeException | Error e) {
+            if (running) {
+                LOG.error("mirror worker {} died", w, e);
+                watchdog.died("mirror worker " + w, e);
             }
-            KeyEntry entry = entries.get(key);
-            if (entry == null) {
-                queue.done(key);
-                continue;
+        }
+    }
+
+    private void work(Key key) {
+        KeyEntry entry = table.get(key);
+        if (entry == null) {
+            return;
+        }
+        long[][] revisions = entry.absorb();
+        KeyReconciler.Result result;
+        try {
+            result = reconciler.reconcile(entry);
+        } catch (InterruptedException e) {
+            entry.unsettled(revisions);
+            Thread.currentThread().interrupt();
+            return;
+        } catch (RuntimeException e) {
+            LOG.error("[{}] reconcile failed; will retry", key, e);
+            result = new KeyReconciler.Result(KeyReconciler.Outcome.RETRY_LATER, KeyReconciler.Action.NOTHING, 0);
+        }
+        switch (result.next()) {
+            case DONE -> {
+                settle(entry, revisions);
+                owed.settled(key, result.live());
+                entry.retries = 0;
+                entry.dropValues();
+                VerifyRun v = verifyWatch.remove(key);
+                if (v != null) {
+                    v.outcome(key, result.action());
+                }
+                if (allLive() && entry.empty()) {
+                    table.remove(entry);
+                }
             }
-            long[][] revisions = entry.absorb();
-            KeyReconciler.Outcome outcome;
-            try {
-                outcome = reconciler.reconcile(entry);
-            } catch (InterruptedException e) {
+            case RETRY_NOW -> {
                 entry.unsettled(revisions);
-                queue.done(key);
-                return;
-            } catch (RuntimeException e) {
-                LOG.error("[{}] reconcile failed; will retry", key, e);
-                outcome = KeyReconciler.Outcome.RETRY_LATER;
-            }
-            switch (outcome) {
-                case DONE -> settle(entry, revisions);
-                case RETRY_NOW -> {
-                    entry.unsettled(revisions);
-                    queue.offer(key);
-                }
-                case RETRY_LATER -> {
-                    entry.unsettled(revisions);
-                    if (running) {
-                        scheduler.schedule(() -> queue.offer(key), 1, TimeUnit.SECONDS);
-                    }
+                if (++entry.retries > 20) {
+                    retryLater(entry);
+                } else {
+                    table.offer(key);
                 }
             }
-            queue.done(key);
+            case RETRY_LATER -> {
+                entry.unsettled(revisions);
+                entry.retries++;
+                retryLater(entry);
+            }
+        }
+    }
+
+    /** Back-off: 0.5 s doubling up to 30 s, with jitter, while the key keeps failing. */
+    private void retryLater(KeyEntry entry) {
+        if (!running) {
+            return;
+        }
+        long delay = Math.min(MAX_BACKOFF_MILLIS, 500L << Math.min(entry.retries, 6));
+        delay = delay / 2 + ThreadLocalRandom.current().nextLong(delay / 2 + 1);
+        try {
+            scheduler.schedule(() -> table.offer(entry.key), delay, TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            // stopping
         }
     }
 
     private void settle(KeyEntry entry, long[][] revisions) {
-        for (ClusterLink link : links) {
-            RevisionTracker t = trackers.get(new CursorKey(link.name, entry.prefix));
-            for (long r : revisions[link.index]) {
+        for (int c = 0; c < n; c++) {
+            RevisionTracker t = cursors.tracker(c, entry.prefix);
+            for (long r : revisions[c]) {
                 t.done(r);
             }
         }
     }
 
     private void probeAll() {
+        long paused = watchdog.tick();
+        if (paused > 0) {
+            notice(null, "fedsyncd was paused for " + paused / 1000 + " s (SIGSTOP, a long GC pause or a frozen VM);"
+                    + " writes in flight are re-read and every key is verified");
+            loader.verify();
+        }
+        if (anyLoading() && !loader.busy()) {
+            // A comparison that could not finish: run it again.
+            loader.bringUp(List.of());
+        }
         for (ClusterLink link : links) {
             int c = link.index;
-            if (states[c] == ClusterState.FENCED || transitioning[c].get()) {
+            if (states[c] == ClusterState.FENCED) {
                 continue;
             }
             try {
                 ClusterLink.Probe p = link.probe();
                 probeRevision[c] = Math.max(probeRevision[c], p.revision());
-                if (p.fence() > term) {
+                if (p.fence() != null && p.fence().isAbove(token)) {
                     fencedBy(c, p.fence());
-                } else if (states[c] == ClusterState.DOWN && transitioning[c].compareAndSet(false, true)) {
-                    LOG.info("[{}] answers again; reloading it", link.name);
-                    lifecycle.submit(() -> bringUp(link));
+                } else if (states[c] == ClusterState.DOWN && !reloading[c]) {
+                    LOG.info("[{}] answers again; loading it", link.name);
+                    reloading[c] = true;
+                    loader.bringUp(List.of(c));
                 }
             } catch (Exception e) {
-                markDown(c, KeyReconciler.describe(e));
+                markDown(c, describe(e));
             }
         }
     }
 
-    /** A write or read on this cluster failed without an answer: check it and, if down, say so. */
-    void suspect(int c, String reason) {
-        if (states[c] == ClusterState.LIVE && transitioning[c].compareAndSet(false, true)) {
-            lifecycle.submit(() -> {
-                try {
-                    links.get(c).probe();
-                } catch (Exception e) {
-                    markDown(c, reason);
-                } finally {
-                    transitioning[c].set(false);
-                }
-            });
+    /** Set while a bring-up of the cluster is queued on the loader; cleared by markDown/bring-up. */
+    private final boolean[] reloading = new boolean[64];
+
+    @Override
+    public void suspect(int c, String reason) {
+        if ((states[c] == ClusterState.LIVE || states[c] == ClusterState.LOADING) && running) {
+            try {
+                scheduler.execute(() -> {
+                    try {
+                        links.get(c).probe();
+                    } catch (Exception e) {
+                        markDown(c, reason);
+                    }
+                });
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                // stopping
+            }
         }
     }
 
     private void markDown(int c, String reason) {
+        synchronized (stateLock) {
+            markDownLocked(c, reason);
+        }
+    }
+
+    private void markDownLocked(int c, String reason) {
+        reloading[c] = false;
         if (states[c] == ClusterState.FENCED) {
             return;
         }
         if (states[c] != ClusterState.DOWN) {
-            downSinceMillis[c] = clock.millis();
-            for (ClusterLink other : links) {
-                seenWhenDown[c][other.index] = maxSeen(other);
+            if (downSince[c] == null) {
+                downSince[c] = clock.instant();
             }
-            LOG.warn("[{}] down: {}; mirroring continues between the others", links.get(c).name, reason);
+            cursors.freeze();
+            table.forget(c);
+            if (states[c] != ClusterState.CONNECTING) {
+                LOG.warn("[{}] down: {}; mirroring continues between the others", links.get(c).name, reason);
+            } else {
+                LOG.warn("[{}] does not answer: {}; it joins when it does", links.get(c).name, reason);
+            }
         }
         states[c] = ClusterState.DOWN;
         errors[c] = reason;
         closeWatchers(c);
     }
 
-    void fencedBy(int c, long otherTerm) {
+    @Override
+    public void fencedBy(int c, FenceToken other) {
+        synchronized (stateLock) {
+            fencedByLocked(c, other);
+        }
+    }
+
+    private void fencedByLocked(int c, FenceToken other) {
         if (!fenced) {
-            fencedReason = "cluster " + links.get(c).name + " is fenced at term " + otherTerm + ", above this mirror's "
-                    + term + ": another fedsyncd took over; this one stops writing";
+            fencedReason = "cluster " + links.get(c).name + " is fenced by another fedsyncd (" + other + "), above this"
+                    + " one (" + token + "): it took over and this one stopped writing. If no other fedsyncd runs"
+                    + " against these clusters, restart this one to take over again";
             LOG.error(fencedReason);
+            notice(links.get(c).name, fencedReason);
         }
         fenced = true;
         states[c] = ClusterState.FENCED;
+        for (ClusterLink l : links) {
+            closeWatchers(l.index);
+        }
     }
 
-    private long maxSeen(ClusterLink link) {
-        long max = 0;
-        for (String p : settings.prefixes()) {
-            max = Math.max(max, trackers.get(new CursorKey(link.name, p)).highestSeen());
+    private boolean anyLoading() {
+        for (int c = 0; c < n; c++) {
+            if (states[c] == ClusterState.LOADING) {
+                return true;
+            }
         }
-        return max;
+        return false;
+    }
+
+    private boolean allLive() {
+        for (int c = 0; c < n; c++) {
+            if (states[c] != ClusterState.LIVE) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void closeWatchers(int c) {
-        List<Watch.Watcher> ws = watchers.remove(c);
+        List<Watching> ws = watchers.remove(c);
         if (ws != null) {
-            ws.forEach(Watch.Watcher::close);
+            for (Watching w : ws) {
+                w.listener.closing = true;
+                w.watcher.close();
+            }
         }
     }
 
     private void saveCursors() {
-        try {
-            Map<CursorKey, Long> now = cursors();
-            if (!now.equals(lastSavedCursors)) {
+        Map<CursorKey, Long> now = cursors.snapshot();
+        if (!now.equals(lastSavedCursors)) {
+            try {
                 store.saveCursors(now);
                 lastSavedCursors = now;
+            } catch (RuntimeException e) {
+                LOG.warn("could not save mirror cursors: {}", e.getMessage());
             }
-        } catch (RuntimeException e) {
-            LOG.warn("could not save mirror cursors: {}", e.getMessage());
         }
     }
 
-    private Map<CursorKey, Long> cursors() {
-        Map<CursorKey, Long> out = new LinkedHashMap<>();
-        trackers.forEach((k, t) -> out.put(k, t.cursor()));
-        return out;
+    private void notice(String cluster, String message) {
+        synchronized (notices) {
+            notices.addLast(new MirrorStatus.Notice(clock.instant(), cluster, message));
+            while (notices.size() > 20) {
+                notices.removeFirst();
+            }
+        }
+        LOG.warn("{}{}", cluster == null ? "" : "[" + cluster + "] ", message);
     }
 
     @Override
     public MirrorStatus status() {
+        if (cursors == null) {
+            return new MirrorStatus(0, owner, startedAt, settings.policy().name(), settings.prefixes(),
+                    "mirror is starting", List.of(), List.of(), List.of(), null, List.of(), Map.of());
+        }
         List<MirrorStatus.ClusterStatus> cs = new ArrayList<>();
         List<MirrorStatus.PairStatus> pairs = new ArrayList<>();
         long now = clock.millis();
         for (ClusterLink link : links) {
-            cs.add(new MirrorStatus.ClusterStatus(link.name, states[link.index].name().toLowerCase(),
-                    probeRevision[link.index], link.endpoint.endpoints(), errors[link.index]));
+            int c = link.index;
+            cs.add(new MirrorStatus.ClusterStatus(link.name, states[c].name().toLowerCase(), probeRevision[c],
+                    link.endpoint.endpoints(), states[c] == ClusterState.LIVE ? null : errors[c], owed.count(c),
+                    downSince[c]));
         }
         for (ClusterLink from : links) {
             long cursor = Long.MAX_VALUE;
             long lagMillis = 0;
             long lagRevisions = 0;
-            for (String p : settings.prefixes()) {
-                RevisionTracker t = trackers.get(new CursorKey(from.name, p));
-                cursor = Math.min(cursor, t.cursor());
+            for (int p = 0; p < settings.prefixes().size(); p++) {
+                RevisionTracker t = cursors.tracker(from.index, p);
+                cursor = Math.min(cursor, cursors.cursor(from.index, p));
                 lagMillis = Math.max(lagMillis, t.lagMillis(now));
                 // Revisions of this prefix seen but not yet applied. Not "etcd head - cursor": the
                 // cursor of a quiet prefix rightly stays at its last change while others move on.
@@ -540,11 +1022,9 @@ public final class MirrorEngine implements MirrorService {
                     continue;
                 }
                 boolean toLive = states[to.index] == ClusterState.LIVE;
-                long pairLag = toLive ? lagMillis : Math.max(lagMillis, now - downSinceMillis[to.index]);
-                // Changes settle among the live clusters while one is down; for that one, all of
-                // them since it went down are still to come.
-                long pairRevisions = toLive ? lagRevisions
-                        : Math.max(lagRevisions, maxSeen(from) - seenWhenDown[to.index][from.index]);
+                long pairLag = toLive || downSince[to.index] == null ? lagMillis
+                        : Math.max(lagMillis, now - downSince[to.index].toEpochMilli());
+                long pairRevisions = toLive ? lagRevisions : Math.max(lagRevisions, owed.count(to.index));
                 pairs.add(new MirrorStatus.PairStatus(from.name, to.name, cursor, pairRevisions, pairLag));
             }
         }
@@ -553,9 +1033,16 @@ public final class MirrorEngine implements MirrorService {
         cnt.put("conflictsDetected", recorder.detected.get());
         cnt.put("conflictsOpen", (long) recorder.log().openCount());
         cnt.put("txns", links.stream().mapToLong(l -> l.pipeline.txnCount()).sum());
-        cnt.put("keysQueued", (long) queue.size());
-        return new MirrorStatus(term, startedAt, settings.policy().name(), settings.prefixes(), cs, pairs,
-                problems.list(), cnt);
+        cnt.put("keysQueued", (long) table.queue().size());
+        cnt.put("keysKnown", (long) table.size());
+        List<MirrorStatus.Notice> ns;
+        synchronized (notices) {
+            ns = List.copyOf(notices);
+        }
+        FenceToken t = token;
+        return new MirrorStatus(t == null ? 0 : t.term(), t == null ? owner : t.owner(), startedAt,
+                settings.policy().name(), settings.prefixes(), unhealthyReason(), cs, pairs, problems.list(),
+                loader == null ? null : loader.lastVerify, ns, cnt);
     }
 
     @Override
@@ -580,12 +1067,12 @@ public final class MirrorEngine implements MirrorService {
                     + " (its sides are " + r.clusters() + ")");
         }
         int idx = settings.clusterNames().indexOf(winner);
-        KeyEntry entry = entries.get(r.key());
-        if (entry == null || states[idx] != ClusterState.LIVE) {
+        KeyEntry entry = table.get(Key.fromWire(r.key()));
+        if (entry == null || !isLive(idx)) {
             throw new IllegalStateException("cluster " + winner + " is not live; try again when it is");
         }
         entry.operatorWinner = idx;
-        queue.offer(r.key());
+        table.offer(entry.key);
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < deadline) {
             ConflictRecord now = recorder.log().get(id).orElseThrow();
@@ -603,30 +1090,55 @@ public final class MirrorEngine implements MirrorService {
     }
 
     @Override
+    public VerifyResult verify() {
+        if (!running) {
+            throw new IllegalStateException("the mirror is not running");
+        }
+        try {
+            return loader.verify().get(10, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while verifying");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("verification failed: " + describe(e.getCause()), e.getCause());
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IllegalStateException("verification did not finish within 10 minutes");
+        }
+    }
+
+    @Override
     public boolean healthy() {
-        return running && !fenced;
+        return unhealthyReason() == null;
     }
 
     /** Why the mirror is not healthy, or null. */
+    @Override
     public String unhealthyReason() {
         if (!running) {
             return "mirror is not running";
         }
-        return fenced ? fencedReason : null;
+        if (fenced) {
+            return fencedReason;
+        }
+        return watchdog.problem(links);
     }
 
     @Override
-    public synchronized void close() {
-        if (!running) {
-            return;
+    public void close() {
+        synchronized (lifecycleLock) {
+            if (!running) {
+                return;
+            }
+            running = false;
         }
-        running = false;
         for (ClusterLink link : links) {
             closeWatchers(link.index);
         }
+        if (loader != null) {
+            loader.close();
+        }
         shutdown(workers);
         shutdown(scheduler);
-        shutdown(lifecycle);
         saveCursors();
         links.forEach(ClusterLink::close);
         LOG.info("mirror stopped");
@@ -644,6 +1156,21 @@ public final class MirrorEngine implements MirrorService {
         }
     }
 
+    /** A timer task that never dies silently: a scheduled task that throws is never run again. */
+    private Runnable guarded(String what, Runnable task) {
+        return () -> {
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                LOG.error("{} failed; it runs again", what, e);
+            } catch (Error e) {
+                LOG.error("{} died", what, e);
+                watchdog.died(what, e);
+                throw e;
+            }
+        };
+    }
+
     static boolean isCompacted(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof CompactedException) {
@@ -657,50 +1184,71 @@ public final class MirrorEngine implements MirrorService {
         return false;
     }
 
+    private static String describe(Throwable t) {
+        return KeyReconciler.describe(t);
+    }
+
+    private String names(List<Integer> clusters) {
+        return clusters.stream().map(c -> links.get(c).name).toList().toString();
+    }
+
     private static java.util.concurrent.ThreadFactory daemonThreads(String name) {
-        AtomicLong n = new AtomicLong();
+        AtomicLong count = new AtomicLong();
         return r -> {
-            Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+            Thread t = new Thread(r, name + "-" + count.incrementAndGet());
             t.setDaemon(true);
             return t;
         };
     }
 
-    // --- for KeyReconciler -------------------------------------------------------------------
+    // --- MirrorContext, for KeyReconciler -----------------------------------------------------
 
-    List<ClusterLink> links() {
+    @Override
+    public List<ClusterLink> links() {
         return links;
     }
 
-    boolean isLive(int c) {
-        return states[c] == ClusterState.LIVE;
+    @Override
+    public boolean isLive(int c) {
+        return states[c] == ClusterState.LIVE || states[c] == ClusterState.LOADING;
     }
 
-    boolean fenced() {
+    @Override
+    public boolean fenced() {
         return fenced;
     }
 
-    long term() {
-        return term;
+    @Override
+    public FenceToken token() {
+        return token;
     }
 
-    Problems problems() {
+    @Override
+    public Problems problems() {
         return problems;
     }
 
-    ConflictRecorder recorder() {
+    @Override
+    public ConflictRecorder recorder() {
         return recorder;
     }
 
-    HybridClock clock() {
-        return hlc;
-    }
-
-    KeySpace keySpace() {
+    @Override
+    public KeySpace keySpace() {
         return keySpace;
     }
 
-    void count(String name) {
-        counters.computeIfAbsent(name, k -> new AtomicLong()).incrementAndGet();
+    @Override
+    public void count(String name) {
+        count(name, 1);
+    }
+
+    private void count(String name, long by) {
+        counters.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(by);
+    }
+
+    @Override
+    public long writeWaitMillis() {
+        return settings.requestTimeout().toMillis() * 3;
     }
 }

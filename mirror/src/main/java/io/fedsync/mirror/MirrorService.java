@@ -7,7 +7,7 @@ import java.util.Optional;
 /** What the rest of fedsync (HTTP API, CLI) may ask of a running mirror. */
 public interface MirrorService extends AutoCloseable {
 
-    /** Connects, loads state and starts mirroring; returns once watches are set up or failed. */
+    /** Connects, takes over the fence and starts mirroring; returns once the clusters that answer are watched. */
     void start();
 
     MirrorStatus status();
@@ -25,8 +25,16 @@ public interface MirrorService extends AutoCloseable {
      */
     ConflictRecord resolve(String id, String winner);
 
-    /** True while the mirror runs and is not fenced. */
+    /** Runs a verification pass now (or joins the one running) and returns its result. */
+    VerifyResult verify();
+
+    /** True while the mirror runs, is not fenced and none of its parts has stalled. */
     boolean healthy();
+
+    /** Why {@link #healthy()} is false, null when it is true. */
+    default String unhealthyReason() {
+        return healthy() ? null : "the mirror is not running";
+    }
 
     @Override
     void close();

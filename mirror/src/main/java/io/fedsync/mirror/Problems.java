@@ -13,23 +13,23 @@ final class Problems {
 
     private static final Logger LOG = LoggerFactory.getLogger(Problems.class);
 
-    private final ConcurrentHashMap<String, MirrorStatus.Problem> byKey = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Key, MirrorStatus.Problem> byKey = new ConcurrentHashMap<>();
     private final Clock clock;
 
     Problems(Clock clock) {
         this.clock = clock;
     }
 
-    void report(String cluster, String key, String reason) {
+    void report(String cluster, Key key, String reason) {
         MirrorStatus.Problem previous = byKey.get(key);
         if (previous != null && previous.cluster().equals(cluster) && previous.reason().equals(reason)) {
             return;
         }
-        byKey.put(key, new MirrorStatus.Problem(cluster, key, reason, clock.instant()));
+        byKey.put(key, new MirrorStatus.Problem(cluster, key.wire(), reason, clock.instant()));
         LOG.warn("[{} {}] {}", cluster, key, reason);
     }
 
-    void clear(String key) {
+    void clear(Key key) {
         if (byKey.remove(key) != null) {
             LOG.info("[{}] can be mirrored again", key);
         }

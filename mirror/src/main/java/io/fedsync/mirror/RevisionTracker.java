@@ -4,9 +4,9 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The cursor of one (cluster, prefix): the highest revision below which every change seen has
- * been fully applied. Changes finish out of order (keys are independent and pipelined), so the
- * cursor only advances below the lowest revision still in flight.
+ * The revisions of one (cluster, prefix) seen but not yet fully applied. Changes finish out of
+ * order (keys are independent and pipelined), so {@link #cursor()} is just below the lowest
+ * revision still in flight.
  */
 final class RevisionTracker {
 
@@ -27,6 +27,13 @@ final class RevisionTracker {
     /** Everything up to {@code revision} was delivered (a progress notification). */
     synchronized void progress(long revision) {
         highestSeen = Math.max(highestSeen, revision);
+    }
+
+    /** A new load read everything at {@code revision}: what was in flight before is covered by it. */
+    synchronized void reset(long revision) {
+        inFlight.clear();
+        firstSeenMillis.clear();
+        highestSeen = revision;
     }
 
     synchronized void done(long revision) {

@@ -14,16 +14,17 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Sends one cluster's key writes as few etcd Txns as it can: writes of different keys that are
  * waiting at the same time go into one Txn (up to a key count and a byte budget), with a bounded
- * number of Txns in flight. Every Txn also requires the cluster's fence to still hold this
- * mirror's term. If a batch's compares fail, each write is retried alone so one changed key
- * does not fail its neighbours. Callers guarantee one write in flight per key.
+ * number of Txns in flight. Every Txn also requires the cluster's fence to hold exactly this
+ * mirror's token. If a batch's compares fail, or etcd refuses the batch as too large, each write
+ * is retried alone so one key does not fail its neighbours. Callers guarantee one write in
+ * flight per key. Every Txn has a timeout; its outcome is then unknown (the caller re-reads).
  */
 final class TxnPipeline implements AutoCloseable {
 
@@ -35,7 +36,7 @@ final class TxnPipeline implements AutoCloseable {
     private final String cluster;
     private final KV kv;
     private final ByteSequence fenceKey;
-    private final LongSupplier term;
+    private final Supplier<FenceToken> token;
     private final int maxKeys;
     private final Semaphore inFlight;
     private final Duration timeout;
@@ -44,13 +45,14 @@ final class TxnPipeline implements AutoCloseable {
     private final AtomicLong txns = new AtomicLong();
     private final AtomicInteger active = new AtomicInteger();
     private volatile boolean closed;
+    private volatile Throwable died;
 
-    TxnPipeline(String cluster, KV kv, ByteSequence fenceKey, LongSupplier term, int maxKeys, int maxInFlight,
-                Duration timeout) {
+    TxnPipeline(String cluster, KV kv, ByteSequence fenceKey, Supplier<FenceToken> token, int maxKeys,
+                int maxInFlight, Duration timeout) {
         this.cluster = cluster;
         this.kv = kv;
         this.fenceKey = fenceKey;
-        this.term = term;
+        this.token = token;
         this.maxKeys = maxKeys;
         this.inFlight = new Semaphore(maxInFlight);
         this.timeout = timeout;
@@ -60,8 +62,9 @@ final class TxnPipeline implements AutoCloseable {
     }
 
     void submit(WriteOp op) {
-        if (closed) {
-            op.result.completeExceptionally(new IllegalStateException("pipeline of " + cluster + " is closed"));
+        if (closed || died != null) {
+            op.result.completeExceptionally(new IllegalStateException("write pipeline of " + cluster + " is "
+                    + (closed ? "closed" : "dead: " + died)));
             return;
         }
         queue.add(op);
@@ -71,49 +74,66 @@ final class TxnPipeline implements AutoCloseable {
         return txns.get();
     }
 
+    /** Why the dispatcher thread died, or null while it runs (or was closed). */
+    String failure() {
+        if (died != null) {
+            return "write pipeline of " + cluster + " died: " + died;
+        }
+        if (!closed && !dispatcher.isAlive()) {
+            return "write pipeline of " + cluster + " stopped";
+        }
+        return null;
+    }
+
     private void run() {
-        List<WriteOp> batch = new ArrayList<>();
-        while (!closed) {
-            try {
-                WriteOp first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    continue;
-                }
-                inFlight.acquire();
-                // Gather what queued up while we waited for a free slot: that is the batching.
-                batch.add(first);
-                int bytes = first.bytes;
-                while (!first.alone && batch.size() < maxKeys) {
-                    WriteOp next = queue.peek();
-                    if (next == null) {
-                        // A partial batch goes out at once while few Txns are in flight (low
-                        // latency when idle); under load it waits for company or a slot, so the
-                        // Txns stay large and the CPU per key small.
-                        if (active.get() < PARTIAL_BATCH_IN_FLIGHT || closed) {
-                            break;
-                        }
-                        next = queue.poll(1, TimeUnit.MILLISECONDS);
-                        if (next == null) {
-                            continue;
-                        }
-                        queue.addFirst(next);
-                    }
-                    if (next.alone || bytes + next.bytes > BYTE_BUDGET) {
-                        break;
-                    }
-                    batch.add(queue.poll());
-                    bytes += next.bytes;
-                }
-                send(List.copyOf(batch), !first.alone);
-                batch.clear();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        try {
+            dispatch();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            died = e;
+            LOG.error("[{}] write pipeline died", cluster, e);
         }
         WriteOp left;
         while ((left = queue.poll()) != null) {
-            left.result.completeExceptionally(new IllegalStateException("pipeline of " + cluster + " closed"));
+            left.result.completeExceptionally(new IllegalStateException("write pipeline of " + cluster + " closed"));
+        }
+    }
+
+    private void dispatch() throws InterruptedException {
+        List<WriteOp> batch = new ArrayList<>();
+        while (!closed) {
+            WriteOp first = queue.poll(200, TimeUnit.MILLISECONDS);
+            if (first == null) {
+                continue;
+            }
+            inFlight.acquire();
+            // Gather what queued up while we waited for a free slot: that is the batching.
+            batch.add(first);
+            int bytes = first.bytes;
+            while (!first.alone && batch.size() < maxKeys) {
+                WriteOp next = queue.peek();
+                if (next == null) {
+                    // A partial batch goes out at once while few Txns are in flight (low latency
+                    // when idle); under load it waits for company or a slot, so the Txns stay
+                    // large and the CPU per key small.
+                    if (active.get() < PARTIAL_BATCH_IN_FLIGHT || closed) {
+                        break;
+                    }
+                    next = queue.poll(1, TimeUnit.MILLISECONDS);
+                    if (next == null) {
+                        continue;
+                    }
+                    queue.addFirst(next);
+                }
+                if (next.alone || bytes + next.bytes > BYTE_BUDGET) {
+                    break;
+                }
+                batch.add(queue.poll());
+                bytes += next.bytes;
+            }
+            send(List.copyOf(batch), !first.alone);
+            batch.clear();
         }
     }
 
@@ -121,24 +141,35 @@ final class TxnPipeline implements AutoCloseable {
     private void send(List<WriteOp> batch, boolean splitOnFailure) {
         List<Cmp> compares = new ArrayList<>();
         List<Op> ops = new ArrayList<>();
-        compares.add(new Cmp(fenceKey, Cmp.Op.EQUAL, CmpTarget.value(Fence.encode(term.getAsLong()))));
+        compares.add(new Cmp(fenceKey, Cmp.Op.EQUAL, CmpTarget.value(token.get().encode())));
         for (WriteOp w : batch) {
             compares.addAll(w.compares);
             ops.addAll(w.ops);
         }
         txns.incrementAndGet();
         active.incrementAndGet();
-        kv.txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
-                .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
-                .whenComplete((resp, err) -> {
-                    active.decrementAndGet();
-                    inFlight.release();
-                    complete(batch, resp, err, splitOnFailure);
-                });
+        try {
+            kv.txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
+                    .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .whenComplete((resp, err) -> {
+                        active.decrementAndGet();
+                        inFlight.release();
+                        complete(batch, resp, err, splitOnFailure);
+                    });
+        } catch (RuntimeException e) {
+            active.decrementAndGet();
+            inFlight.release();
+            complete(batch, null, e, splitOnFailure);
+        }
     }
 
     private void complete(List<WriteOp> batch, TxnResponse resp, Throwable err, boolean splitOnFailure) {
         if (err != null) {
+            if (batch.size() > 1 && splitOnFailure && WriteOp.isTooLarge(err)) {
+                LOG.debug("[{}] batch of {} keys too large for etcd; retrying each key alone", cluster, batch.size());
+                requeueAlone(batch);
+                return;
+            }
             batch.forEach(w -> w.result.completeExceptionally(err));
             return;
         }
@@ -152,8 +183,11 @@ final class TxnPipeline implements AutoCloseable {
             return;
         }
         LOG.debug("[{}] batch of {} keys failed a compare; retrying each key alone", cluster, batch.size());
-        // Back to the head of the queue: the dispatcher sends them one per Txn. Never block here,
-        // this runs on the etcd client's callback thread.
+        requeueAlone(batch);
+    }
+
+    /** Back to the head of the queue, one Txn each. Never blocks: this runs on etcd's callback thread. */
+    private void requeueAlone(List<WriteOp> batch) {
         for (int i = batch.size() - 1; i >= 0; i--) {
             WriteOp w = batch.get(i);
             w.alone = true;

@@ -15,15 +15,15 @@ final class ValueGuard {
     private static final byte[] PROTOBUF_MAGIC = "k8s\0".getBytes(StandardCharsets.US_ASCII);
 
     private final int maxValueBytes;
-    private final List<String> requireJsonUnder;
+    private final List<byte[]> requireJsonUnder;
 
     ValueGuard(int maxValueBytes, List<String> requireJsonUnder) {
         this.maxValueBytes = maxValueBytes;
-        this.requireJsonUnder = List.copyOf(requireJsonUnder);
+        this.requireJsonUnder = requireJsonUnder.stream().map(p -> p.getBytes(StandardCharsets.UTF_8)).toList();
     }
 
     /** Why this value cannot be mirrored, or empty when it can. */
-    Optional<String> refuse(String key, byte[] value) {
+    Optional<String> refuse(Key key, byte[] value) {
         if (value.length > maxValueBytes) {
             return Optional.of("value is " + value.length + " bytes, over the mirror's limit of " + maxValueBytes
                     + " bytes (etcd refuses requests over 1.5 MiB by default); not copied");
@@ -32,7 +32,7 @@ final class ValueGuard {
             if (startsWith(value, PROTOBUF_MAGIC)) {
                 return Optional.of("value is protobuf-encoded (k8s\\0 prefix); only JSON custom resources are mirrored");
             }
-            if (ObjectNormaliser.parseObject(value).isEmpty()) {
+            if (!ObjectNormaliser.isJsonObject(value)) {
                 return Optional.of("value is not a JSON object; copying it would break kube-apiserver's list of this"
                         + " kind on the other side; not copied");
             }

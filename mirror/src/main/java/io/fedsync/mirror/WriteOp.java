@@ -11,7 +11,7 @@ import java.util.concurrent.CompletableFuture;
  */
 final class WriteOp {
 
-    final String key;
+    final Key key;
     final List<Cmp> compares;
     final List<Op> ops;
     final int bytes;
@@ -19,7 +19,7 @@ final class WriteOp {
     /** Set when a batch this write was in failed: it is then sent in a Txn of its own. */
     volatile boolean alone;
 
-    WriteOp(String key, List<Cmp> compares, List<Op> ops, int bytes) {
+    WriteOp(Key key, List<Cmp> compares, List<Op> ops, int bytes) {
         this.key = key;
         this.compares = compares;
         this.ops = ops;
@@ -30,8 +30,19 @@ final class WriteOp {
     static final class CompareFailed extends RuntimeException {
         private static final long serialVersionUID = 1L;
 
-        CompareFailed(String key) {
+        CompareFailed(Key key) {
             super("compare failed for " + key, null, false, false);
         }
+    }
+
+    /** etcd refused the request as larger than its {@code --max-request-bytes}. */
+    static boolean isTooLarge(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            String m = String.valueOf(c.getMessage());
+            if (m.contains("request is too large") || m.contains("message larger than max")) {
+                return true;
+            }
+        }
+        return false;
     }
 }

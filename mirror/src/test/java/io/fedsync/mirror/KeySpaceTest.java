@@ -2,6 +2,7 @@ package io.fedsync.mirror;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.etcd.jetcd.ByteSequence;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -13,34 +14,53 @@ class KeySpaceTest {
 
     @Test
     void metaKeyMapsBackToItsDataKey() {
-        String data = "/registry/iam.kubesphere.io/users/xxp";
-        assertThat(keys.metaKey(data)).isEqualTo("/fedsync/v1/meta/registry/iam.kubesphere.io/users/xxp");
+        Key data = Key.of("/registry/iam.kubesphere.io/users/xxp");
+        assertThat(keys.metaKey(data).toString(StandardCharsets.UTF_8))
+                .isEqualTo("/fedsync/v1/meta/registry/iam.kubesphere.io/users/xxp");
         assertThat(keys.dataKeyOf(keys.metaKey(data))).isEqualTo(data);
     }
 
     @Test
-    void metadataOfAPrefixIsItselfAPrefixOutsideEveryMirroredPrefix() {
-        String metaPrefix = keys.metaPrefix("/registry/iam.kubesphere.io/");
-        assertThat(keys.metaKey("/registry/iam.kubesphere.io/users/a")).startsWith(metaPrefix);
-        assertThat(keys.prefixOf(metaPrefix)).isEmpty();
-        assertThat(keys.prefixOf(keys.fenceKey())).isEmpty();
+    void keysThatAreNotUtf8KeepTheirBytes() {
+        Key ff = Key.of(bytes("/registry/iam.kubesphere.io/bad/key-", 0xff));
+        Key fe = Key.of(bytes("/registry/iam.kubesphere.io/bad/key-", 0xfe));
+        assertThat(keys.dataKeyOf(keys.metaKey(ff))).isEqualTo(ff).isNotEqualTo(fe);
+        assertThat(keys.prefixIndexOf(ff)).isZero();
     }
 
     @Test
-    void prefixOfFindsTheMirroredPrefixOnly() {
-        assertThat(keys.prefixOf("/registry/tenant.kubesphere.io/workspaces/w")).contains("/registry/tenant.kubesphere.io/");
-        assertThat(keys.prefixOf("/registry/pods/default/p")).isEmpty();
-        assertThat(keys.prefixOf("/registry/iam.kubesphere.io")).as("the prefix without its slash").isEmpty();
+    void metadataOfAPrefixIsItselfAPrefixOutsideEveryMirroredPrefix() {
+        ByteSequence metaPrefix = keys.metaPrefix(0);
+        assertThat(keys.metaKey(Key.of("/registry/iam.kubesphere.io/users/a")).startsWith(metaPrefix)).isTrue();
+        assertThat(keys.prefixIndexOf(Key.of(metaPrefix))).isEqualTo(-1);
+        assertThat(keys.prefixIndexOf(Key.of(keys.fenceKey()))).isEqualTo(-1);
+    }
+
+    @Test
+    void prefixIndexOfFindsTheMirroredPrefixOnly() {
+        assertThat(keys.prefixIndexOf(Key.of("/registry/tenant.kubesphere.io/workspaces/w"))).isEqualTo(1);
+        assertThat(keys.prefixIndexOf(Key.of("/registry/pods/default/p"))).isEqualTo(-1);
+        assertThat(keys.prefixIndexOf(Key.of("/registry/iam.kubesphere.io"))).as("the prefix without its slash")
+                .isEqualTo(-1);
     }
 
     @Test
     void rangeEndIsTheFirstKeyAfterThePrefix() {
-        assertThat(KeySpace.rangeEnd("/registry/a/").toString(StandardCharsets.UTF_8)).isEqualTo("/registry/a0");
+        assertThat(KeySpace.rangeEnd(ByteSequence.from("/registry/a/", StandardCharsets.UTF_8))
+                .toString(StandardCharsets.UTF_8)).isEqualTo("/registry/a0");
     }
 
     @Test
     void rangeEndIncrementsTheLastByteOfTheUtf8Encoding() {
         // "ÿ" is c3 bf in UTF-8: the end is c3 c0, past every key that starts with it.
-        assertThat(KeySpace.rangeEnd("\u00ff").getBytes()).isEqualTo(new byte[] {(byte) 0xc3, (byte) 0xc0});
+        assertThat(KeySpace.rangeEnd(ByteSequence.from("\u00ff", StandardCharsets.UTF_8)).getBytes())
+                .isEqualTo(new byte[] {(byte) 0xc3, (byte) 0xc0});
+    }
+
+    static byte[] bytes(String s, int last) {
+        byte[] b = s.getBytes(StandardCharsets.UTF_8);
+        byte[] out = java.util.Arrays.copyOf(b, b.length + 1);
+        out[b.length] = (byte) last;
+        return out;
     }
 }

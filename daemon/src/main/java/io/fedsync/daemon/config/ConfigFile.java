@@ -23,6 +23,7 @@ public record ConfigFile(Node node, Http http, List<Cluster> clusters, Mirror mi
     }
 
     public record Mirror(List<String> prefixes, String conflictPolicy, List<String> priority, Boolean force,
-                         List<String> ignoredFields, Integer maxValueBytes) {
+                         List<String> ignoredFields, Integer maxValueBytes, String verifyInterval,
+                         String tombstoneRetention) {
     }
 }

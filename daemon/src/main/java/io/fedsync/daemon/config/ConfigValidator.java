@@ -10,6 +10,7 @@ import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -30,6 +31,7 @@ final class ConfigValidator {
             List.of("/registry/iam.kubesphere.io/", "/registry/tenant.kubesphere.io/");
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9-]+");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(s|m|h)?");
 
     private final Path source;
     private final YamlLines lines;
@@ -60,7 +62,7 @@ final class ConfigValidator {
         ListenAddress listen = listen(file.http());
         List<ClusterEndpoint> clusters = clusters(file.clusters());
         ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
-                : new ConfigFile.Mirror(null, null, null, null, null, null);
+                : new ConfigFile.Mirror(null, null, null, null, null, null, null, null);
         boolean force = Boolean.TRUE.equals(m.force());
         List<String> prefixes = m.prefixes() != null ? m.prefixes() : DEFAULT_PREFIXES;
         if (prefixes.isEmpty()) {
@@ -78,15 +80,17 @@ final class ConfigValidator {
                 maxValueBytes = m.maxValueBytes();
             }
         }
+        Duration verifyInterval = duration(m.verifyInterval(), "mirror.verifyInterval",
+                MirrorSettings.DEFAULT_VERIFY_INTERVAL);
+        Duration tombstoneRetention = duration(m.tombstoneRetention(), "mirror.tombstoneRetention",
+                MirrorSettings.DEFAULT_TOMBSTONE_RETENTION);
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
-        MirrorSettings defaults = MirrorSettings.of(clusters, prefixes, policy);
         MirrorSettings settings;
         try {
-            settings = new MirrorSettings(defaults.clusters(), defaults.prefixes(), defaults.policy(), ignored,
-                    defaults.metaPrefix(), maxValueBytes, defaults.requireJsonUnder(), defaults.batchKeys(),
-                    defaults.maxInFlightTxns(), defaults.requestTimeout());
+            settings = MirrorSettings.of(clusters, prefixes, policy).withNodeId(nodeId).withIgnoredFields(ignored)
+                    .withMaxValueBytes(maxValueBytes).withVerify(verifyInterval, tombstoneRetention);
         } catch (IllegalArgumentException e) {
             // The checks above should have caught it; still, report it as config, not as a crash.
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
@@ -319,6 +323,30 @@ final class ConfigValidator {
             }
         }
         return fields;
+    }
+
+    /** A duration such as {@code 90s}, {@code 10m}, {@code 1h} or {@code 0} (off). */
+    private Duration duration(String value, String key, Duration fallback) {
+        if (value == null) {
+            return fallback;
+        }
+        java.util.regex.Matcher m = DURATION.matcher(value.strip());
+        if (!m.matches()) {
+            invalid(key, "'" + value + "' is not a duration: write a number with s, m or h, e.g. 10m (0 turns it off)");
+            return fallback;
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "" : m.group(2);
+        if (n != 0 && unit.isEmpty()) {
+            invalid(key, "'" + value + "' needs a unit: s, m or h (e.g. " + value + "m)");
+            return fallback;
+        }
+        return switch (unit) {
+            case "s" -> Duration.ofSeconds(n);
+            case "m" -> Duration.ofMinutes(n);
+            case "h" -> Duration.ofHours(n);
+            default -> Duration.ZERO;
+        };
     }
 
     private void missing(String key) {

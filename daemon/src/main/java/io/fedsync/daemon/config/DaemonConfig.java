@@ -48,7 +48,8 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
             policy += " " + p.order();
         }
         lines.add("mirror: prefixes=" + mirror.prefixes() + " conflictPolicy=" + policy + " force=" + force
-                + " maxValueBytes=" + mirror.maxValueBytes() + " ignoredFields=" + mirror.ignoredFields());
+                + " maxValueBytes=" + mirror.maxValueBytes() + " ignoredFields=" + mirror.ignoredFields()
+                + " verifyInterval=" + mirror.verifyInterval() + " tombstoneRetention=" + mirror.tombstoneRetention());
         return lines;
     }
 }

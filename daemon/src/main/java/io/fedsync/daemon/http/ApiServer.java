@@ -34,7 +34,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /healthz}, {@code GET /readyz} — 200 {@code {"status":"ok"}}, else 503 with a reason;</li>
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
- * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404.</li>
+ * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
+ * <li>{@code POST /api/v1/verify} — compares every mirrored key across the clusters now and repairs
+ * what no open conflict explains; answers with the pass's result.</li>
  * </ul>
  * Every error is JSON {@code {"error": "..."}}. The mirror's methods may block (locks, the
  * store), so they run on worker threads and the event loop only writes responses.
@@ -64,6 +66,9 @@ public final class ApiServer implements AutoCloseable {
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
                 .setWorkerPoolSize(4)
+                // A verification pass may take minutes on a large prefix: not a blocked thread.
+                .setMaxWorkerExecuteTime(15)
+                .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES)
                 .setFileSystemOptions(new FileSystemOptions()
                         .setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
@@ -154,6 +159,7 @@ public final class ApiServer implements AutoCloseable {
                         .map(r -> Reply.ok(ConflictRecordCodec.toJson(r)))
                         .orElseGet(() -> Reply.error(404, "no conflict with id '" + id + "'")));
             });
+            router.post("/api/v1/verify").handler(ctx -> blocking(ctx, this::verify));
             router.errorHandler(404, ctx -> send(ctx, Reply.error(404,
                     "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
             router.errorHandler(405, ctx -> send(ctx, Reply.error(405,
@@ -163,6 +169,15 @@ public final class ApiServer implements AutoCloseable {
                 send(ctx, Reply.error(500, "internal error"));
             });
             return router;
+        }
+
+        /** Runs a verification pass now (or joins the one running) and answers with its result. */
+        private Reply verify() {
+            try {
+                return Reply.ok(StatusCodec.verify(mirror.verify()));
+            } catch (IllegalStateException e) {
+                return Reply.error(503, e.getMessage());
+            }
         }
 
         private void conflicts(RoutingContext ctx) {

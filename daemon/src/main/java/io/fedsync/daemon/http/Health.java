@@ -34,6 +34,10 @@ record Health(boolean ok, String reason) {
     }
 
     private static String whyUnhealthy(MirrorService mirror) {
+        String reason = mirror.unhealthyReason();
+        if (reason != null) {
+            return reason;
+        }
         MirrorStatus status;
         try {
             status = mirror.status();

@@ -9,6 +9,7 @@ import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.conflict.VersionVector;
+import io.fedsync.conflict.WriteTime;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -20,8 +21,10 @@ import java.util.function.Supplier;
  * <pre>
  * {"id", "key", "type": "concurrent-update", "state": "open", "clusters": [...],
  *  "detectedAt", "updatedAt" (ISO-8601),
- *  "sides": [{"cluster", "tombstone", "vector": {"host": 2}, "revision", "hlc", "value", "valueEncoding"}],
- *  "differingPaths": [...], "resolution": {"winner", "by", "at"} | null}
+ *  "sides": [{"cluster", "tombstone", "vector": {"host": 2}, "revision",
+ *             "writeTime" (ISO-8601 or null), "writeTimeSource": "managedFields|received|unknown",
+ *             "value", "valueEncoding"}],
+ *  "differingPaths": [...], "resolution": {"winner", "by", "at", "reason"} | null}
  * </pre>
  * {@code value} is the stored bytes as text when they are UTF-8 ({@code "valueEncoding": "utf8"}),
  * else base64; null for a tombstone.
@@ -50,6 +53,7 @@ public final class ConflictRecordCodec {
             res.put("winner", r.resolution().winner());
             res.put("by", r.resolution().by());
             res.put("at", Fields.iso(r.resolution().at()));
+            res.put("reason", r.resolution().reason());
         }
         return o;
     }
@@ -61,7 +65,12 @@ public final class ConflictRecordCodec {
         ObjectNode vector = o.putObject("vector");
         s.vector().asMap().forEach(vector::put);
         o.put("revision", s.revision());
-        o.put("hlc", s.hlc());
+        if (s.writeTime().known()) {
+            o.put("writeTime", Fields.iso(java.time.Instant.ofEpochMilli(s.writeTime().millis())));
+        } else {
+            o.putNull("writeTime");
+        }
+        o.put("writeTimeSource", s.writeTime().source().wireName());
         if (s.value() == null) {
             o.putNull("value");
             o.putNull("valueEncoding");
@@ -114,8 +123,17 @@ public final class ConflictRecordCodec {
             value = ValueEncoding.fromWireName(encoding == null ? "utf8" : encoding).decode(encoded);
         }
         return new ConflictSide(Fields.text(s, "cluster"), value, Fields.bool(s, "tombstone"),
-                vector(Fields.required(s, "vector")), Fields.number(s, "revision"),
-                s.has("hlc") ? Fields.number(s, "hlc") : 0L);
+                vector(Fields.required(s, "vector")), Fields.number(s, "revision"), writeTime(s));
+    }
+
+    private static WriteTime writeTime(JsonNode s) {
+        java.time.Instant at = Fields.optionalInstant(s, "writeTime");
+        if (at == null) {
+            return WriteTime.UNKNOWN;
+        }
+        WriteTime.Source source = WriteTime.Source.fromWire(Fields.optionalText(s, "writeTimeSource"));
+        return source == WriteTime.Source.UNKNOWN ? WriteTime.received(at.toEpochMilli())
+                : new WriteTime(Math.max(1, at.toEpochMilli()), source);
     }
 
     private static VersionVector vector(JsonNode v) {
@@ -139,7 +157,8 @@ public final class ConflictRecordCodec {
         if (!r.isObject()) {
             throw new JsonFormatException("field 'resolution' must be an object or null");
         }
-        return new Resolution(Fields.optionalText(r, "winner"), Fields.text(r, "by"), Fields.instant(r, "at"));
+        return new Resolution(Fields.optionalText(r, "winner"), Fields.text(r, "by"), Fields.instant(r, "at"),
+                Fields.optionalText(r, "reason"));
     }
 
     private static <T> T enumValue(Supplier<T> parse, String field, JsonNode node) {

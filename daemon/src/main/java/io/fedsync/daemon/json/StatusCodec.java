@@ -4,16 +4,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.mirror.VerifyResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON form of {@link MirrorStatus} for {@code GET /api/v1/status}: term, startedAt, policy,
- * prefixes, clusters[{name, state, revision, endpoints, error}],
+ * The JSON form of {@link MirrorStatus} for {@code GET /api/v1/status}: term, writer, startedAt,
+ * policy, prefixes, unhealthy (null when healthy),
+ * clusters[{name, state, revision, endpoints, error, owedKeys, downSince}],
  * pairs[{from, to, cursorRevision, lagRevisions, lagMillis}],
- * problems[{cluster, key, reason, detectedAt}], counters{name: n} (sorted by name).
+ * problems[{cluster, key, reason, detectedAt}], verify{lastRun, clusters, keysChecked, divergent,
+ * repaired, conflicts, explained, tombstonesCollected, tookMillis, error} (null before the first
+ * pass), notices[{at, cluster, message}], counters{name: n} (sorted by name).
  */
 public final class StatusCodec {
 
@@ -23,9 +27,11 @@ public final class StatusCodec {
     public static ObjectNode toJson(MirrorStatus s) {
         ObjectNode o = Json.object();
         o.put("term", s.term());
+        o.put("writer", s.writer());
         o.put("startedAt", Fields.iso(s.startedAt()));
         o.put("policy", s.policy());
         o.set("prefixes", Fields.strings(s.prefixes()));
+        o.put("unhealthy", s.unhealthy());
         ArrayNode clusters = o.putArray("clusters");
         for (MirrorStatus.ClusterStatus c : s.clusters()) {
             ObjectNode n = clusters.addObject();
@@ -34,6 +40,8 @@ public final class StatusCodec {
             n.put("revision", c.revision());
             n.set("endpoints", Fields.strings(c.endpoints()));
             n.put("error", c.error());
+            n.put("owedKeys", c.owedKeys());
+            n.put("downSince", Fields.iso(c.downSince()));
         }
         ArrayNode pairs = o.putArray("pairs");
         for (MirrorStatus.PairStatus p : s.pairs()) {
@@ -52,9 +60,43 @@ public final class StatusCodec {
             n.put("reason", p.reason());
             n.put("detectedAt", Fields.iso(p.detectedAt()));
         }
+        if (s.verify() == null) {
+            o.putNull("verify");
+        } else {
+            o.set("verify", verify(s.verify()));
+        }
+        ArrayNode notices = o.putArray("notices");
+        for (MirrorStatus.Notice n : s.notices()) {
+            ObjectNode j = notices.addObject();
+            j.put("at", Fields.iso(n.at()));
+            j.put("cluster", n.cluster());
+            j.put("message", n.message());
+        }
         ObjectNode counters = o.putObject("counters");
         new TreeMap<>(s.counters()).forEach(counters::put);
         return o;
+    }
+
+    public static ObjectNode verify(VerifyResult v) {
+        ObjectNode n = Json.object();
+        n.put("lastRun", Fields.iso(v.lastRun()));
+        n.set("clusters", Fields.strings(v.clusters()));
+        n.put("keysChecked", v.keysChecked());
+        n.put("divergent", v.divergent());
+        n.put("repaired", v.repaired());
+        n.put("conflicts", v.conflicts());
+        n.put("explained", v.explained());
+        n.put("tombstonesCollected", v.tombstonesCollected());
+        n.put("tookMillis", v.tookMillis());
+        n.put("error", v.error());
+        return n;
+    }
+
+    static VerifyResult verifyFromJson(JsonNode n) {
+        return new VerifyResult(Fields.optionalInstant(n, "lastRun"), Fields.strings(n, "clusters"),
+                Fields.number(n, "keysChecked"), Fields.number(n, "divergent"), Fields.number(n, "repaired"),
+                Fields.number(n, "conflicts"), Fields.number(n, "explained"), Fields.number(n, "tombstonesCollected"),
+                Fields.number(n, "tookMillis"), Fields.optionalText(n, "error"));
     }
 
     /** For clients of the API (the CLI, tests). */
@@ -65,7 +107,8 @@ public final class StatusCodec {
         List<MirrorStatus.ClusterStatus> clusters = new ArrayList<>();
         for (JsonNode n : Fields.array(o, "clusters")) {
             clusters.add(new MirrorStatus.ClusterStatus(Fields.text(n, "name"), Fields.text(n, "state"),
-                    Fields.number(n, "revision"), Fields.strings(n, "endpoints"), Fields.optionalText(n, "error")));
+                    Fields.number(n, "revision"), Fields.strings(n, "endpoints"), Fields.optionalText(n, "error"),
+                    n.has("owedKeys") ? Fields.number(n, "owedKeys") : 0, Fields.optionalInstant(n, "downSince")));
         }
         List<MirrorStatus.PairStatus> pairs = new ArrayList<>();
         for (JsonNode n : Fields.array(o, "pairs")) {
@@ -78,6 +121,15 @@ public final class StatusCodec {
             problems.add(new MirrorStatus.Problem(Fields.text(n, "cluster"), Fields.text(n, "key"),
                     Fields.text(n, "reason"), Fields.optionalInstant(n, "detectedAt")));
         }
+        List<MirrorStatus.Notice> notices = new ArrayList<>();
+        if (o.has("notices")) {
+            for (JsonNode n : Fields.array(o, "notices")) {
+                notices.add(new MirrorStatus.Notice(Fields.optionalInstant(n, "at"), Fields.optionalText(n, "cluster"),
+                        Fields.text(n, "message")));
+            }
+        }
+        JsonNode v = o.get("verify");
+        VerifyResult verify = v == null || v.isNull() ? null : verifyFromJson(v);
         JsonNode c = Fields.required(o, "counters");
         if (!c.isObject()) {
             throw new JsonFormatException("field 'counters' must be an object");
@@ -86,7 +138,8 @@ public final class StatusCodec {
         for (Map.Entry<String, JsonNode> e : c.properties()) {
             counters.put(e.getKey(), Fields.number(c, e.getKey()));
         }
-        return new MirrorStatus(Fields.number(o, "term"), Fields.optionalInstant(o, "startedAt"),
-                Fields.optionalText(o, "policy"), Fields.strings(o, "prefixes"), clusters, pairs, problems, counters);
+        return new MirrorStatus(Fields.number(o, "term"), Fields.optionalText(o, "writer"),
+                Fields.optionalInstant(o, "startedAt"), Fields.optionalText(o, "policy"), Fields.strings(o, "prefixes"),
+                Fields.optionalText(o, "unhealthy"), clusters, pairs, problems, verify, notices, counters);
     }
 }

@@ -126,8 +126,8 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
     }
 
     @Override
-    public long nextTerm() {
-        return term.next();
+    public long nextTerm(long atLeast) {
+        return term.next(atLeast);
     }
 
     /** Writes pending cursors, closes the conflict log and releases the data dir lock. Idempotent. */

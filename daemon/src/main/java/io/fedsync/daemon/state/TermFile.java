@@ -52,9 +52,9 @@ final class TermFile {
         return last;
     }
 
-    /** The next term, on disk before it is returned. */
-    synchronized long next() {
-        long n = last + 1;
+    /** The next term, at least {@code atLeast}, on disk before it is returned. */
+    synchronized long next(long atLeast) {
+        long n = Math.max(last + 1, atLeast);
         try {
             AtomicFiles.write(file, (n + "\n").getBytes(StandardCharsets.US_ASCII));
         } catch (IOException e) {

@@ -11,6 +11,7 @@ import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.conflict.VersionVector;
+import io.fedsync.conflict.WriteTime;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Base64;
@@ -31,8 +32,9 @@ class ConflictRecordCodecTest {
         return new ConflictRecord("3f2a9c", "/registry/iam.kubesphere.io/users/alice", ConflictType.UPDATE_VS_DELETE,
                 ConflictState.OPEN, List.of("host", "host2"),
                 List.of(new ConflictSide("host", JSON_VALUE, false, VersionVector.of(Map.of("host", 3L, "host2", 1L)),
-                                41, 1_700_000_000_000L),
-                        new ConflictSide("host2", null, true, VersionVector.of(Map.of("host2", 2L)), 17, 1_700_000_000_500L)),
+                                41, WriteTime.managedFields(1_700_000_000_000L)),
+                        new ConflictSide("host2", null, true, VersionVector.of(Map.of("host2", 2L)), 17,
+                                WriteTime.received(1_700_000_000_500L))),
                 List.of("/metadata/labels"), DETECTED, DETECTED.plusSeconds(1), null);
     }
 
@@ -52,10 +54,10 @@ class ConflictRecordCodecTest {
     void resolvedRecordWithBinaryValueRoundTrips() throws Exception {
         ConflictRecord r = new ConflictRecord("id2", "/registry/x.io/a", ConflictType.CONCURRENT_UPDATE,
                 ConflictState.OPEN, List.of("host", "host2"),
-                List.of(new ConflictSide("host", PROTOBUF_VALUE, false, VersionVector.of(Map.of("host", 1L)), 5, 9),
-                        new ConflictSide("host2", new byte[0], false, VersionVector.EMPTY, 6, 10)),
+                List.of(new ConflictSide("host", PROTOBUF_VALUE, false, VersionVector.of(Map.of("host", 1L)), 5, WriteTime.received(9)),
+                        new ConflictSide("host2", new byte[0], false, VersionVector.EMPTY, 6, WriteTime.UNKNOWN)),
                 List.of(), DETECTED, DETECTED, null)
-                .resolved(ConflictState.RESOLVED, new Resolution("host", "operator", DETECTED.plusSeconds(60)));
+                .resolved(ConflictState.RESOLVED, new Resolution("host", "operator", DETECTED.plusSeconds(60), "operator: picked host"));
 
         ConflictRecord back = roundTrip(r);
 
@@ -85,18 +87,21 @@ class ConflictRecordCodecTest {
         assertThat(live.get("valueEncoding").asText()).isEqualTo("utf8");
         assertThat(live.get("vector").toString()).isEqualTo("{\"host\":3,\"host2\":1}");
         assertThat(live.get("revision").asLong()).isEqualTo(41);
+        assertThat(live.get("writeTime").asText()).isEqualTo("2023-11-14T22:13:20Z");
+        assertThat(live.get("writeTimeSource").asText()).isEqualTo("managedFields");
         JsonNode tombstone = json.get("sides").get(1);
         assertThat(tombstone.get("tombstone").asBoolean()).isTrue();
         assertThat(tombstone.get("value").isNull()).isTrue();
         assertThat(json.get("differingPaths").get(0).asText()).isEqualTo("/metadata/labels");
         assertThat(json.get("resolution").toString())
-                .isEqualTo("{\"winner\":\"host\",\"by\":\"priority\",\"at\":\"2025-03-04T05:06:07.123456789Z\"}");
+                .isEqualTo("{\"winner\":\"host\",\"by\":\"priority\",\"at\":\"2025-03-04T05:06:07.123456789Z\","
+                        + "\"reason\":\"\"}");
     }
 
     @Test
     void nonUtf8ValuesAreBase64() {
         ConflictRecord r = new ConflictRecord("id", "/k/", ConflictType.FLIP_FLOP, ConflictState.OPEN, List.of("a"),
-                List.of(new ConflictSide("a", PROTOBUF_VALUE, false, VersionVector.EMPTY, 1, 1)), List.of(),
+                List.of(new ConflictSide("a", PROTOBUF_VALUE, false, VersionVector.EMPTY, 1, WriteTime.UNKNOWN)), List.of(),
                 DETECTED, DETECTED, null);
 
         JsonNode side = ConflictRecordCodec.toJson(r).get("sides").get(0);

@@ -42,8 +42,8 @@ class FileStateStoreTest {
         try (FileStateStore store = FileStateStore.open(data())) {
             assertThat(store.loadCursors()).isEmpty();
             assertThat(store.loadConflicts()).isEmpty();
-            assertThat(store.nextTerm()).isEqualTo(1);
-            assertThat(store.nextTerm()).isEqualTo(2);
+            assertThat(store.nextTerm(0)).isEqualTo(1);
+            assertThat(store.nextTerm(0)).isEqualTo(2);
             store.saveCursors(Map.of(HOST_IAM, 10L, HOST2_IAM, 20L));
             store.saveConflict(open);
             store.saveConflict(other);
@@ -55,7 +55,7 @@ class FileStateStoreTest {
             assertThat(store.loadCursors()).isEqualTo(Map.of(HOST_IAM, 10L, HOST2_IAM, 20L));
             assertThat(store.loadConflicts()).extracting(ConflictRecord::id).containsExactly("c1", "c2");
             assertThat(store.loadConflicts().get(0).state()).isEqualTo(ConflictState.RESOLVED);
-            assertThat(store.nextTerm()).as("terms never repeat across restarts").isEqualTo(3);
+            assertThat(store.nextTerm(0)).as("terms never repeat across restarts").isEqualTo(3);
         }
         assertThat(data().resolve("conflicts.jsonl")).content().hasLineCount(2);
     }
@@ -63,7 +63,7 @@ class FileStateStoreTest {
     @Test
     void termIsOnDiskWhenNextTermReturns() throws Exception {
         try (FileStateStore store = FileStateStore.open(data())) {
-            long term = store.nextTerm();
+            long term = store.nextTerm(0);
             assertThat(Files.readString(data().resolve("term")).strip()).isEqualTo(Long.toString(term));
         }
     }
@@ -107,7 +107,7 @@ class FileStateStoreTest {
     void tempFilesLeftByAKilledWriteAreIgnored() throws Exception {
         try (FileStateStore store = FileStateStore.open(data())) {
             store.saveCursors(Map.of(HOST_IAM, 5L));
-            store.nextTerm();
+            store.nextTerm(0);
         }
         // kill -9 between writing the temp file and the rename: garbage next to the good files.
         Files.writeString(data().resolve("cursors.json.tmp"), "{\"version\":1,\"cursors\":[{\"clus");
@@ -116,7 +116,7 @@ class FileStateStoreTest {
 
         try (FileStateStore store = FileStateStore.open(data())) {
             assertThat(store.loadCursors()).isEqualTo(Map.of(HOST_IAM, 5L));
-            assertThat(store.nextTerm()).isEqualTo(2);
+            assertThat(store.nextTerm(0)).isEqualTo(2);
             assertThat(store.loadConflicts()).isEmpty();
         }
         assertThat(data().resolve("cursors.json.tmp")).doesNotExist();
@@ -170,10 +170,10 @@ class FileStateStoreTest {
             assertThatThrownBy(() -> FileStateStore.open(data()))
                     .isInstanceOf(StateStoreException.class)
                     .hasMessageContaining("data dir " + data() + " is in use by another fedsyncd");
-            first.nextTerm();
+            first.nextTerm(0);
         }
         try (FileStateStore again = FileStateStore.open(data())) {
-            assertThat(again.nextTerm()).isEqualTo(2);
+            assertThat(again.nextTerm(0)).isEqualTo(2);
         }
     }
 

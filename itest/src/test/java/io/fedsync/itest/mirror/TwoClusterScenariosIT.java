@@ -174,7 +174,7 @@ class TwoClusterScenariosIT {
     }
 
     @Test
-    @DisplayName("S2 lww: the change with the later hybrid-clock time wins everywhere, the loser is written once")
+    @DisplayName("S2 lww: the later write (the apiserver's managedFields time) wins everywhere, the loser is written once")
     void s2LastWriterWins() {
         String key = concurrentEdits(new ResolutionPolicy.LastWriterWins(), "a@163.com", "b@163.com");
         try (WatchRecorder w1 = WatchRecorder.open(host(), key); WatchRecorder w2 = WatchRecorder.open(host2(), key)) {
@@ -187,8 +187,14 @@ class TwoClusterScenariosIT {
         assertThat(conflictsFor(key)).hasSize(1);
         assertThat(c.state()).isEqualTo(ConflictState.RESOLVED);
         assertThat(c.resolution().by()).isEqualTo("lww");
-        var latest = c.sides().stream().max(java.util.Comparator.comparingLong(s -> s.hlc())).orElseThrow();
+        // The later write wins; both were written within a second here, so a tie goes to the name sorting first.
+        var latest = c.sides().stream().sorted(java.util.Comparator
+                .comparing((io.fedsync.conflict.ConflictSide s) -> s.writeTime(), java.util.Comparator.reverseOrder())
+                .thenComparing(io.fedsync.conflict.ConflictSide::cluster)).findFirst().orElseThrow();
+        assertThat(c.sides()).allSatisfy(s -> assertThat(s.writeTime().source())
+                .isEqualTo(io.fedsync.conflict.WriteTime.Source.MANAGED_FIELDS));
         assertThat(c.resolution().winner()).isEqualTo(latest.cluster());
+        assertThat(c.resolution().reason()).startsWith("lww: " + latest.cluster() + " managedFields time");
         assertThat(Kv.get(host(), key)).contains(new String(latest.value()));
     }
 
@@ -366,9 +372,7 @@ class TwoClusterScenariosIT {
         String big = KubeObjects.userKey("big-" + suffix);
         String small = KubeObjects.userKey("small-" + suffix);
         mirror = new MirrorHarness(ETCD, new ResolutionPolicy.Hold(), MirrorHarness.newStore(),
-                s -> new io.fedsync.mirror.MirrorSettings(s.clusters(), s.prefixes(), s.policy(), s.ignoredFields(),
-                        s.metaPrefix(), 64 * 1024, s.requireJsonUnder(), s.batchKeys(), s.maxInFlightTxns(),
-                        s.requestTimeout())).start();
+                s -> s.withMaxValueBytes(64 * 1024)).start();
         Kv.put(host(), big, KubeObjects.userPadded("big-" + suffix, "big@163.com", 100 * 1024));
         Kv.put(host(), small, KubeObjects.user("small-" + suffix, "s@163.com"));
         await().atMost(Duration.ofSeconds(30)).until(() -> Kv.get(host2(), small).isPresent());

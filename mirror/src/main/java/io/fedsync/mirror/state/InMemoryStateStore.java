@@ -45,7 +45,7 @@ public final class InMemoryStateStore implements MirrorStateStore {
     }
 
     @Override
-    public synchronized long nextTerm() {
-        return terms.getAsLong();
+    public synchronized long nextTerm(long atLeast) {
+        return Math.max(terms.getAsLong(), atLeast);
     }
 }

@@ -23,9 +23,11 @@ public interface MirrorStateStore {
     void saveConflict(ConflictRecord record);
 
     /**
-     * A fencing term strictly greater than any handed out before by this store. The mirror raises
-     * every cluster's fence key to it and every write it makes requires the fence to still equal
-     * it, so a deposed writer that comes back cannot write.
+     * A fencing term strictly greater than any handed out before by this store, and at least
+     * {@code atLeast} (the mirror passes one more than the highest term it found in any etcd's
+     * fence, so a node that lost its state still takes over). Durable before it returns. The
+     * mirror raises every cluster's fence to it and every write it makes requires the fence to
+     * still hold it, so a deposed writer that comes back cannot write.
      */
-    long nextTerm();
+    long nextTerm(long atLeast);
 }
