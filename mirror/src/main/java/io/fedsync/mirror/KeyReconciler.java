@@ -58,6 +58,11 @@ final class KeyReconciler {
         }
     }
 
+    /** What one run wrote (a decision that finds every cluster already agreeing writes nothing). */
+    private static final class Run {
+        int writes;
+    }
+
     private final MirrorContext ctx;
     private final ConflictClassifier classifier;
     private final ResolutionPolicy policy;
@@ -108,20 +113,23 @@ final class KeyReconciler {
         ctx.problems().clear(entry.key);
         ReconcileDecision decision = classifier.decide(versions);
         Result r;
+        Run run = new Run();
         if (decision instanceof ReconcileDecision.Propagate p) {
-            Outcome o = propagate(entry, live, versions, p.winner(), p.vector());
+            Outcome o = propagate(run, entry, live, versions, p.winner(), p.vector());
             if (o == Outcome.DONE) {
                 ctx.recorder().propagated(entry, p.winner().cluster());
             }
-            r = new Result(o, Action.PROPAGATED, liveBits);
+            r = new Result(o, run.writes == 0 ? Action.IN_SYNC : Action.PROPAGATED, liveBits);
         } else if (decision instanceof ReconcileDecision.Converge c) {
-            Outcome o = converge(entry, live, versions, c);
-            if (o == Outcome.DONE) {
+            Outcome o = converge(run, entry, live, versions, c);
+            if (o == Outcome.DONE && run.writes > 0) {
                 ctx.recorder().converged(entry, c.sides());
+            } else if (o == Outcome.DONE) {
+                ctx.recorder().inSync(entry);
             }
-            r = new Result(o, Action.CONVERGED, liveBits);
+            r = new Result(o, run.writes == 0 ? Action.IN_SYNC : Action.CONVERGED, liveBits);
         } else if (decision instanceof ReconcileDecision.Conflict c) {
-            r = conflict(entry, live, versions, c, liveBits);
+            r = conflict(run, entry, live, versions, c, liveBits);
         } else {
             ctx.recorder().inSync(entry);
             r = new Result(Outcome.DONE, Action.IN_SYNC, liveBits);
@@ -165,7 +173,7 @@ final class KeyReconciler {
         return Outcome.RETRY_NOW;
     }
 
-    private Result conflict(KeyEntry entry, List<ClusterLink> live, List<Version> versions,
+    private Result conflict(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions,
                             ReconcileDecision.Conflict c, long liveBits) throws InterruptedException {
         Optional<Version> winner;
         String by;
@@ -187,7 +195,7 @@ final class KeyReconciler {
         }
         // The merged vector dominates every side, so each loser is written exactly once and no
         // side can later win back with an older version.
-        Outcome o = propagate(entry, live, versions, winner.get(), c.merged());
+        Outcome o = propagate(run, entry, live, versions, winner.get(), c.merged());
         if (o == Outcome.DONE) {
             ctx.recorder().resolved(entry, c.type(), c.contenders(), winner.get().cluster(), by, reason);
         }
@@ -221,7 +229,7 @@ final class KeyReconciler {
         return new Version(link.name, vectorOf(s, link.name), !s.dataPresent, value, time, s.dataModRev, true);
     }
 
-    private Outcome propagate(KeyEntry entry, List<ClusterLink> live, List<Version> versions, Version winner,
+    private Outcome propagate(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions, Version winner,
                               VersionVector vector) throws InterruptedException {
         ClusterLink w = live.get(indexOf(live, winner.cluster()));
         Slot ws = entry.slots[w.index];
@@ -229,7 +237,7 @@ final class KeyReconciler {
         MetaRecord carried = new MetaRecord(vector, origin, winner.writeTime(), MetaRecord.hashOf(winner.value()),
                 winner.tombstone(), 0);
         if (needsStamp(ws, vector, winner)) {
-            Outcome o = await(entry, List.of(stamp(entry, w, carried.describing(
+            Outcome o = await(run, entry, List.of(stamp(entry, w, carried.describing(
                     winner.tombstone() ? 0 : ws.dataModRev))));
             if (o != Outcome.DONE) {
                 return o;
@@ -242,18 +250,23 @@ final class KeyReconciler {
             }
             Version v = versions.get(indexOf(live, link.name));
             if (v.vector().equals(vector) && !v.local() && sameContent(v, winner)) {
+                Slot s = entry.slots[link.index];
+                if (needsStamp(s, vector, v)) {
+                    // The right bytes under metadata that does not say so (written behind fedsync's back).
+                    writes.add(stamp(entry, link, carried.describing(v.tombstone() ? 0 : s.dataModRev)));
+                }
                 continue;
             }
             writes.add(write(entry, link, winner.tombstone() ? null : winner.value(), carried));
         }
-        return await(entry, writes);
+        return await(run, entry, writes);
     }
 
     private static boolean sameContent(Version a, Version b) {
         return a.value() != NOT_READ && b.value() != NOT_READ && a.sameContent(b);
     }
 
-    private Outcome converge(KeyEntry entry, List<ClusterLink> live, List<Version> versions,
+    private Outcome converge(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions,
                              ReconcileDecision.Converge c) throws InterruptedException {
         Version rep = c.representative();
         WriteTime time = c.sides().stream().map(Version::writeTime).max(WriteTime::compareTo).orElse(WriteTime.UNKNOWN);
@@ -264,23 +277,25 @@ final class KeyReconciler {
             if (isSide) {
                 // Same object, different bytes (uid, timestamps): keep the bytes, agree on the vector.
                 Slot s = entry.slots[link.index];
-                if (!needsStamp(s, c.merged(), v)) {
+                if (!needsStamp(s, c.merged(), v) && s.meta.converged()) {
                     continue;
                 }
                 MetaRecord m = new MetaRecord(c.merged(), v.cluster(), time, MetaRecord.hashOf(v.value()),
-                        v.tombstone(), v.tombstone() ? 0 : s.dataModRev);
+                        v.tombstone(), v.tombstone() ? 0 : s.dataModRev, true);
                 writes.add(stamp(entry, link, m));
             } else {
                 MetaRecord m = new MetaRecord(c.merged(), rep.cluster(), time, MetaRecord.hashOf(rep.value()),
-                        rep.tombstone(), 0);
+                        rep.tombstone(), 0, true);
                 writes.add(write(entry, link, rep.tombstone() ? null : rep.value(), m));
             }
         }
-        return await(entry, writes);
+        return await(run, entry, writes);
     }
 
     private static boolean needsStamp(Slot s, VersionVector vector, Version v) {
-        return v.local() || s.meta == null || !s.meta.vector().equals(vector) || !s.described();
+        return v.local() || s.meta == null || !s.meta.vector().equals(vector) || !s.described()
+                || !s.meta.converged() && v.value() != null && v.value() != NOT_READ
+                && !s.meta.hash().equals(MetaRecord.hashOf(v.value()));
     }
 
     /** Metadata only; conditional on the metadata being as last read (the writer owns it). */
@@ -324,7 +339,8 @@ final class KeyReconciler {
     private record Pending(ClusterLink link, WriteOp op, byte[] value, java.util.function.LongConsumer onSuccess) {
     }
 
-    private Outcome await(KeyEntry entry, List<Pending> writes) throws InterruptedException {
+    private Outcome await(Run run, KeyEntry entry, List<Pending> writes) throws InterruptedException {
+        run.writes += writes.size();
         Outcome outcome = Outcome.DONE;
         for (Pending p : writes) {
             Slot s = entry.slots[p.link.index];

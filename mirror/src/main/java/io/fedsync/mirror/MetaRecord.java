@@ -26,9 +26,11 @@ import java.util.Objects;
  * @param describes the data mod_revision it describes, or 0 when written in the same Txn as the
  *                  data (then it describes its own mod_revision: a Txn cannot write its own
  *                  revision into a value, but both keys of one Txn share it)
+ * @param converged the clusters hold this version in different bytes that are the same object
+ *                  (they differ in fields the apiserver sets): their hashes legitimately differ
  */
 public record MetaRecord(VersionVector vector, String origin, WriteTime writeTime, String hash, boolean tombstone,
-                         long describes) {
+                         long describes, boolean converged) {
 
     private static final JsonFactory JSON = new JsonFactory();
 
@@ -37,6 +39,11 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
         Objects.requireNonNull(origin, "origin");
         Objects.requireNonNull(writeTime, "writeTime");
         Objects.requireNonNull(hash, "hash");
+    }
+
+    public MetaRecord(VersionVector vector, String origin, WriteTime writeTime, String hash, boolean tombstone,
+                      long describes) {
+        this(vector, origin, writeTime, hash, tombstone, describes, false);
     }
 
     /** Does this record, stored at {@code metaModRevision}, describe the data as it is now? */
@@ -57,12 +64,16 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
 
     /** The same record describing another data revision (a stamp). */
     public MetaRecord describing(long dataRevision) {
-        return new MetaRecord(vector, origin, writeTime, hash, tombstone, dataRevision);
+        return new MetaRecord(vector, origin, writeTime, hash, tombstone, dataRevision, converged);
     }
 
-    /** Same vector, content and tombstone flag (what clusters must agree on). */
+    /**
+     * Same vector, tombstone flag and content (what clusters must agree on): the same hash, or
+     * both converged (the same object in different bytes).
+     */
     public boolean sameVersion(MetaRecord o) {
-        return o != null && tombstone == o.tombstone && hash.equals(o.hash) && vector.equals(o.vector);
+        return o != null && tombstone == o.tombstone && vector.equals(o.vector)
+                && (hash.equals(o.hash) || converged && o.converged);
     }
 
     public static String hashOf(byte[] value) {
@@ -84,6 +95,9 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
             g.writeStringField("h", hash);
             g.writeBooleanField("t", tombstone);
             g.writeNumberField("r", describes);
+            if (converged) {
+                g.writeBooleanField("c", true);
+            }
             g.writeEndObject();
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode metadata", e);
@@ -105,6 +119,7 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
             String hash = "";
             boolean tombstone = false;
             long describes = 0;
+            boolean converged = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 JsonToken t = p.nextToken();
@@ -127,6 +142,7 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
                     case "h" -> hash = p.getValueAsString("");
                     case "t" -> tombstone = p.getValueAsBoolean();
                     case "r" -> describes = p.getValueAsLong();
+                    case "c" -> converged = p.getValueAsBoolean();
                     default -> p.skipChildren();
                 }
             }
@@ -141,7 +157,8 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
                 // Written by an earlier fedsync: a hybrid-clock time of when it saw the change.
                 writeTime = WriteTime.received(HybridClock.physicalMillis(hlc));
             }
-            return new MetaRecord(VersionVector.of(vv), origin, writeTime, hash, tombstone, Math.max(0, describes));
+            return new MetaRecord(VersionVector.of(vv), origin, writeTime, hash, tombstone, Math.max(0, describes),
+                    converged);
         } catch (IOException e) {
             throw new IllegalArgumentException("metadata is not JSON: " + e.getMessage(), e);
         } catch (IllegalArgumentException e) {
