@@ -25,6 +25,10 @@ public final class FakeMirrorService implements MirrorService {
     public volatile boolean started;
     public volatile boolean closed;
     public volatile RuntimeException failOnStart;
+    /** Runs at the start of {@link #start()} (before {@link #failOnStart} is thrown). */
+    public volatile Runnable onStart;
+    /** Runs at the start of {@link #healthy()}. */
+    public volatile Runnable onHealthy;
     public volatile MirrorStatus status = status("live", "live");
     public final List<ConflictRecord> conflicts = new CopyOnWriteArrayList<>();
     public final List<String> calledFrom = new CopyOnWriteArrayList<>();
@@ -63,6 +67,9 @@ public final class FakeMirrorService implements MirrorService {
     @Override
     public void start() {
         record();
+        if (onStart != null) {
+            onStart.run();
+        }
         if (failOnStart != null) {
             throw failOnStart;
         }
@@ -95,6 +102,9 @@ public final class FakeMirrorService implements MirrorService {
     @Override
     public boolean healthy() {
         record();
+        if (onHealthy != null) {
+            onHealthy.run();
+        }
         return healthy;
     }
 
