@@ -4,6 +4,7 @@ import io.fedsync.daemon.config.DaemonConfig;
 import io.fedsync.daemon.config.ListenAddress;
 import io.fedsync.daemon.http.ApiServer;
 import io.fedsync.daemon.state.FileStateStore;
+import io.fedsync.mirror.EtcdErrors;
 import io.fedsync.mirror.MirrorService;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -47,7 +48,7 @@ public final class Daemon implements AutoCloseable {
             ApiServer api = ApiServer.start(mirror, config.listen());
             started.push(api);
             started.push(mirror);
-            mirror.start();
+            startMirror(mirror);
             LOG.info("fedsyncd {} running: mirroring {} between {} (policy {}), HTTP API on http://{}",
                     config.nodeId(), config.mirror().prefixes(), config.mirror().clusterNames(),
                     config.mirror().policy().name(), api.address());
@@ -57,6 +58,19 @@ public final class Daemon implements AutoCloseable {
                 closeQuietly(started.pop());
             }
             throw e;
+        }
+    }
+
+    /** The mirror's own failures become one line for the operator, like every start failure. */
+    private static void startMirror(MirrorService mirror) {
+        try {
+            mirror.start();
+        } catch (DaemonException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            String why = e instanceof IllegalArgumentException && e.getMessage() != null ? e.getMessage()
+                    : EtcdErrors.describe(e);
+            throw new DaemonException("cannot start the mirror: " + why, e);
         }
     }
 

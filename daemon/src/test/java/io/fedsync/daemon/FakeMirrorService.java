@@ -27,6 +27,10 @@ public final class FakeMirrorService implements MirrorService {
     public volatile boolean started;
     public volatile boolean closed;
     public volatile RuntimeException failOnStart;
+    /** Runs at the start of {@link #start()} (before {@link #failOnStart} is thrown). */
+    public volatile Runnable onStart;
+    /** Runs at the start of {@link #healthy()}. */
+    public volatile Runnable onHealthy;
     public volatile MirrorStatus status = status("live", "live");
     public final List<ConflictRecord> conflicts = new CopyOnWriteArrayList<>();
     public final List<String> calledFrom = new CopyOnWriteArrayList<>();
@@ -69,6 +73,9 @@ public final class FakeMirrorService implements MirrorService {
     @Override
     public void start() {
         record();
+        if (onStart != null) {
+            onStart.run();
+        }
         if (failOnStart != null) {
             throw failOnStart;
         }
@@ -102,9 +109,9 @@ public final class FakeMirrorService implements MirrorService {
             null);
 
     @Override
-    public VerifyResult verify() {
+    public java.util.concurrent.CompletableFuture<VerifyResult> verify() {
         record();
-        return verifyResult;
+        return java.util.concurrent.CompletableFuture.completedFuture(verifyResult);
     }
 
     /** What {@link #unhealthyReason()} says; null lets the daemon derive a reason from the status. */
@@ -118,6 +125,9 @@ public final class FakeMirrorService implements MirrorService {
     @Override
     public boolean healthy() {
         record();
+        if (onHealthy != null) {
+            onHealthy.run();
+        }
         return healthy;
     }
 

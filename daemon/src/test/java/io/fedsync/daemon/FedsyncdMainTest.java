@@ -88,6 +88,21 @@ class FedsyncdMainTest {
     }
 
     @Test
+    void aMirrorThatFailsToStartIsOneLineAndExit2() throws IOException {
+        Path file = config("conflictPolicy: lww");
+        FakeMirrorService failing = new FakeMirrorService();
+        failing.failOnStart = new IllegalStateException("etcd of host did not answer\n  within 5000 ms");
+
+        int code = FedsyncdMain.execute(new String[] {"--config", file.toString()}, (s, st) -> failing,
+                new PrintWriter(out, true), new PrintWriter(err, true));
+
+        assertThat(code).isEqualTo(2);
+        assertThat(err.toString().strip()).isEqualTo("cannot start the mirror: IllegalStateException: etcd of host "
+                + "did not answer within 5000 ms");
+        assertThat(failing.closed).isTrue();
+    }
+
+    @Test
     void missingConfigOptionIsAUsageError() {
         assertThat(launch()).isEqualTo(2);
         assertThat(err.toString()).contains("Missing required option: '--config=FILE'");

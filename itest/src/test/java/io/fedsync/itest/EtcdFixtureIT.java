@@ -11,6 +11,7 @@ import io.etcd.jetcd.common.exception.CompactedException;
 import io.etcd.jetcd.kv.PutResponse;
 import io.fedsync.itest.fixture.EtcdBinary;
 import io.fedsync.itest.fixture.EtcdClusters;
+import io.fedsync.itest.fixture.EtcdPki;
 import io.fedsync.itest.fixture.EtcdProcess;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
@@ -146,7 +147,10 @@ class EtcdFixtureIT {
         assertThat(etcd.caFile()).isRegularFile().hasFileName("ca.crt");
         assertThat(etcd.clientCertFile()).isRegularFile().hasFileName("apiserver-etcd-client.crt");
         assertThat(etcd.clientKeyFile()).isRegularFile().hasFileName("apiserver-etcd-client.key");
-        assertThat(Files.readString(etcd.clientKeyFile())).startsWith("-----BEGIN PRIVATE KEY-----");
+        // As kubeadm writes them: RSA keys in PKCS#1.
+        assertThat(Files.readString(etcd.clientKeyFile())).startsWith("-----BEGIN RSA PRIVATE KEY-----");
+        assertThat(Files.readString(etcd.clientKeyFile(EtcdPki.KeyForm.SEC1_EC))).startsWith("-----BEGIN EC PRIVATE KEY-----");
+        assertThat(Files.readString(etcd.clientKeyFile(EtcdPki.KeyForm.PKCS8_RSA))).startsWith("-----BEGIN PRIVATE KEY-----");
         assertThat(etcd.pkiDir().resolve("server.crt")).isRegularFile();
         assertThat(etcd.pkiDir().resolve("server.key")).isRegularFile();
 

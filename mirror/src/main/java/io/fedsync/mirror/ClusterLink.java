@@ -68,12 +68,7 @@ final class ClusterLink implements AutoCloseable {
                 .maxInboundMessageSize(64 * 1024 * 1024);
         if (e.tls()) {
             try {
-                b.sslContext(ssl -> {
-                    ssl.trustManager(e.caFile().toFile());
-                    if (e.certFile() != null) {
-                        ssl.keyManager(e.certFile().toFile(), e.keyFile().toFile());
-                    }
-                });
+                b.sslContext(EtcdTls.sslContext(e));
             } catch (SSLException | IllegalArgumentException ex) {
                 throw new IllegalArgumentException("cluster " + e.name() + ": cannot use its TLS files ("
                         + e.caFile() + (e.certFile() != null ? ", " + e.certFile() + ", " + e.keyFile() : "")

@@ -404,8 +404,7 @@ final class KeyReconciler {
     }
 
     static String describe(Throwable t) {
-        String m = t.getMessage();
-        return t.getClass().getSimpleName() + (m == null ? "" : ": " + m);
+        return EtcdErrors.describe(t);
     }
 
     private static int indexOf(List<ClusterLink> live, String name) {

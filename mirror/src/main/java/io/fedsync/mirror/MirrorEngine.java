@@ -229,7 +229,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         }
 
         /** Runs a verification pass after whatever the loader is doing; joins one already waiting. */
-        Future<VerifyResult> verify() {
+        java.util.concurrent.CompletableFuture<VerifyResult> verify() {
             return verifies.request(thread, this::runVerify);
         }
 
@@ -428,7 +428,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             LOG.info("[{}] watched from revision {}; comparing it with the other clusters", link.name, rev + 1);
             return true;
         } catch (Exception e) {
-            markDown(c, describe(e));
+            markDown(c, explain(link, e));
             return false;
         }
     }
@@ -654,7 +654,8 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private static final class VerifyRuns {
         private java.util.concurrent.CompletableFuture<VerifyResult> waiting;
 
-        synchronized Future<VerifyResult> request(ExecutorService thread, java.util.function.Supplier<VerifyResult> run) {
+        synchronized java.util.concurrent.CompletableFuture<VerifyResult> request(ExecutorService thread,
+                java.util.function.Supplier<VerifyResult> run) {
             if (waiting != null && !waiting.isDone()) {
                 return waiting;
             }
@@ -865,9 +866,15 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                     loader.bringUp(List.of(c));
                 }
             } catch (Exception e) {
-                markDown(c, describe(e));
+                // A cluster already down keeps its reason: no TLS handshake every second to explain it again.
+                markDown(c, states[c] == ClusterState.DOWN && errors[c] != null ? errors[c] : explain(link, e));
             }
         }
+    }
+
+    /** Why a cluster does not answer; for TLS clusters a real handshake says what is wrong with it. */
+    private String explain(ClusterLink link, Throwable failure) {
+        return EtcdTls.explain(link.endpoint, failure, settings.requestTimeout());
     }
 
     /** Set while a bring-up of the cluster is queued on the loader; cleared by markDown/bring-up. */
@@ -1090,20 +1097,11 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     }
 
     @Override
-    public VerifyResult verify() {
+    public java.util.concurrent.CompletableFuture<VerifyResult> verify() {
         if (!running) {
             throw new IllegalStateException("the mirror is not running");
         }
-        try {
-            return loader.verify().get(10, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while verifying");
-        } catch (java.util.concurrent.ExecutionException e) {
-            throw new IllegalStateException("verification failed: " + describe(e.getCause()), e.getCause());
-        } catch (java.util.concurrent.TimeoutException e) {
-            throw new IllegalStateException("verification did not finish within 10 minutes");
-        }
+        return loader.verify();
     }
 
     @Override
@@ -1185,7 +1183,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     }
 
     private static String describe(Throwable t) {
-        return KeyReconciler.describe(t);
+        return EtcdErrors.describe(t);
     }
 
     private String names(List<Integer> clusters) {

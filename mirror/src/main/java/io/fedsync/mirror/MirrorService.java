@@ -25,8 +25,12 @@ public interface MirrorService extends AutoCloseable {
      */
     ConflictRecord resolve(String id, String winner);
 
-    /** Runs a verification pass now (or joins the one running) and returns its result. */
-    VerifyResult verify();
+    /**
+     * Runs a verification pass now (or joins the one waiting to run); completes with its result.
+     *
+     * @throws IllegalStateException when the mirror is not running
+     */
+    java.util.concurrent.CompletableFuture<VerifyResult> verify();
 
     /** True while the mirror runs, is not fenced and none of its parts has stalled. */
     boolean healthy();

@@ -100,6 +100,11 @@ public record MirrorSettings(String nodeId, List<ClusterEndpoint> clusters, List
                 requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, interval, retention);
     }
 
+    public MirrorSettings withClusters(List<ClusterEndpoint> endpoints) {
+        return new MirrorSettings(nodeId, endpoints, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention);
+    }
+
     public MirrorSettings withRequestTimeout(Duration timeout) {
         return new MirrorSettings(nodeId, clusters, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
                 requireJsonUnder, batchKeys, maxInFlightTxns, timeout, verifyInterval, tombstoneRetention);

@@ -1,5 +1,6 @@
 package io.fedsync.daemon.config;
 
+import java.math.BigInteger;
 import java.util.List;
 
 /**
@@ -23,7 +24,7 @@ public record ConfigFile(Node node, Http http, List<Cluster> clusters, Mirror mi
     }
 
     public record Mirror(List<String> prefixes, String conflictPolicy, List<String> priority, Boolean force,
-                         List<String> ignoredFields, Integer maxValueBytes, String verifyInterval,
+                         List<String> ignoredFields, BigInteger maxValueBytes, String verifyInterval,
                          String tombstoneRetention) {
     }
 }

@@ -1,6 +1,7 @@
 package io.fedsync.daemon.config;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.core.exc.StreamReadException;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -82,6 +83,14 @@ public final class ConfigLoader {
     }
 
     private static ConfigException translate(JsonProcessingException thrown, Path file, String text) {
+        // A number too large for its field is a value problem, not a syntax one.
+        InputCoercionException range = find(thrown, InputCoercionException.class);
+        if (range != null) {
+            String key = thrown instanceof JsonMappingException m ? path(m) : "";
+            String where = " in " + file + (key.isEmpty() ? line(range.getLocation()) : line(YamlLines.of(text), key));
+            return new ConfigException((key.isEmpty() ? "invalid number" : "invalid value for '" + key + "'") + where
+                    + ": " + firstLine(range.getOriginalMessage()), thrown);
+        }
         // Databind wraps syntax errors (and duplicate keys) it meets while binding: report those as syntax.
         StreamReadException syntax = find(thrown, StreamReadException.class);
         if (syntax != null) {

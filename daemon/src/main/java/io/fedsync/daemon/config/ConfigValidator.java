@@ -3,8 +3,12 @@ package io.fedsync.daemon.config;
 import com.fasterxml.jackson.core.JsonPointer;
 import io.fedsync.conflict.ObjectNormaliser;
 import io.fedsync.conflict.ResolutionPolicy;
+import io.fedsync.daemon.state.DataDirs;
 import io.fedsync.mirror.ClusterEndpoint;
+import io.fedsync.mirror.EtcdTls;
+import io.fedsync.mirror.EtcdTlsException;
 import io.fedsync.mirror.MirrorSettings;
+import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -30,8 +34,16 @@ final class ConfigValidator {
     static final List<String> DEFAULT_PREFIXES =
             List.of("/registry/iam.kubesphere.io/", "/registry/tenant.kubesphere.io/");
 
+    /** etcd's default {@code --max-request-bytes}: 1.5 MiB. */
+    static final int ETCD_REQUEST_LIMIT_BYTES = 1_572_864;
+    /** The largest {@code mirror.maxValueBytes}: the default, leaving room in the Txn for the rest. */
+    static final int MAX_VALUE_BYTES = MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
+
     private static final Pattern NAME = Pattern.compile("[a-z0-9-]+");
     private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(s|m|h)?");
+    private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
+    private static final Pattern DNS_NAME =
+            Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
 
     private final Path source;
     private final YamlLines lines;
@@ -72,14 +84,7 @@ final class ConfigValidator {
         PrefixRules.check(prefixes, force, "mirror.prefixes").forEach(p -> problems.add(sentence(p)));
         ResolutionPolicy policy = policy(m, clusters);
         List<String> ignored = ignoredFields(m.ignoredFields());
-        int maxValueBytes = MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
-        if (m.maxValueBytes() != null) {
-            if (m.maxValueBytes() < 1) {
-                invalid("mirror.maxValueBytes", "must be a positive number of bytes, got " + m.maxValueBytes());
-            } else {
-                maxValueBytes = m.maxValueBytes();
-            }
-        }
+        int maxValueBytes = maxValueBytes(m.maxValueBytes());
         Duration verifyInterval = duration(m.verifyInterval(), "mirror.verifyInterval",
                 MirrorSettings.DEFAULT_VERIFY_INTERVAL);
         Duration tombstoneRetention = duration(m.tombstoneRetention(), "mirror.tombstoneRetention",
@@ -98,6 +103,26 @@ final class ConfigValidator {
         return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, settings, force);
     }
 
+    /**
+     * A value travels in one etcd Txn together with its key (compared and put), fedsync's
+     * metadata key and record, the fence compare and protobuf framing, and etcd refuses requests
+     * over {@code --max-request-bytes} (1.5 MiB by default). The default, 1,400,000 bytes, leaves
+     * 172,864 bytes for the rest, so it is also the ceiling.
+     */
+    private int maxValueBytes(BigInteger value) {
+        if (value == null) {
+            return MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
+        }
+        if (value.signum() <= 0 || value.compareTo(BigInteger.valueOf(MAX_VALUE_BYTES)) > 0) {
+            invalid("mirror.maxValueBytes", value + " is outside the allowed range 1.." + MAX_VALUE_BYTES
+                    + ": a value is written in one etcd Txn together with its key and fedsync's metadata, and etcd "
+                    + "refuses requests over " + ETCD_REQUEST_LIMIT_BYTES + " bytes (1.5 MiB, its default "
+                    + "--max-request-bytes)");
+            return MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
+        }
+        return value.intValueExact();
+    }
+
     private String name(String value, String key) {
         if (value == null) {
             missing(key);
@@ -114,23 +139,8 @@ final class ConfigValidator {
         if (dir == null) {
             return null;
         }
-        if (Files.exists(dir)) {
-            if (!Files.isDirectory(dir)) {
-                invalid("node.dataDir", dir + " exists and is not a directory");
-            } else if (!Files.isWritable(dir)) {
-                invalid("node.dataDir", dir + " is not writable by this user");
-            }
-            return dir;
-        }
-        // It will be created at start; --check must not create it, so look at what would hold it.
-        Path ancestor = dir.getParent();
-        while (ancestor != null && !Files.exists(ancestor)) {
-            ancestor = ancestor.getParent();
-        }
-        if (ancestor == null || !Files.isDirectory(ancestor) || !Files.isWritable(ancestor)) {
-            invalid("node.dataDir", dir + " does not exist and cannot be created ("
-                    + (ancestor == null ? "no existing parent" : ancestor + " is not a writable directory") + ")");
-        }
+        // --check must not create it: DataDirs predicts what creating it at start would meet.
+        DataDirs.problem(dir).ifPresent(why -> invalid("node.dataDir", why));
         return dir;
     }
 
@@ -138,12 +148,15 @@ final class ConfigValidator {
         if (http == null || http.listen() == null) {
             return ListenAddress.DEFAULT;
         }
+        ListenAddress listen;
         try {
-            return ListenAddress.parse(http.listen());
+            listen = ListenAddress.parse(http.listen());
         } catch (IllegalArgumentException e) {
             invalid("http.listen", e.getMessage());
             return ListenAddress.DEFAULT;
         }
+        LocalAddresses.problem(listen.host()).ifPresent(why -> invalid("http.listen", why));
+        return listen;
     }
 
     private List<ClusterEndpoint> clusters(List<ConfigFile.Cluster> list) {
@@ -210,10 +223,23 @@ final class ConfigValidator {
         } else if (etcd.certFile() != null && etcd.caFile() == null) {
             invalid(at + ".caFile", "is required with certFile/keyFile (client certificates need TLS)");
         }
-        if (problems.size() > before || name == null) {
+        if (problems.size() > before) {
             return null;
         }
-        return new ClusterEndpoint(name, endpoints, ca, cert, key);
+        ClusterEndpoint endpoint = new ClusterEndpoint(name == null ? "?" : name, endpoints, ca, cert, key);
+        if (endpoint.tls()) {
+            // Read them now, as the mirror will at start: a key in a form it cannot read, or one
+            // that is not the certificate's, fails here, under the key that names the file.
+            try {
+                EtcdTls.check(endpoint);
+            } catch (EtcdTlsException e) {
+                for (EtcdTlsException.Problem p : e.problems()) {
+                    invalid(at + "." + p.file().key(), p.message());
+                }
+                return null;
+            }
+        }
+        return name == null ? null : endpoint;
     }
 
     private Optional<String> endpoint(String url, String key) {
@@ -229,12 +255,31 @@ final class ConfigValidator {
             URI uri = new URI(url);
             String scheme = uri.getScheme();
             if (uri.getHost() == null) {
-                invalid(key, "'" + url + "' has no host");
+                // java.net.URI gives no host for names it cannot parse (127.1, etcd_1): say which.
+                String authority = uri.getRawAuthority() == null ? "" : uri.getRawAuthority();
+                String hostPart = authority.substring(authority.indexOf('@') + 1).replaceFirst(":[0-9]*$", "");
+                invalid(key, "'" + url + "' " + (hostPart.isEmpty() ? "has no host"
+                        : "has no valid host: " + host(hostPart).orElse("'" + hostPart + "' is not a valid host name")));
                 return Optional.empty();
             }
             if (uri.getRawPath() != null && !uri.getRawPath().isEmpty() && !uri.getRawPath().equals("/")
-                    || uri.getRawQuery() != null) {
-                invalid(key, "'" + url + "' must be scheme://host:port without a path or query");
+                    || uri.getRawQuery() != null || uri.getRawFragment() != null || uri.getRawUserInfo() != null) {
+                invalid(key, "'" + url + "' must be scheme://host:port without a user, path, query or fragment");
+                return Optional.empty();
+            }
+            Optional<String> badHost = host(uri.getHost());
+            if (badHost.isPresent()) {
+                invalid(key, "'" + url + "': " + badHost.get());
+                return Optional.empty();
+            }
+            int port = uri.getPort();
+            if (port == -1) {
+                invalid(key, "'" + url + "' has no port; etcd serves clients on 2379 unless told otherwise, e.g. "
+                        + scheme + "://" + uri.getHost() + ":2379");
+                return Optional.empty();
+            }
+            if (port < 1 || port > 65535) {
+                invalid(key, "'" + url + "': port " + port + " is outside 1..65535");
                 return Optional.empty();
             }
             return Optional.of(scheme);
@@ -244,7 +289,7 @@ final class ConfigValidator {
         }
     }
 
-    /** Checks existence and permission only: the file's content (a private key) is never read here. */
+    /** Existence and permission; the content is read by {@link EtcdTls#check}, and never printed. */
     private Path readableFile(String value, String key) {
         Path file = path(value, key, false);
         if (file == null) {
@@ -258,6 +303,30 @@ final class ConfigValidator {
             invalid(key, "file " + file + " is not readable by this user");
         }
         return file;
+    }
+
+    /** The forms of host the etcd client (jetcd 0.8) takes: an IPv4 address or a DNS name. */
+    private static Optional<String> host(String host) {
+        if (host.startsWith("[")) {
+            return Optional.of("IPv6 addresses are not supported by the etcd client; use a host name that resolves "
+                    + "to it");
+        }
+        var ipv4 = IPV4.matcher(host);
+        if (ipv4.matches()) {
+            for (int i = 1; i <= 4; i++) {
+                if (Integer.parseInt(ipv4.group(i)) > 255) {
+                    return Optional.of(host + " is not an IPv4 address");
+                }
+            }
+            return Optional.empty();
+        }
+        if (host.matches("[0-9.]+")) {
+            return Optional.of(host + " is not an IPv4 address (write all four parts, e.g. 127.0.0.1)");
+        }
+        if (!DNS_NAME.matcher(host).matches()) {
+            return Optional.of("'" + host + "' is not a valid host name");
+        }
+        return Optional.empty();
     }
 
     private Path path(String value, String key, boolean required) {

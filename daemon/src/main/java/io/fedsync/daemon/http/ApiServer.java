@@ -10,21 +10,38 @@ import io.fedsync.daemon.json.ConflictRecordCodec;
 import io.fedsync.daemon.json.Json;
 import io.fedsync.daemon.json.StatusCodec;
 import io.fedsync.mirror.MirrorService;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.file.FileSystemOptions;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import java.net.BindException;
+import io.vertx.ext.web.handler.HttpException;
+import java.net.URLDecoder;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,14 +62,23 @@ public final class ApiServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ApiServer.class);
     private static final long START_TIMEOUT_SECONDS = 30;
+    /** Longest request line (method, path, query, version) accepted; longer gets 414. */
+    static final int MAX_REQUEST_LINE_BYTES = 8192;
+    /** Largest header block accepted; larger gets 431. */
+    static final int MAX_HEADER_BYTES = 8192;
+    /** How long in-flight requests may finish when the server stops. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
+    private static final int WORKERS = 4;
 
     private final Vertx vertx;
     private final HttpServer server;
+    private final ExecutorService workers;
     private final ListenAddress address;
 
-    private ApiServer(Vertx vertx, HttpServer server, ListenAddress address) {
+    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address) {
         this.vertx = vertx;
         this.server = server;
+        this.workers = workers;
         this.address = address;
     }
 
@@ -65,42 +91,84 @@ public final class ApiServer implements AutoCloseable {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
-                .setWorkerPoolSize(4)
-                // A verification pass may take minutes on a large prefix: not a blocked thread.
-                .setMaxWorkerExecuteTime(15)
-                .setMaxWorkerExecuteTimeUnit(TimeUnit.MINUTES)
+                .setWorkerPoolSize(1)
                 .setFileSystemOptions(new FileSystemOptions()
                         .setFileCachingEnabled(false)
                         .setClassPathResolvingEnabled(false)));
+        // Our own pool for the mirror's blocking calls, so that stopping is in our hands: a call
+        // that returns after Vert.x stopped is dropped quietly instead of dying in a Vert.x thread.
+        ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
-            Router router = new Routes(vertx, mirror).router();
-            HttpServer server = vertx.createHttpServer().requestHandler(router)
+            Router router = new Routes(vertx, workers, mirror).router();
+            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+                            .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+                            .setMaxHeaderSize(MAX_HEADER_BYTES))
+                    .invalidRequestHandler(ApiServer::invalidRequest)
+                    .requestHandler(router)
                     .listen(listen.port(), listen.host())
                     .toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             ListenAddress actual = new ListenAddress(listen.host(), server.actualPort());
-            return new ApiServer(vertx, server, actual);
+            return new ApiServer(vertx, server, workers, actual);
         } catch (ExecutionException e) {
-            close(vertx);
-            throw new DaemonException("cannot listen on " + listen + " (http.listen): " + bindProblem(e.getCause()),
-                    e.getCause());
+            close(workers, vertx);
+            throw new DaemonException("cannot listen on " + listen + " (http.listen): "
+                    + bindProblem(e.getCause(), listen), e.getCause());
         } catch (TimeoutException e) {
-            close(vertx);
+            close(workers, vertx);
             throw new DaemonException("cannot listen on " + listen + " (http.listen): no answer within "
                     + START_TIMEOUT_SECONDS + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            close(vertx);
+            close(workers, vertx);
             throw new DaemonException("interrupted while starting the HTTP API on " + listen, e);
         }
     }
 
-    private static String bindProblem(Throwable t) {
+    /** The hint that matches the cause: the kernel's error text is the same whatever the JDK class. */
+    static String bindProblem(Throwable t, ListenAddress listen) {
         String message = t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
-        if (t instanceof BindException || message.contains("Address already in use")) {
+        if (message.contains("Cannot assign requested address")) {
+            return message + " (" + listen.host() + " is not an address of this host; use one of its addresses, "
+                    + "or 0.0.0.0 for all of them)";
+        }
+        if (message.contains("Permission denied")) {
+            return message + " (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)";
+        }
+        if (message.contains("Address already in use")) {
             return message + " (another process listens there; pick another port)";
         }
+        if (t instanceof UnknownHostException) {
+            return "cannot resolve " + listen.host();
+        }
         return message;
+    }
+
+    /**
+     * Requests Vert.x could not even parse (too long a line, too large headers, bad syntax):
+     * answered as JSON like every other error, then the connection is closed, as its state is
+     * unknown.
+     */
+    private static void invalidRequest(HttpServerRequest request) {
+        Throwable cause = request.decoderResult() == null ? null : request.decoderResult().cause();
+        Reply reply;
+        if (cause instanceof TooLongHttpLineException) {
+            reply = Reply.error(414, "request line too long: fedsyncd accepts up to " + MAX_REQUEST_LINE_BYTES
+                    + " bytes of method, path and query");
+        } else if (cause instanceof TooLongHttpHeaderException) {
+            reply = Reply.error(431, "request headers too large: fedsyncd accepts up to " + MAX_HEADER_BYTES
+                    + " bytes of headers");
+        } else {
+            reply = Reply.error(400, "malformed HTTP request" + (cause == null || cause.getMessage() == null ? ""
+                    : ": " + cause.getMessage().lines().findFirst().orElse("")));
+        }
+        HttpServerResponse response = request.response();
+        response.setStatusCode(reply.status())
+                .putHeader("content-type", "application/json; charset=utf-8")
+                .putHeader("cache-control", "no-store")
+                .putHeader("connection", "close")
+                .end(Buffer.buffer(Json.bytes(reply.body())))
+                .onComplete(ignored -> request.connection().close());
     }
 
     /** The bound address; its port is the real one when 0 was asked for. */
@@ -112,17 +180,47 @@ public final class ApiServer implements AutoCloseable {
         return address.port();
     }
 
+    /**
+     * Stops in order: no new connections, in-flight requests get a short grace period to be
+     * answered, the worker pool drains, then Vert.x stops. Whatever a worker finishes after that
+     * is dropped without a word (nobody is listening any more).
+     */
     @Override
     public void close() {
         try {
-            server.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+            server.shutdown(SHUTDOWN_GRACE).toCompletionStage().toCompletableFuture()
+                    .get(SHUTDOWN_GRACE.toSeconds() + 10, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             LOG.warn("HTTP server on {} did not close cleanly: {}", address, e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } finally {
-            close(vertx);
+            close(workers, vertx);
         }
+    }
+
+    private static void close(ExecutorService workers, Vertx vertx) {
+        workers.shutdown();
+        try {
+            if (!workers.awaitTermination(SHUTDOWN_GRACE.toMillis(), TimeUnit.MILLISECONDS)) {
+                workers.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            workers.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
+        close(vertx);
+    }
+
+    private static ThreadFactory daemonThreads() {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, "fedsyncd-http-" + n.incrementAndGet());
+            t.setDaemon(true);
+            t.setUncaughtExceptionHandler((thread, e) ->
+                    LOG.warn("{} failed: {}", thread.getName(), e.toString(), e));
+            return t;
+        };
     }
 
     private static void close(Vertx vertx) {
@@ -139,10 +237,12 @@ public final class ApiServer implements AutoCloseable {
     private static final class Routes {
 
         private final Vertx vertx;
+        private final ExecutorService workers;
         private final MirrorService mirror;
 
-        Routes(Vertx vertx, MirrorService mirror) {
+        Routes(Vertx vertx, ExecutorService workers, MirrorService mirror) {
             this.vertx = vertx;
+            this.workers = workers;
             this.mirror = mirror;
         }
 
@@ -159,25 +259,88 @@ public final class ApiServer implements AutoCloseable {
                         .map(r -> Reply.ok(ConflictRecordCodec.toJson(r)))
                         .orElseGet(() -> Reply.error(404, "no conflict with id '" + id + "'")));
             });
-            router.post("/api/v1/verify").handler(ctx -> blocking(ctx, this::verify));
+            router.post("/api/v1/verify").handler(this::verify);
+            router.errorHandler(400, ctx -> send(ctx, Reply.error(400, badRequest(ctx))));
             router.errorHandler(404, ctx -> send(ctx, Reply.error(404,
-                    "no such endpoint: " + ctx.request().method() + " " + ctx.request().path())));
+                    "no such endpoint: " + ctx.request().method() + " " + safePath(ctx))));
             router.errorHandler(405, ctx -> send(ctx, Reply.error(405,
-                    "method " + ctx.request().method() + " is not allowed on " + ctx.request().path())));
+                    "method " + ctx.request().method() + " is not allowed on " + safePath(ctx))));
             router.errorHandler(500, ctx -> {
-                LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), ctx.failure());
+                LOG.warn("{} {} failed", ctx.request().method(), safePath(ctx), ctx.failure());
                 send(ctx, Reply.error(500, "internal error"));
+            });
+            // Any other status Vert.x Web fails a request with (413, 415, 501, ...): JSON too.
+            router.uncaughtErrorHandler(ctx -> {
+                int status = ctx.statusCode() >= 400 ? ctx.statusCode() : 500;
+                if (status >= 500) {
+                    LOG.warn("{} {} failed with {}", ctx.request().method(), safePath(ctx), status, ctx.failure());
+                }
+                send(ctx, Reply.error(status, HttpResponseStatus.valueOf(status).reasonPhrase().toLowerCase(Locale.ROOT)
+                        + (ctx.failure() == null || ctx.failure().getMessage() == null ? ""
+                        : ": " + ctx.failure().getMessage())));
             });
             return router;
         }
 
-        /** Runs a verification pass now (or joins the one running) and answers with its result. */
-        private Reply verify() {
+        /**
+         * Runs a verification pass now (or joins the one running) and answers with its result when
+         * it ends; no thread waits for it meanwhile (a pass may take minutes on a large prefix).
+         */
+        private void verify(RoutingContext ctx) {
+            Context context = vertx.getOrCreateContext();
+            java.util.concurrent.CompletableFuture<io.fedsync.mirror.VerifyResult> pass;
             try {
-                return Reply.ok(StatusCodec.verify(mirror.verify()));
+                pass = mirror.verify();
             } catch (IllegalStateException e) {
-                return Reply.error(503, e.getMessage());
+                send(ctx, Reply.error(503, e.getMessage()));
+                return;
             }
+            pass.whenComplete((result, error) -> {
+                Reply reply = error == null ? Reply.ok(StatusCodec.verify(result))
+                        : Reply.error(503, "verification failed: " + (error.getCause() != null
+                        ? error.getCause().getMessage() : error.getMessage()));
+                try {
+                    context.runOnContext(ignored -> send(ctx, reply));
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("HTTP API stopped before POST /api/v1/verify was answered");
+                }
+            });
+        }
+
+        /** What was wrong with the request, e.g. a %-escape that decodes to nothing. */
+        private static String badRequest(RoutingContext ctx) {
+            Throwable failure = ctx.failure();
+            String path = ctx.request().path();
+            if (path != null && !decodes(path)) {
+                return "the path is not valid URL encoding (a '%' must be followed by two hex digits): "
+                        + safePath(ctx);
+            }
+            String query = ctx.request().query();
+            if (query != null && !decodes(query)) {
+                return "the query string is not valid URL encoding (a '%' must be followed by two hex digits)";
+            }
+            if (failure instanceof HttpException h && h.getPayload() != null) {
+                return "bad request: " + h.getPayload();
+            }
+            return "bad request" + (failure == null || failure.getMessage() == null ? "" : ": " + failure.getMessage());
+        }
+
+        private static boolean decodes(String s) {
+            try {
+                URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
+                return true;
+            } catch (IllegalArgumentException e) {
+                return false;
+            }
+        }
+
+        /** The raw path, cut short: it is echoed back in JSON, never decoded. */
+        private static String safePath(RoutingContext ctx) {
+            String path = ctx.request().path();
+            if (path == null) {
+                return "";
+            }
+            return path.length() <= 200 ? path : path.substring(0, 200) + "…";
         }
 
         private void conflicts(RoutingContext ctx) {
@@ -217,16 +380,32 @@ public final class ApiServer implements AutoCloseable {
             return new Reply(h.ok() ? 200 : 503, body);
         }
 
-        /** Runs {@code work} on a worker (unordered: requests must not queue behind each other). */
+        /**
+         * Runs {@code work} on a worker (requests must not queue behind each other) and answers
+         * on the request's event loop. When the server is stopping, the answer may find the event
+         * loop gone: it is dropped, quietly.
+         */
         private void blocking(RoutingContext ctx, Callable<Reply> work) {
-            vertx.executeBlocking(work, false).onComplete(ar -> {
-                if (ar.succeeded()) {
-                    send(ctx, ar.result());
-                } else {
-                    LOG.warn("{} {} failed", ctx.request().method(), ctx.request().path(), ar.cause());
-                    send(ctx, Reply.error(500, "internal error: " + ar.cause().getMessage()));
-                }
-            });
+            Context context = vertx.getOrCreateContext();
+            try {
+                workers.execute(() -> {
+                    Reply reply;
+                    try {
+                        reply = work.call();
+                    } catch (Exception e) {
+                        LOG.warn("{} {} failed", ctx.request().method(), safePath(ctx), e);
+                        reply = Reply.error(500, "internal error: " + e.getMessage());
+                    }
+                    Reply answer = reply;
+                    try {
+                        context.runOnContext(ignored -> send(ctx, answer));
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("HTTP API stopped before {} {} was answered", ctx.request().method(), safePath(ctx));
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                send(ctx, Reply.error(503, "fedsyncd is stopping"));
+            }
         }
 
         private static void send(RoutingContext ctx, Reply reply) {

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -64,10 +65,12 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
         try {
             Files.createDirectories(dir);
         } catch (IOException e) {
-            throw new StateStoreException("cannot create data dir " + dir + ": " + e.getMessage(), e);
+            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): "
+                    + DataDirs.whyNotCreated(dir, e), e);
         }
-        if (!Files.isWritable(dir)) {
-            throw new StateStoreException("data dir " + dir + " is not writable by this user");
+        Optional<String> problem = DataDirs.problem(dir);
+        if (problem.isPresent()) {
+            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): " + problem.get());
         }
         DataDirLock lock = DataDirLock.acquire(dir);
         ConflictJournal journal = null;

@@ -8,8 +8,10 @@ import io.fedsync.conflict.ResolutionPolicy;
 import io.fedsync.mirror.ClusterEndpoint;
 import io.fedsync.mirror.MirrorSettings;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -24,11 +26,34 @@ class ConfigLoaderTest {
     private Path cert;
     private Path key;
 
+    /** kubeadm's layout; the key is PKCS#1 (BEGIN RSA PRIVATE KEY), as kubeadm writes it. */
     @BeforeEach
     void tlsFiles() throws IOException {
-        ca = Files.writeString(dir.resolve("ca.crt"), "-----BEGIN CERTIFICATE-----\nCA\n");
-        cert = Files.writeString(dir.resolve("client.crt"), "-----BEGIN CERTIFICATE-----\nCLIENT\n");
-        key = Files.writeString(dir.resolve("client.key"), "-----BEGIN PRIVATE KEY-----\nSECRET-KEY-MATERIAL\n");
+        ca = copy("ca.crt", "ca.crt");
+        cert = copy("client-rsa.crt", "apiserver-etcd-client.crt");
+        key = copy("client-rsa-pkcs1.key", "apiserver-etcd-client.key");
+    }
+
+    /** A test PKI file (made by mirror/src/test/pki/make-test-pki.sh) copied into the temp dir. */
+    private Path copy(String resource, String as) throws IOException {
+        try (InputStream in = ConfigLoaderTest.class.getResourceAsStream("/tls/" + resource)) {
+            assertThat(in).as(resource).isNotNull();
+            Path target = dir.resolve(as);
+            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
+            return target;
+        }
+    }
+
+    /** The YAML of cluster {@code host} with these TLS files. */
+    private String withTls(Path caFile, Path certFile, Path keyFile) {
+        StringBuilder etcd = new StringBuilder("      endpoints: [https://127.0.0.1:2379]\n      caFile: " + caFile);
+        if (certFile != null) {
+            etcd.append("\n      certFile: ").append(certFile);
+        }
+        if (keyFile != null) {
+            etcd.append("\n      keyFile: ").append(keyFile);
+        }
+        return minimal().replace("      endpoints: [http://127.0.0.1:2379]", etcd.toString());
     }
 
     private Path write(String yaml) throws IOException {
@@ -147,7 +172,10 @@ class ConfigLoaderTest {
         String described = String.join("\n", ConfigLoader.load(file).describe());
 
         assertThat(described).contains(key.toString(), cert.toString(), ca.toString(), "http.listen=127.0.0.1:8080")
-                .doesNotContain("SECRET-KEY-MATERIAL", "BEGIN");
+                .doesNotContain("BEGIN");
+        for (String line : Files.readAllLines(key)) {
+            assertThat(described).doesNotContain(line);
+        }
     }
 
     @Test
@@ -315,20 +343,131 @@ class ConfigLoaderTest {
     }
 
     @Test
-    void ignoredFieldsAndMaxValueBytes() throws IOException {
+    void ignoredFields() throws IOException {
         assertThat(problem(withMirror("ignoredFields: [metadata.uid]")))
                 .contains("invalid 'mirror.ignoredFields[0]'", "must be a JSON pointer");
-        assertThat(problem(withMirror("maxValueBytes: 0")))
-                .contains("invalid 'mirror.maxValueBytes'", "must be a positive number");
     }
 
     @Test
-    void dataDirMustBeAWritableDirectory() throws IOException {
+    void maxValueBytesMustFitInOneEtcdRequestWithTheMetadata() throws IOException {
+        String range = ": %s is outside the allowed range 1..1400000: a value is written in one etcd Txn together "
+                + "with its key and fedsync's metadata, and etcd refuses requests over 1572864 bytes (1.5 MiB, its "
+                + "default --max-request-bytes)";
+        // Line 12: the minimal config has 10 lines, then "mirror:".
+        for (String value : List.of("2147483647", "99999999999", "0", "-5", "1400001",
+                "123456789012345678901234567890")) {
+            assertThat(problem(withMirror("maxValueBytes: " + value))).as(value).isEqualTo("invalid "
+                    + "'mirror.maxValueBytes' in " + dir.resolve("fedsync.yaml") + " (line 12)" + range.formatted(value));
+        }
+        assertThat(ConfigLoader.load(write(withMirror("maxValueBytes: 1400000"))).mirror().maxValueBytes())
+                .isEqualTo(1_400_000);
+        assertThat(ConfigLoader.load(write(withMirror("maxValueBytes: 1"))).mirror().maxValueBytes()).isEqualTo(1);
+    }
+
+    @Test
+    void kubeadmTlsFilesLoadInEveryKeyForm() throws IOException {
+        DaemonConfig rsa = ConfigLoader.load(write(withTls(ca, cert, key)));
+        assertThat(Files.readAllLines(key).get(0)).isEqualTo("-----BEGIN RSA PRIVATE KEY-----");
+        assertThat(rsa.mirror().clusters().get(0).keyFile()).isEqualTo(key);
+
+        Path ecCert = copy("client-ec.crt", "ec.crt");
+        Path ecKey = copy("client-ec-sec1.key", "ec.key");
+        assertThat(Files.readAllLines(ecKey).get(0)).isEqualTo("-----BEGIN EC PRIVATE KEY-----");
+        assertThat(ConfigLoader.load(write(withTls(ca, ecCert, ecKey))).mirror().clusters().get(0).certFile())
+                .isEqualTo(ecCert);
+        assertThat(ConfigLoader.load(write(withTls(ca, null, null))).mirror().clusters().get(0).tls()).isTrue();
+    }
+
+    @Test
+    void unusableTlsFilesAreRefusedUnderTheirKeyWithTheLine() throws IOException {
+        Path encrypted = copy("encrypted-pkcs8.key", "encrypted.key");
+        assertThat(problem(withTls(ca, cert, encrypted))).isEqualTo("invalid 'clusters[0].etcd.keyFile' in "
+                + dir.resolve("fedsync.yaml") + " (line 10): " + encrypted + " is encrypted (BEGIN ENCRYPTED PRIVATE "
+                + "KEY); fedsync cannot use encrypted keys, it has no way to ask for the passphrase: write it decrypted "
+                + "(openssl pkey -in " + encrypted + " -out NEW_FILE) and protect that file with permissions 0600 "
+                + "instead; accepted forms: PKCS#1 RSA (BEGIN RSA PRIVATE KEY, as kubeadm writes it), SEC1 EC (BEGIN "
+                + "EC PRIVATE KEY) and PKCS#8 (BEGIN PRIVATE KEY), unencrypted");
+
+        Path other = copy("other-rsa-pkcs1.key", "other.key");
+        assertThat(problem(withTls(ca, cert, other))).isEqualTo("invalid 'clusters[0].etcd.keyFile' in "
+                + dir.resolve("fedsync.yaml") + " (line 10): " + other + " is not the key of certFile " + cert
+                + " ('CN=kube-apiserver-etcd-client,O=system:masters'): the key's public half differs from the "
+                + "certificate's");
+
+        Path notCa = Files.writeString(dir.resolve("not-a-ca.crt"), "hello\n");
+        assertThat(problem(withTls(notCa, cert, key))).isEqualTo("invalid 'clusters[0].etcd.caFile' in "
+                + dir.resolve("fedsync.yaml") + " (line 8): " + notCa + " holds no certificate (no '-----BEGIN "
+                + "CERTIFICATE-----' block, and it is not a DER certificate either)");
+
+        // Swapped: both are named, each under its own key.
+        Path file = write(withTls(ca, key, cert));
+        ConfigException swapped = org.assertj.core.api.Assertions.catchThrowableOfType(ConfigException.class,
+                () -> ConfigLoader.load(file));
+        assertThat(swapped.problems()).hasSize(2);
+        assertThat(swapped.problems().get(0)).startsWith("invalid 'clusters[0].etcd.certFile' in " + file + " (line 9): ")
+                .endsWith("(are certFile and keyFile swapped?)");
+        assertThat(swapped.problems().get(1)).startsWith("invalid 'clusters[0].etcd.keyFile' in " + file + " (line 10): ")
+                .contains("(are certFile and keyFile swapped?)");
+        for (String line : Files.readAllLines(key)) {
+            if (!line.startsWith("-----")) {
+                assertThat(swapped.getMessage()).doesNotContain(line);
+            }
+        }
+    }
+
+    @Test
+    void endpointsNeedAValidHostAndPortTheEtcdClientTakes() throws IOException {
+        String at = "invalid 'clusters[1].etcd.endpoints[0]' in " + dir.resolve("fedsync.yaml") + " (line 10): ";
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://127.0.0.1:99999")))
+                .isEqualTo(at + "'http://127.0.0.1:99999': port 99999 is outside 1..65535");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://127.0.0.1:0")))
+                .isEqualTo(at + "'http://127.0.0.1:0': port 0 is outside 1..65535");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://127.0.0.1")))
+                .isEqualTo(at + "'http://127.0.0.1' has no port; etcd serves clients on 2379 unless told otherwise, "
+                        + "e.g. http://127.0.0.1:2379");
+        assertThat(problem(minimal().replace("[http://127.0.0.1:22379]", "['http://[::1]:2379']")))
+                .isEqualTo(at + "'http://[::1]:2379': IPv6 addresses are not supported by the etcd client; use a host "
+                        + "name that resolves to it");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://127.1:2379")))
+                .isEqualTo(at + "'http://127.1:2379' has no valid host: 127.1 is not an IPv4 address (write all four "
+                        + "parts, e.g. 127.0.0.1)");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://etcd_1:2379")))
+                .isEqualTo(at + "'http://etcd_1:2379' has no valid host: 'etcd_1' is not a valid host name");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://300.0.0.1:2379")))
+                .isEqualTo(at + "'http://300.0.0.1:2379' has no valid host: 300.0.0.1 is not an IPv4 address");
+        assertThat(problem(minimal().replace("http://127.0.0.1:22379", "http://root@127.0.0.1:2379")))
+                .contains("must be scheme://host:port without a user, path, query or fragment");
+        assertThat(ConfigLoader.load(write(minimal().replace("http://127.0.0.1:22379", "http://etcd-2.example.com:2379")))
+                .mirror().clusters().get(1).endpoints()).containsExactly("http://etcd-2.example.com:2379");
+    }
+
+    @Test
+    void dataDirMustBeAWritableDirectoryAndTheMessageSaysWhyNot() throws IOException {
+        String at = "invalid 'node.dataDir' in " + dir.resolve("fedsync.yaml") + " (line 3): ";
         Path file = Files.writeString(dir.resolve("plain-file"), "x");
         assertThat(problem(minimal().replace(dir.resolve("data").toString(), file.toString())))
-                .contains("invalid 'node.dataDir'", "exists and is not a directory");
+                .isEqualTo(at + file + " exists and is not a directory");
         assertThat(problem(minimal().replace(dir.resolve("data").toString(), file.resolve("sub").toString())))
-                .contains("invalid 'node.dataDir'", "cannot be created");
+                .isEqualTo(at + file.resolve("sub") + " cannot be created: " + file + " is a file, not a directory");
+        assertThat(problem(minimal().replace(dir.resolve("data").toString(), "/proc/fedsync")))
+                .isEqualTo(at + "/proc/fedsync cannot be created: /proc is on the kernel's proc file system, which "
+                        + "cannot hold fedsync's files; use a directory on a disk, e.g. /var/lib/fedsync");
+        assertThat(dir.resolve("data")).as("--check creates nothing").doesNotExist();
+    }
+
+    @Test
+    void listenAddressMustBeOneOfThisHost() throws IOException {
+        // 203.0.113.0/24 is TEST-NET-3: never an address of this host.
+        assertThat(problem(minimal() + "http:\n  listen: 203.0.113.7:8080\n"))
+                .startsWith("invalid 'http.listen' in " + dir.resolve("fedsync.yaml") + " (line 12): 203.0.113.7 is "
+                        + "not an address of this host; use one of its addresses [")
+                .contains("127.0.0.1").endsWith("], or 0.0.0.0 for all of them");
+        assertThat(problem(minimal() + "http:\n  listen: no-such-host.invalid:8080\n"))
+                .contains("invalid 'http.listen'", "the host 'no-such-host.invalid' cannot be resolved");
+        assertThat(ConfigLoader.load(write(minimal() + "http:\n  listen: 0.0.0.0:8080\n")).listen().host())
+                .isEqualTo("0.0.0.0");
+        assertThat(ConfigLoader.load(write(minimal() + "http:\n  listen: localhost:8080\n")).listen().host())
+                .isEqualTo("localhost");
     }
 
     @Test

@@ -9,12 +9,18 @@ import io.fedsync.daemon.DaemonException;
 import io.fedsync.daemon.FakeMirrorService;
 import io.fedsync.daemon.config.ListenAddress;
 import io.fedsync.daemon.json.Json;
+import java.io.OutputStream;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -197,6 +203,75 @@ class ApiServerTest {
 
         assertThat(r.status()).isEqualTo(500);
         assertThat(r.body().get("error").asText()).startsWith("internal error");
+    }
+
+    /** What Java's HttpClient refuses to send: raw bytes over a socket, read until fedsyncd closes. */
+    private static Reply raw(String requestHead) throws Exception {
+        try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), server.port())) {
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(requestHead.getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            String response = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int headEnd = response.indexOf("\r\n\r\n");
+            assertThat(headEnd).as("a complete response: %s", response).isPositive();
+            String head = response.substring(0, headEnd);
+            int status = Integer.parseInt(head.split(" ")[1]);
+            String contentType = head.lines().filter(l -> l.toLowerCase(Locale.ROOT).startsWith("content-type:"))
+                    .map(l -> l.substring(l.indexOf(':') + 1).strip()).findFirst().orElse("");
+            return new Reply(status, contentType, Json.MAPPER.readTree(response.substring(headEnd + 4)));
+        }
+    }
+
+    private static Reply rawGet(String target) throws Exception {
+        return raw("GET " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n");
+    }
+
+    private static void assertJsonError(Reply r, int status, String... fragments) {
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
+        assertThat(r.contentType()).startsWith("application/json");
+        assertThat(r.body().get("error").asText()).contains(fragments);
+    }
+
+    @Test
+    void badPercentEncodingIsA400WithJsonSayingWhere() throws Exception {
+        assertJsonError(rawGet("/api/v1/conflicts?state=%zz"), 400,
+                "the query string is not valid URL encoding (a '%' must be followed by two hex digits)");
+        assertJsonError(rawGet("/api/v1/conflicts/%zz"), 400, "the path is not valid URL encoding",
+                "/api/v1/conflicts/%zz");
+    }
+
+    @Test
+    void tooLongARequestLineIs414WithJson() throws Exception {
+        assertJsonError(rawGet("/api/v1/conflicts/" + "a".repeat(16 * 1024)), 414,
+                "request line too long: fedsyncd accepts up to 8192 bytes");
+    }
+
+    @Test
+    void tooLargeHeadersAre431WithJson() throws Exception {
+        assertJsonError(raw("GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Big: " + "b".repeat(20_000)
+                + "\r\nConnection: close\r\n\r\n"), 431, "request headers too large: fedsyncd accepts up to 8192 bytes");
+    }
+
+    @Test
+    void garbageIsA400WithJsonAndTheServerCarriesOn() throws Exception {
+        assertJsonError(raw("NOT HTTP AT ALL\r\n\r\n"), 400, "malformed HTTP request");
+        assertThat(get("/healthz").status()).isEqualTo(200);
+    }
+
+    @Test
+    void anAddressOfAnotherHostIsSaidToBeJustThat() {
+        // 203.0.113.0/24 is TEST-NET-3: never an address of this host.
+        ListenAddress elsewhere = new ListenAddress("203.0.113.7", 0);
+
+        assertThatThrownBy(() -> ApiServer.start(MIRROR, elsewhere))
+                .isInstanceOf(DaemonException.class)
+                .hasMessageStartingWith("cannot listen on 203.0.113.7:0 (http.listen): ")
+                .hasMessageContaining("Cannot assign requested address (203.0.113.7 is not an address of this host; "
+                        + "use one of its addresses, or 0.0.0.0 for all of them)")
+                .hasMessageNotContaining("another process");
+        assertThat(ApiServer.bindProblem(new BindException("Permission denied"), new ListenAddress("0.0.0.0", 80)))
+                .isEqualTo("Permission denied (ports below 1024 need root or the CAP_NET_BIND_SERVICE capability)");
     }
 
     @Test

@@ -167,13 +167,23 @@ class FedsyncdProcessIT {
     }
 
     @Test
-    @DisplayName("HTTP bad input gets a JSON error: unknown path 404, wrong method 405, bad filter 400")
+    @DisplayName("HTTP bad input gets a JSON error: unknown path 404, wrong method 405, bad filter or %-escape 400, long path 414, big header 431")
     void httpErrorsAreJson() {
         daemon = daemon().start().awaitHealthy(WAIT);
         assertJsonError(daemon.get("/api/v1/nothing-here"), 404);
         assertJsonError(daemon.get("/api/v1/conflicts/no-such-id"), 404);
         assertJsonError(daemon.send("DELETE", "/api/v1/status", null), 405);
         assertJsonError(daemon.get("/api/v1/conflicts?state=bogus"), 400);
+        // What HttpClient will not send: bad %-escapes, a 16 KiB path, a 20 KB header.
+        assertJsonError(daemon.raw(request("/api/v1/conflicts?state=%zz", "")), 400);
+        assertJsonError(daemon.raw(request("/api/v1/conflicts/%zz", "")), 400);
+        assertJsonError(daemon.raw(request("/api/v1/conflicts/" + "a".repeat(16 * 1024), "")), 414);
+        assertJsonError(daemon.raw(request("/healthz", "X-Big: " + "b".repeat(20_000) + "\r\n")), 431);
+        assertThat(daemon.get("/healthz").status()).as("still serving").isEqualTo(200);
+    }
+
+    private static String request(String target, String extraHeaders) {
+        return "GET " + target + " HTTP/1.1\r\nHost: localhost\r\n" + extraHeaders + "Connection: close\r\n\r\n";
     }
 
     private static void assertJsonError(FedsyncdProcess.Response r, int status) {

@@ -104,6 +104,15 @@ public final class MirrorHarness implements AutoCloseable {
         });
     }
 
+    /** A verification pass, waited for. */
+    public io.fedsync.mirror.VerifyResult verify() {
+        try {
+            return engine.verify().get(2, java.util.concurrent.TimeUnit.MINUTES);
+        } catch (Exception e) {
+            throw new IllegalStateException("verification failed", e);
+        }
+    }
+
     public long counter(String name) {
         return engine.status().counters().getOrDefault(name, 0L);
     }

@@ -76,7 +76,7 @@ class VerifyIT {
         for (int i = 0; i < 5; i++) {
             mirroredUser();
         }
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.keysChecked()).isGreaterThanOrEqualTo(5);
         assertThat(r.divergent()).isZero();
         assertThat(r.error()).isNull();
@@ -97,7 +97,7 @@ class VerifyIT {
         m.put("r", dataRev);
         Kv.put(host2(), META + key, JSON.writeValueAsString(m));
 
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.divergent()).isEqualTo(1);
         assertThat(r.repaired()).isEqualTo(1);
         assertThat(Kv.get(host(), key)).contains(value);
@@ -105,7 +105,7 @@ class VerifyIT {
         assertThat(meta(host(), key).get("vv")).isEqualTo(meta(host2(), key).get("vv"));
         assertThat(meta(host2(), key).get("h").asText()).isNotEqualTo("0000000000000000")
                 .isEqualTo(meta(host(), key).get("h").asText());
-        assertThat(mirror.engine().verify().divergent()).as("a second pass finds nothing").isZero();
+        assertThat(mirror.verify().divergent()).as("a second pass finds nothing").isZero();
     }
 
     @Test
@@ -116,12 +116,12 @@ class VerifyIT {
         long rev = Kv.getKeyValue(host2(), key).orElseThrow().getModRevision();
         Kv.delete(host2(), META + key);
 
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.divergent()).isEqualTo(1);
         assertThat(r.repaired()).isEqualTo(1);
         assertThat(Kv.getKeyValue(host2(), key).orElseThrow().getModRevision()).as("data untouched").isEqualTo(rev);
         assertThat(meta(host(), key).get("vv")).isEqualTo(meta(host2(), key).get("vv"));
-        assertThat(mirror.engine().verify().divergent()).isZero();
+        assertThat(mirror.verify().divergent()).isZero();
     }
 
     @Test
@@ -136,7 +136,7 @@ class VerifyIT {
         mirror.start();
         await().atMost(WAIT).until(() -> !mirror.conflicts().isEmpty());
         mirror.awaitSettled();
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.explained()).isEqualTo(1);
         assertThat(r.divergent()).isZero();
         assertThat(Kv.get(host(), key).orElseThrow()).contains("a@163.com");
@@ -154,7 +154,7 @@ class VerifyIT {
         assertThat(Kv.get(host(), META + key)).as("a tombstone").isPresent();
         assertThat(Kv.get(host2(), META + key)).isPresent();
 
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.tombstonesCollected()).isEqualTo(1);
         assertThat(Kv.get(host(), META + key)).isEmpty();
         assertThat(Kv.get(host2(), META + key)).isEmpty();
@@ -177,7 +177,7 @@ class VerifyIT {
         etcd.get("host2").stop();
         await().atMost(WAIT).until(() -> mirror.engine().status().clusters().stream()
                 .anyMatch(c -> c.name().equals("host2") && c.state().equals("down")));
-        VerifyResult r = mirror.engine().verify();
+        VerifyResult r = mirror.verify();
         assertThat(r.tombstonesCollected()).isZero();
         assertThat(r.clusters()).containsExactly("host");
         assertThat(Kv.get(host(), META + key)).isPresent();
