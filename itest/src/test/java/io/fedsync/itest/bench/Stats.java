@@ -19,6 +19,15 @@ final class Stats {
         return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
     }
 
+    /** The p-th percentile of sorted nanoseconds in seconds; Long.MAX_VALUE ("never") is infinite, empty is NaN. */
+    static double percentileSecs(long[] sorted, double p) {
+        double v = percentile(sorted, p);
+        if (Double.isNaN(v)) {
+            return v;
+        }
+        return v >= Long.MAX_VALUE ? Double.POSITIVE_INFINITY : v / 1e9;
+    }
+
     /** Median of the values that are not NaN; NaN when there are none. */
     static double median(List<Double> values) {
         double[] v = values.stream().filter(d -> d != null && !d.isNaN()).mapToDouble(Double::doubleValue).sorted()
@@ -33,10 +42,13 @@ final class Stats {
         return nanos / 1e9;
     }
 
-    /** 0.123 s, 4.56 s, 78.9 s; "-" for NaN. */
+    /** 0.123 s, 4.56 s, 78.9 s; "-" for NaN, "never" for infinity. */
     static String fmtSecs(double s) {
         if (Double.isNaN(s)) {
             return "-";
+        }
+        if (Double.isInfinite(s)) {
+            return "never";
         }
         if (s < 1) {
             return String.format(Locale.ROOT, "%.3f s", s);
