@@ -5,35 +5,47 @@ import java.util.List;
 import java.util.Locale;
 
 /** Command-line options of {@link MirrorBenchmark}; {@code --name value} or {@code --name=value}. */
-record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean initial, boolean live,
-                    boolean fedsync, boolean makeMirror, int timeoutSeconds, boolean profile, boolean warmup) {
+record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean sync, boolean live,
+                    boolean fedsync, boolean makeMirror, int repeat, int timeoutSeconds, int pollMillis,
+                    boolean profile, String fedsyncdJavaOpts, boolean keep) {
 
     static final String USAGE = String.join("\n",
-            "usage: fedsync-bench [--keys N] [--value-bytes B] [--writers W] [--seconds S]",
-            "                     [--only initial|live] [--tool fedsync|make-mirror|both]",
-            "                     [--timeout-seconds T] [--profile] [--warmup]",
-            "  --keys N            keys preloaded for the initial sync, and the key pool of the live writers (20000)",
+            "usage: fedsync-bench [--keys N] [--value-bytes B] [--writers W] [--seconds S] [--repeat R]",
+            "                     [--only sync|live] [--tool fedsync|make-mirror|both] [--profile]",
+            "                     [--fedsyncd-java-opts OPTS] [--timeout-seconds T] [--poll-ms P] [--keep]",
+            "",
+            "Measures fedsync as a user would: bin/fedsyncd (a cold JVM, bidirectional) and etcdctl make-mirror",
+            "(one way) each run as their own process on a fresh pair of etcds; the writers run in a JVM of their own.",
+            "",
+            "  --keys N            sync: keys preloaded into the source; live: the writers' key pool (20000)",
             "  --value-bytes B     size of every value, a KubeSphere User padded to B bytes (1024)",
-            "  --writers W         concurrent writer threads in the live scenario (64)",
-            "  --seconds S         how long the live writers write (20)",
-            "  --only SCENARIO     run only 'initial' or only 'live' (both by default)",
-            "  --tool TOOL         run only 'fedsync' or only 'make-mirror' ('both' by default)",
-            "  --timeout-seconds T give up waiting for a tool to finish a sync or catch up after T s (300)",
-            "  --profile           sample the mirror's thread stacks during fedsync runs and print where they wait",
-            "                      (intrusive: a thread dump every 50 ms; not for the figures you publish)",
-            "  --warmup            first run fedsync unmeasured on a throwaway etcd pair (5,000 keys, 5 s of writers),",
-            "                      so the measured runs see a JIT-compiled engine, as a long-running fedsyncd is");
+            "  --writers W         live: concurrent writers, each putting as fast as etcd answers (64)",
+            "  --seconds S         live: how long the writers write (20)",
+            "  --repeat R          run every scenario R times, the tools interleaved (make-mirror, fedsync, ...),",
+            "                      and report each run and the medians (1)",
+            "  --only SCENARIO     'sync' (initial sync, alias 'initial') or 'live' (both by default)",
+            "  --tool TOOL         'fedsync', 'make-mirror' or 'both' (default)",
+            "  --profile           run fedsyncd under Java Flight Recorder (settings=profile), keep the .jfr files",
+            "                      in the work dir and print the hottest methods of each fedsync run",
+            "  --fedsyncd-java-opts OPTS  FEDSYNC_JAVA_OPTS for bin/fedsyncd (default: none, as a user starts it;",
+            "                      the FEDSYNC_JAVA_OPTS of this command applies to the benchmark's own JVM)",
+            "  --timeout-seconds T give up waiting for a sync or a catch-up after T s (300)",
+            "  --poll-ms P         sync: how often the destination's key count is polled (25)",
+            "  --keep              keep the work dir (logs, configs) also when every run passed");
 
     static BenchOptions parse(String[] args) {
         int keys = 20_000;
         int valueBytes = 1024;
         int writers = 64;
         int seconds = 20;
+        int repeat = 1;
         String only = null;
         String tool = "both";
         int timeout = 300;
+        int poll = 25;
         boolean profile = false;
-        boolean warmup = false;
+        boolean keep = false;
+        String javaOpts = "";
         List<String> list = new ArrayList<>();
         for (String a : args) {
             int eq = a.indexOf('=');
@@ -49,16 +61,24 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
             switch (name) {
                 case "-h", "--help" -> throw new UsageException(null);
                 case "--profile" -> profile = true;
-                case "--warmup" -> warmup = true;
+                case "--keep" -> keep = true;
+                case "--warmup" -> throw new UsageException("--warmup is gone: fedsync now runs as a real, cold"
+                        + " bin/fedsyncd process, as users run it");
                 case "--keys" -> keys = positive(name, value(list, ++i, name));
                 case "--value-bytes" -> valueBytes = positive(name, value(list, ++i, name));
                 case "--writers" -> writers = positive(name, value(list, ++i, name));
                 case "--seconds" -> seconds = positive(name, value(list, ++i, name));
+                case "--repeat" -> repeat = positive(name, value(list, ++i, name));
                 case "--timeout-seconds" -> timeout = positive(name, value(list, ++i, name));
+                case "--poll-ms" -> poll = positive(name, value(list, ++i, name));
+                case "--fedsyncd-java-opts" -> javaOpts = value(list, ++i, name);
                 case "--only" -> {
                     only = value(list, ++i, name).toLowerCase(Locale.ROOT);
-                    if (!only.equals("initial") && !only.equals("live")) {
-                        throw new UsageException("--only takes 'initial' or 'live', not '" + only + "'");
+                    if (only.equals("initial")) {
+                        only = "sync";
+                    }
+                    if (!only.equals("sync") && !only.equals("live")) {
+                        throw new UsageException("--only takes 'sync' or 'live', not '" + only + "'");
                     }
                 }
                 case "--tool" -> {
@@ -74,8 +94,8 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
             throw new UsageException("--value-bytes must be at least 600 (a User object alone is about that big)");
         }
         return new BenchOptions(keys, valueBytes, writers, seconds,
-                only == null || only.equals("initial"), only == null || only.equals("live"),
-                !tool.equals("make-mirror"), !tool.equals("fedsync"), timeout, profile, warmup);
+                only == null || only.equals("sync"), only == null || only.equals("live"),
+                !tool.equals("make-mirror"), !tool.equals("fedsync"), repeat, timeout, poll, profile, javaOpts, keep);
     }
 
     private static String value(List<String> list, int i, String name) {
@@ -85,9 +105,9 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
         return list.get(i);
     }
 
-    private static int positive(String name, String text) {
+    static int positive(String name, String text) {
         try {
-            int v = Integer.parseInt(text.replace("_", ""));
+            int v = Integer.parseInt(text.replace("_", "").replace(",", ""));
             if (v <= 0) {
                 throw new UsageException(name + " must be positive, got " + text);
             }

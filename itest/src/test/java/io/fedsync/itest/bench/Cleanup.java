@@ -6,7 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Everything the benchmark started (etcds, make-mirror, the engine, clients), closed in reverse
+ * Everything a benchmark started (etcds, fedsyncd, make-mirror, the writers' JVM, clients), closed in reverse
  * order when a run ends, and by a shutdown hook when the JVM is stopped early (Ctrl-C, SIGTERM):
  * nothing the benchmark started outlives it.
  */
@@ -14,6 +14,7 @@ final class Cleanup {
 
     private static final Logger LOG = LoggerFactory.getLogger(Cleanup.class);
     private static final Deque<Named> OPEN = new ArrayDeque<>();
+    private static final Object CLOSING = new Object();
     private static volatile boolean hooked;
     private static volatile boolean stopping;
 
@@ -31,7 +32,7 @@ final class Cleanup {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping = true;
             if (!isEmpty()) {
-                System.err.println("fedsync-bench: stopping, cleaning up what it started");
+                System.err.println("benchmark: stopping, cleaning up what it started");
                 closeAll();
             }
         }, "bench-cleanup"));
@@ -71,17 +72,23 @@ final class Cleanup {
         OPEN.removeIf(n -> n.resource == resource);
     }
 
-    /** Closes everything still registered, newest first. */
+    /**
+     * Closes everything still registered, newest first. One caller at a time: when the shutdown
+     * hook and the main thread both get here, the second waits, so nothing (the work dir) is
+     * closed before what was started after it (the processes writing into it).
+     */
     static void closeAll() {
-        while (true) {
-            Named n;
-            synchronized (Cleanup.class) {
-                n = OPEN.poll();
+        synchronized (CLOSING) {
+            while (true) {
+                Named n;
+                synchronized (Cleanup.class) {
+                    n = OPEN.poll();
+                }
+                if (n == null) {
+                    return;
+                }
+                closeQuietly(n);
             }
-            if (n == null) {
-                return;
-            }
-            closeQuietly(n);
         }
     }
 

@@ -9,6 +9,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -64,6 +65,43 @@ final class EtcdStats {
         return m;
     }
 
+    /**
+     * Unary RPCs handled between two scrapes, by method (Range, Txn, Put, DeleteRange, ...),
+     * minus {@code own} (the benchmark's own calls by method). Streams (Watch, LeaseKeepAlive)
+     * are left out: etcd counts them only when they end.
+     */
+    static Map<String, Long> rpcs(Map<String, Double> a, Map<String, Double> b, Map<String, Long> own) {
+        Map<String, Long> out = new TreeMap<>();
+        for (Map.Entry<String, Double> e : b.entrySet()) {
+            if (!e.getKey().startsWith("rpc.")) {
+                continue;
+            }
+            String method = e.getKey().substring(4);
+            if (method.equals("Watch") || method.equals("LeaseKeepAlive")) {
+                continue;
+            }
+            long d = Math.round(e.getValue() - a.getOrDefault(e.getKey(), 0.0)) - own.getOrDefault(method, 0L);
+            if (d > 0) {
+                out.put(method, d);
+            }
+        }
+        return out;
+    }
+
+    static long total(Map<String, Long> rpcs) {
+        return rpcs.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** {@code Range 3, Txn 200} or {@code none}. */
+    static String describeRpcs(Map<String, Long> rpcs) {
+        if (rpcs.isEmpty()) {
+            return "none";
+        }
+        StringBuilder s = new StringBuilder();
+        rpcs.forEach((m, n) -> s.append(s.length() == 0 ? "" : ", ").append(m).append(' ').append(n));
+        return s.toString();
+    }
+
     /** e.g. {@code Txn 812, Range 45, Put 0 RPCs; 4000 key puts (4.9 per Txn); 820 proposals; ...}. */
     static String describe(Map<String, Double> a, Map<String, Double> b, double seconds) {
         long txn = delta(a, b, "rpc.Txn");
@@ -75,7 +113,7 @@ final class EtcdStats {
         double fsyncSum = deltaD(a, b, "etcd_disk_wal_fsync_duration_seconds_sum");
         long commits = delta(a, b, "etcd_disk_backend_commit_duration_seconds_count");
         double commitSum = deltaD(a, b, "etcd_disk_backend_commit_duration_seconds_sum");
-        return String.format("RPCs Txn %d, Put %d, Range %d; %d key puts (%.1f per write RPC, %.0f/s); %d proposals"
+        return String.format("all RPCs Txn %d, Put %d, Range %d; %d key puts (%.1f per write RPC, %.0f/s); %d proposals"
                         + " (%.0f/s); WAL fsyncs %d, mean %.2f ms; backend commits %d, mean %.2f ms",
                 txn, put, range, keyPuts, (txn + put) == 0 ? 0.0 : keyPuts / (double) (txn + put),
                 keyPuts / seconds, proposals, proposals / seconds, fsyncs,

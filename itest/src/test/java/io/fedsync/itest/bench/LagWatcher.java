@@ -12,32 +12,30 @@ import io.fedsync.itest.fixture.Kv;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Watches the destination prefix, like a kube-apiserver's watch cache would, and for every PUT
- * event records when it arrived and its lag: arrival minus the write time stamped into the value
- * ({@link StampedValues}). Also remembers, per key, the newest stamp delivered and when.
+ * Watches the destination prefix, as a kube-apiserver's watch cache would, and records every PUT
+ * event: which key, the write stamp in its value ({@link StampedValues}) and when it arrived
+ * ({@link BenchClock}). Also remembers, per key, the newest stamp delivered. It only records;
+ * what was delivered when is worked out afterwards ({@link Deliveries}).
  */
 final class LagWatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LagWatcher.class);
 
-    private final LongSupplier clock;
     private final Watch.Watcher watcher;
+    private int[] keys = new int[1 << 16];
+    private long[] stamps = new long[1 << 16];
     private long[] arrivals = new long[1 << 16];
-    private long[] lags = new long[1 << 16];
     private int puts;
     private long deletes;
     private long unstamped;
-    private final Map<String, long[]> latest = new HashMap<>();
+    private final Map<String, Long> latest = new HashMap<>();
     private volatile Throwable error;
 
-    /** {@code clock}: nanoseconds since the benchmark's epoch, the clock the stamps use. */
-    LagWatcher(Client client, String prefix, LongSupplier clock) {
-        this.clock = clock;
+    LagWatcher(Client client, String prefix) {
         long from = Kv.revision(client) + 1;
         WatchOption option = WatchOption.builder().isPrefix(true).withRevision(from).build();
         this.watcher = client.getWatchClient().watch(Kv.bytes(prefix), option,
@@ -45,7 +43,7 @@ final class LagWatcher implements AutoCloseable {
     }
 
     private void onResponse(WatchResponse response) {
-        long now = clock.getAsLong();
+        long now = BenchClock.now();
         synchronized (this) {
             for (WatchEvent ev : response.getEvents()) {
                 if (ev.getEventType() != WatchEvent.EventType.PUT) {
@@ -54,18 +52,21 @@ final class LagWatcher implements AutoCloseable {
                 }
                 KeyValue kv = ev.getKeyValue();
                 long stamp = StampedValues.stampOf(kv.getValue().getBytes());
+                String key = kv.getKey().toString(UTF_8);
                 if (stamp < 0) {
                     unstamped++;
                     continue;
                 }
                 if (puts == arrivals.length) {
+                    keys = Arrays.copyOf(keys, puts * 2);
+                    stamps = Arrays.copyOf(stamps, puts * 2);
                     arrivals = Arrays.copyOf(arrivals, puts * 2);
-                    lags = Arrays.copyOf(lags, puts * 2);
                 }
+                keys[puts] = StampedValues.indexOf(key);
+                stamps[puts] = stamp;
                 arrivals[puts] = now;
-                lags[puts] = now - stamp;
                 puts++;
-                latest.put(kv.getKey().toString(UTF_8), new long[] {stamp, now});
+                latest.put(key, stamp);
             }
         }
     }
@@ -79,43 +80,33 @@ final class LagWatcher implements AutoCloseable {
         return error;
     }
 
-    /** Every PUT so far: arrival times and lags (nanoseconds), in arrival order. */
-    synchronized Snapshot snapshot() {
-        return new Snapshot(Arrays.copyOf(arrivals, puts), Arrays.copyOf(lags, puts), deletes, unstamped);
+    synchronized int puts() {
+        return puts;
     }
 
-    record Snapshot(long[] arrivals, long[] lags, long deletes, long unstamped) {
+    /** Every PUT so far, in arrival order. */
+    synchronized Snapshot snapshot() {
+        return new Snapshot(Arrays.copyOf(keys, puts), Arrays.copyOf(stamps, puts), Arrays.copyOf(arrivals, puts),
+                deletes, unstamped);
+    }
+
+    /** Parallel arrays: key index, write stamp, arrival ({@link BenchClock} ns). */
+    record Snapshot(int[] keys, long[] stamps, long[] arrivals, long deletes, long unstamped) {
         int puts() {
             return arrivals.length;
         }
     }
 
-    /**
-     * Keys of {@code expected} (key → stamp) whose newest delivered stamp differs; 0 means the
-     * destination has delivered every expected final value.
-     */
+    /** Keys of {@code expected} (key → final stamp) whose newest delivered value is not that one. */
     synchronized int behind(Map<String, Long> expected) {
         int n = 0;
         for (Map.Entry<String, Long> e : expected.entrySet()) {
-            long[] l = latest.get(e.getKey());
-            if (l == null || l[0] != e.getValue()) {
+            Long got = latest.get(e.getKey());
+            if (got == null || got.longValue() != e.getValue()) {
                 n++;
             }
         }
         return n;
-    }
-
-    /** When the last of the expected final values arrived (clock nanoseconds); -1 if one has not. */
-    synchronized long finalArrival(Map<String, Long> expected) {
-        long max = -1;
-        for (Map.Entry<String, Long> e : expected.entrySet()) {
-            long[] l = latest.get(e.getKey());
-            if (l == null || l[0] != e.getValue()) {
-                return -1;
-            }
-            max = Math.max(max, l[1]);
-        }
-        return max;
     }
 
     @Override

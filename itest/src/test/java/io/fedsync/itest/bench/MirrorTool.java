@@ -1,26 +1,29 @@
 package io.fedsync.itest.bench;
 
-import io.fedsync.conflict.ResolutionPolicy;
-import io.fedsync.mirror.ClusterEndpoint;
-import io.fedsync.mirror.MirrorEngine;
-import io.fedsync.mirror.MirrorSettings;
-import io.fedsync.mirror.MirrorStatus;
-import io.fedsync.mirror.state.InMemoryStateStore;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fedsync.itest.fixture.EtcdProcess;
+import io.fedsync.itest.fixture.FedsyncdLauncher;
+import io.fedsync.itest.fixture.FedsyncdProcess;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.OptionalLong;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** One of the two mirrors under test, running from a pair's source to its destination. */
+/**
+ * One of the two mirrors under test, each a process of its own launched as a user launches it:
+ * {@code etcdctl make-mirror} (one way, source → destination) or {@code bin/fedsyncd --config}
+ * (bidirectional between the two).
+ */
 interface MirrorTool extends AutoCloseable {
 
     String FEDSYNC = "fedsync";
@@ -28,37 +31,45 @@ interface MirrorTool extends AutoCloseable {
 
     String name();
 
-    /** Starts mirroring; returns once the tool runs (fedsync: loaded and watching). */
-    void start(EtcdPair pair) throws IOException;
+    /** Launches the process; returns as soon as it is launched (the sync clock starts here). */
+    void launch(EtcdProcess source, EtcdProcess destination, Path dir) throws IOException;
 
-    /** What runs, for the report (a command line, or the engine's settings). */
+    /** The process (fedsyncd's JVM: bin/fedsyncd execs java). */
+    long pid();
+
+    /** What runs, as a command line. */
     String describe();
 
-    /** Why the tool stopped working, or null while it works. */
+    /** Why the process stopped, or null while it runs. */
     String failure();
 
-    /** The tool's own process, when it has one (for CPU accounting). */
-    OptionalLong pid();
+    /** True once it says it is up (fedsync: every cluster {@code live} in /api/v1/status; make-mirror: always). */
+    boolean saysReady();
 
-    /** The tool's counters (fedsync's MirrorStatus counters), or an empty map. */
+    /** fedsync's /api/v1/status counters (read while it runs), or an empty map. */
     Map<String, Long> counters();
 
+    /** The last lines of its output. */
+    String logTail(int lines);
+
+    /** Stops it (SIGTERM, then SIGKILL); a JFR recording is written on the way out. */
     @Override
     void close();
 
-    static MirrorTool create(String name, String prefix, Path workDir) {
-        return name.equals(FEDSYNC) ? new Fedsync(prefix) : new MakeMirror(prefix, workDir);
+    static MirrorTool create(String name, String prefix, String fedsyncdJavaOpts) {
+        return name.equals(FEDSYNC) ? new Fedsyncd(prefix, fedsyncdJavaOpts) : new MakeMirror(prefix);
     }
 
-    /** fedsync's engine in this JVM: both clusters, bidirectional, policy hold, in-memory state. */
-    final class Fedsync implements MirrorTool {
-        private static final Logger LOG = LoggerFactory.getLogger(Fedsync.class);
+    /** {@code bin/fedsyncd --config} with clusters host (source) and host2 (destination), policy hold. */
+    final class Fedsyncd implements MirrorTool {
+        private static final Logger LOG = LoggerFactory.getLogger(Fedsyncd.class);
         private final String prefix;
-        private MirrorSettings settings;
-        private MirrorEngine engine;
+        private final String javaOpts;
+        private FedsyncdLauncher daemon;
 
-        Fedsync(String prefix) {
+        Fedsyncd(String prefix, String javaOpts) {
             this.prefix = prefix;
+            this.javaOpts = javaOpts;
         }
 
         @Override
@@ -67,70 +78,74 @@ interface MirrorTool extends AutoCloseable {
         }
 
         @Override
-        public void start(EtcdPair pair) {
-            settings = MirrorSettings.of(List.of(ClusterEndpoint.plain("host", pair.src.endpoint()),
-                    ClusterEndpoint.plain("host2", pair.dst.endpoint())), List.of(prefix), new ResolutionPolicy.Hold());
-            engine = new MirrorEngine(settings, new InMemoryStateStore());
-            Cleanup.register("fedsync mirror engine", engine);
-            engine.start();
-            LOG.info("fedsync engine started: {}", describe());
+        public void launch(EtcdProcess source, EtcdProcess destination, Path dir) {
+            FedsyncdProcess.Builder config = FedsyncdProcess.builder(dir).cluster("host", source)
+                    .cluster("host2", destination).prefixes(List.of(prefix)).policy("hold");
+            daemon = Cleanup.register("fedsyncd", FedsyncdLauncher.launch(dir, config, javaOpts));
+        }
+
+        FedsyncdLauncher daemon() {
+            return daemon;
+        }
+
+        @Override
+        public long pid() {
+            return daemon == null ? -1 : daemon.pid();
         }
 
         @Override
         public String describe() {
-            MirrorSettings s = settings;
-            if (s == null) {
-                return "MirrorEngine (not started)";
-            }
-            return "MirrorEngine in-process, clusters host=" + s.clusters().get(0).endpoints().get(0) + " (source) <-> host2="
-                    + s.clusters().get(1).endpoints().get(0) + " (destination), prefix " + prefix + ", policy "
-                    + s.policy().name() + ", batchKeys " + s.batchKeys() + ", maxInFlightTxns " + s.maxInFlightTxns()
-                    + ", requestTimeout " + s.requestTimeout().toMillis() + " ms";
+            return daemon == null ? "bin/fedsyncd (not launched)" : daemon.describe();
         }
 
         @Override
         public String failure() {
-            if (engine == null) {
-                return "not started";
+            if (daemon == null) {
+                return "not launched";
             }
-            return engine.healthy() ? null : engine.unhealthyReason();
+            return daemon.exitCode().map(c -> "fedsyncd exited with " + c + "; log " + daemon.logFile() + ":\n"
+                    + daemon.logTail(20)).orElse(null);
         }
 
         @Override
-        public OptionalLong pid() {
-            return OptionalLong.empty();
+        public boolean saysReady() {
+            return daemon != null && daemon.allClustersLive();
         }
 
         @Override
         public Map<String, Long> counters() {
-            return engine == null ? Map.of() : engine.status().counters();
+            Map<String, Long> out = new TreeMap<>();
+            Optional<JsonNode> status = daemon == null ? Optional.empty() : daemon.status();
+            status.ifPresent(s -> s.path("counters").properties().forEach(e -> out.put(e.getKey(),
+                    e.getValue().asLong())));
+            return out;
         }
 
-        MirrorStatus status() {
-            return engine.status();
+        @Override
+        public String logTail(int lines) {
+            return daemon == null ? "" : daemon.logTail(lines);
         }
 
         @Override
         public void close() {
-            if (engine != null) {
-                Cleanup.close(engine);
-                engine = null;
+            if (daemon != null) {
+                int code = daemon.stop(Duration.ofSeconds(30));
+                Cleanup.forget(daemon);
+                LOG.debug("fedsyncd stopped with {}", code);
             }
         }
     }
 
-    /** {@code etcdctl make-mirror} as a child process; it never exits by itself. */
+    /** {@code etcdctl make-mirror --prefix=P DEST} against the source; it never exits by itself. */
     final class MakeMirror implements MirrorTool {
         private static final Logger LOG = LoggerFactory.getLogger(MakeMirror.class);
         private final String prefix;
-        private final Path workDir;
         private List<String> command = List.of();
         private Path logFile;
         private Process process;
 
-        MakeMirror(String prefix, Path workDir) {
+        MakeMirror(String prefix) {
             this.prefix = prefix;
-            this.workDir = workDir;
         }
 
         static Path etcdctl() {
@@ -169,17 +184,23 @@ interface MirrorTool extends AutoCloseable {
         }
 
         @Override
-        public void start(EtcdPair pair) throws IOException {
-            command = List.of(etcdctl().toString(), "--endpoints=" + pair.src.endpoint(), "make-mirror",
-                    "--prefix=" + prefix, pair.dst.endpoint());
-            logFile = workDir.resolve("make-mirror-" + pair.src.name() + ".log");
+        public void launch(EtcdProcess source, EtcdProcess destination, Path dir) throws IOException {
+            Files.createDirectories(dir);
+            command = List.of(etcdctl().toString(), "--endpoints=" + source.endpoint(), "make-mirror",
+                    "--prefix=" + prefix, destination.endpoint());
+            logFile = dir.resolve("make-mirror.log");
             ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
             pb.environment().keySet().removeIf(k -> k.startsWith("ETCDCTL"));
             pb.environment().put("ETCDCTL_API", "3");
             process = pb.start();
             Cleanup.register("make-mirror pid " + process.pid(), this);
-            LOG.info("make-mirror started: pid {}: {}", process.pid(), describe());
+            LOG.info("make-mirror launched: pid {}: {}", process.pid(), describe());
+        }
+
+        @Override
+        public long pid() {
+            return process == null ? -1 : process.pid();
         }
 
         @Override
@@ -190,40 +211,32 @@ interface MirrorTool extends AutoCloseable {
         @Override
         public String failure() {
             if (process == null) {
-                return "not started";
+                return "not launched";
             }
             if (process.isAlive()) {
                 return null;
             }
-            return "make-mirror exited with " + process.exitValue() + "; output: " + tail();
-        }
-
-        private String tail() {
-            try {
-                List<String> lines = Files.readAllLines(logFile, StandardCharsets.UTF_8);
-                return String.join(" | ", lines.subList(Math.max(0, lines.size() - 5), lines.size()));
-            } catch (IOException e) {
-                return "(no output: " + e + ")";
-            }
-        }
-
-        /** What make-mirror printed (its running total every 30 s, errors). */
-        List<String> output() {
-            try {
-                return logFile == null || !Files.exists(logFile) ? List.of() : Files.readAllLines(logFile);
-            } catch (IOException e) {
-                return new ArrayList<>();
-            }
+            return "make-mirror exited with " + process.exitValue() + "; output: " + logTail(5);
         }
 
         @Override
-        public OptionalLong pid() {
-            return process != null && process.isAlive() ? OptionalLong.of(process.pid()) : OptionalLong.empty();
+        public boolean saysReady() {
+            return true;
         }
 
         @Override
         public Map<String, Long> counters() {
             return Map.of();
+        }
+
+        @Override
+        public String logTail(int lines) {
+            try {
+                List<String> all = logFile == null || !Files.exists(logFile) ? List.of() : Files.readAllLines(logFile);
+                return String.join(" | ", all.subList(Math.max(0, all.size() - lines), all.size()));
+            } catch (IOException e) {
+                return "(no output: " + e + ")";
+            }
         }
 
         @Override

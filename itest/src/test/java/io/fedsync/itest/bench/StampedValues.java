@@ -5,8 +5,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * KubeSphere User values that carry the moment they were written, as an annotation
- * {@code "bench/t":"<19 digits>"} (nanoseconds on this JVM's {@link System#nanoTime()} clock,
- * since the benchmark's epoch). The annotation sorts first among the User's annotations, so the
+ * {@code "bench/t":"<19 digits>"} ({@link BenchClock} nanoseconds: the machine's wall clock, shared by
+ * the writers' process and the benchmark's). The annotation sorts first among the User's annotations, so the
  * value stays in the sorted-keys form kube-apiserver stores; every value of one key has the same
  * size. Templates are built once, so writers only copy bytes.
  */
@@ -42,6 +42,19 @@ final class StampedValues {
 
     static String userName(int i) {
         return String.format("bench-user-%06d", i);
+    }
+
+    /** The index of a key of this set ({@code .../bench-user-000123} → 123), or -1. */
+    static int indexOf(String key) {
+        int at = key.lastIndexOf("bench-user-");
+        if (at < 0) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(key.substring(at + "bench-user-".length()));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     int size() {
