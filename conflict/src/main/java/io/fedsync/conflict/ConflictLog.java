@@ -16,6 +16,9 @@ import java.util.function.Predicate;
  */
 public final class ConflictLog {
 
+    /** Ended records kept by default (open ones are always kept). */
+    public static final int DEFAULT_MAX_ENDED = 10_000;
+
     private final int maxEnded;
     private final LinkedHashMap<String, ConflictRecord> byId = new LinkedHashMap<>();
     /** Ended records in the order they are dropped: oldest detection first, then id. */

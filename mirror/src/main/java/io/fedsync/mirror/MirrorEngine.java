@@ -108,7 +108,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         this.n = settings.clusters().size();
         this.keySpace = new KeySpace(settings.metaPrefix(), settings.prefixes());
         ObjectNormaliser normaliser = new ObjectNormaliser(settings.ignoredFields());
-        this.recorder = new ConflictRecorder(new ConflictLog(10_000), store, normaliser, hlc, clock);
+        this.recorder = new ConflictRecorder(new ConflictLog(ConflictLog.DEFAULT_MAX_ENDED), store, normaliser, hlc, clock);
         this.problems = new Problems(clock);
         this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), settings.policy(),
                 new ValueGuard(settings.maxValueBytes(), settings.requireJsonUnder()));
@@ -163,7 +163,8 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         }
         // Watch every cluster that answers before returning, so the first decisions see them all;
         // the comparison of their contents (the sweep) goes on in the background.
-        Future<?> up = loader.bringUp(all);
+        java.util.concurrent.CompletableFuture<Void> up = new java.util.concurrent.CompletableFuture<>();
+        loader.bringUp(all, up);
         try {
             up.get(settings.requestTimeout().toMillis() * 4, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
@@ -218,13 +219,18 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
 
         private final AtomicLong busy = new AtomicLong();
 
-        Future<?> bringUp(List<Integer> clusters) {
+        void bringUp(List<Integer> clusters) {
+            bringUp(clusters, new java.util.concurrent.CompletableFuture<>());
+        }
+
+        /** Brings clusters up, completes {@code up}, then compares them with the others. */
+        void bringUp(List<Integer> clusters, java.util.concurrent.CompletableFuture<Void> up) {
             busy.incrementAndGet();
             try {
-                return thread.submit(guarded("loader", () -> load(clusters)));
+                thread.submit(guarded("loader", () -> load(clusters, up)));
             } catch (java.util.concurrent.RejectedExecutionException e) {
                 busy.decrementAndGet();
-                return java.util.concurrent.CompletableFuture.completedFuture(null);
+                up.complete(null);
             }
         }
 
@@ -233,7 +239,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             return verifies.request(thread, this::runVerify);
         }
 
-        private void load(List<Integer> clusters) {
+        private void load(List<Integer> clusters, java.util.concurrent.CompletableFuture<Void> up) {
             try {
                 // In parallel: one cluster that does not answer must not hold up the others.
                 List<Future<?>> ups = new ArrayList<>();
@@ -252,6 +258,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                 for (int c : clusters) {
                     reloading[c] = false;
                 }
+                up.complete(null);
                 if (anyLoading()) {
                     String error = sweep(null);
                     if (error != null) {
@@ -259,6 +266,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                     }
                 }
             } finally {
+                up.complete(null);
                 busy.decrementAndGet();
             }
         }
@@ -914,11 +922,8 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             }
             cursors.freeze();
             table.forget(c);
-            if (states[c] != ClusterState.CONNECTING) {
-                LOG.warn("[{}] down: {}; mirroring continues between the others", links.get(c).name, reason);
-            } else {
-                LOG.warn("[{}] does not answer: {}; it joins when it does", links.get(c).name, reason);
-            }
+            LOG.warn("[{}] down: {}; {}", links.get(c).name, reason, states[c] == ClusterState.CONNECTING
+                    ? "it joins when it answers" : "mirroring continues between the others");
         }
         states[c] = ClusterState.DOWN;
         errors[c] = reason;

@@ -19,10 +19,18 @@ final class Watchdog {
     private final AtomicReferenceArray<Key> busyKey;
     private final long stuckNanos;
     private final long tickIntervalNanos;
+    private final java.util.function.LongSupplier nanos;
     private volatile String fatal;
-    private volatile long lastTick = System.nanoTime();
+    private volatile long lastTick;
 
     Watchdog(int workers, long stuckMillis, long tickIntervalMillis) {
+        this(workers, stuckMillis, tickIntervalMillis, System::nanoTime);
+    }
+
+    /** @param nanos the monotonic clock (a test's fake one) */
+    Watchdog(int workers, long stuckMillis, long tickIntervalMillis, java.util.function.LongSupplier nanos) {
+        this.nanos = nanos;
+        this.lastTick = nanos.getAsLong();
         this.busySince = new AtomicLongArray(workers);
         this.busyKey = new AtomicReferenceArray<>(workers);
         this.stuckNanos = stuckMillis * 1_000_000L;
@@ -31,7 +39,7 @@ final class Watchdog {
 
     void busy(int worker, Key key) {
         busyKey.set(worker, key);
-        busySince.set(worker, System.nanoTime());
+        busySince.set(worker, Math.max(1, nanos.getAsLong()));
     }
 
     void idle(int worker) {
@@ -51,7 +59,7 @@ final class Watchdog {
      * millis (0 when it ticked on time).
      */
     long tick() {
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         long gap = now - lastTick;
         lastTick = now;
         long late = gap - tickIntervalNanos;
@@ -63,7 +71,7 @@ final class Watchdog {
         if (fatal != null) {
             return fatal;
         }
-        long now = System.nanoTime();
+        long now = nanos.getAsLong();
         long sinceTick = now - lastTick;
         if (sinceTick > Math.max(30_000_000_000L, 10 * tickIntervalNanos)) {
             return "the probe loop has not run for " + sinceTick / 1_000_000_000 + " s";

@@ -1,6 +1,7 @@
 package io.fedsync.daemon.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import io.fedsync.conflict.ConflictLog;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.daemon.json.ConflictRecordCodec;
 import io.fedsync.daemon.json.Json;
@@ -23,7 +24,9 @@ import org.slf4j.LoggerFactory;
 /**
  * {@code conflicts.jsonl}: one conflict record per line, a later line for the same id replacing
  * the earlier one. Appending one fsynced line per change keeps a save cheap however many records
- * there are; the log is rewritten (atomically) on open and whenever superseded lines dominate.
+ * there are; the log is rewritten (atomically) on open and whenever superseded lines dominate,
+ * keeping every open record and the newest {@link ConflictLog#DEFAULT_MAX_ENDED} ended ones (as the
+ * in-memory log does), so it does not grow with the history of conflicts.
  *
  * <p>A kill -9 during an append can leave a torn last line without its newline: that line was
  * never acknowledged, so it is dropped. A bad line anywhere else is corruption and is reported.
@@ -36,6 +39,7 @@ final class ConflictJournal implements AutoCloseable {
     private static final String ADVICE = "move it away to start with an empty conflict log "
             + "(conflicts still open in etcd are detected again)";
     private static final int MIN_LINES_BEFORE_COMPACTION = 1000;
+    private final int maxEnded;
 
     private final Path file;
     /** By id, in order of first detection: the API lists conflicts oldest first. */
@@ -44,6 +48,11 @@ final class ConflictJournal implements AutoCloseable {
     private long lines;
 
     ConflictJournal(Path dataDir) {
+        this(dataDir, ConflictLog.DEFAULT_MAX_ENDED);
+    }
+
+    ConflictJournal(Path dataDir, int maxEnded) {
+        this.maxEnded = maxEnded;
         this.file = dataDir.resolve(FILE_NAME);
         load();
         compact();
@@ -73,7 +82,8 @@ final class ConflictJournal implements AutoCloseable {
         }
         records.put(record.id(), record);
         lines++;
-        if (lines > Math.max(MIN_LINES_BEFORE_COMPACTION, 2L * records.size())) {
+        if (lines > Math.max(MIN_LINES_BEFORE_COMPACTION, 2L * records.size())
+                || records.size() > maxEnded + maxEnded / 2 + openCount()) {
             compact();
         }
     }
@@ -123,7 +133,18 @@ final class ConflictJournal implements AutoCloseable {
         }
     }
 
+    private long openCount() {
+        return records.values().stream().filter(ConflictRecord::isOpen).count();
+    }
+
+    /** Drops the oldest ended records beyond {@code maxEnded}, then rewrites the file. */
     private synchronized void compact() {
+        List<ConflictRecord> ended = records.values().stream().filter(r -> !r.isOpen())
+                .sorted(java.util.Comparator.comparing(ConflictRecord::updatedAt).thenComparing(ConflictRecord::id))
+                .toList();
+        for (ConflictRecord r : ended.subList(0, Math.max(0, ended.size() - maxEnded))) {
+            records.remove(r.id());
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         records.values().forEach(r -> out.writeBytes(line(r)));
         try {
