@@ -94,6 +94,12 @@ final class KeyReconciler {
         if (live.size() < 2) {
             return new Result(Outcome.DONE, Action.NOTHING, liveBits);
         }
+        if (settled(entry, live)) {
+            // Every cluster's metadata describes its data and all agree (e.g. the echo of the
+            // mirror's own write): nothing to decide, no value to read.
+            ctx.recorder().inSync(entry);
+            return new Result(Outcome.DONE, Action.IN_SYNC, liveBits);
+        }
         Outcome values = readNeededValues(entry, live);
         if (values != Outcome.DONE) {
             return new Result(values, Action.NOTHING, 0);
@@ -137,6 +143,18 @@ final class KeyReconciler {
         return r.next() == Outcome.DONE ? r : new Result(r.next(), r.action(), 0);
     }
 
+    /** Every live cluster's metadata describes its data, and all carry the same version. */
+    private static boolean settled(KeyEntry entry, List<ClusterLink> live) {
+        MetaRecord first = entry.slots[live.get(0).index].meta;
+        for (ClusterLink link : live) {
+            Slot s = entry.slots[link.index];
+            if (s.meta == null || !s.described() || !s.meta.sameVersion(first)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /**
      * Reads the values a decision will use: those of versions that no other version dominates
      * (and of local changes, which the value guard checks). A read may show a newer change, so
@@ -173,8 +191,25 @@ final class KeyReconciler {
         return Outcome.RETRY_NOW;
     }
 
+    /**
+     * The contenders with the best write time each can show: for a Kubernetes object the time its
+     * apiserver recorded ({@code managedFields}), else what was known (received, or stored).
+     */
+    private static List<Version> withWriteTimes(List<Version> contenders) {
+        List<Version> out = new ArrayList<>(contenders.size());
+        for (Version v : contenders) {
+            WriteTime t = v.value() != null && v.value() != NOT_READ ? WriteTime.of(v.value(), v.writeTime())
+                    : v.writeTime();
+            out.add(t.equals(v.writeTime()) ? v
+                    : new Version(v.cluster(), v.vector(), v.tombstone(), v.value(), t, v.revision(), v.local()));
+        }
+        return out;
+    }
+
     private Result conflict(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions,
-                            ReconcileDecision.Conflict c, long liveBits) throws InterruptedException {
+                            ReconcileDecision.Conflict decided, long liveBits) throws InterruptedException {
+        ReconcileDecision.Conflict c = new ReconcileDecision.Conflict(decided.type(),
+                withWriteTimes(decided.contenders()), decided.merged());
         Optional<Version> winner;
         String by;
         String reason;
@@ -222,11 +257,11 @@ final class KeyReconciler {
         if (!s.dataPresent && m == null) {
             return new Version(link.name, VersionVector.EMPTY, true, null, WriteTime.UNKNOWN, 0, false);
         }
-        // Changed here since fedsync last stamped it: one more change originating at this cluster.
-        // Its time: what the apiserver recorded in the object, else when the watch delivered it.
-        WriteTime received = WriteTime.received(s.receivedAt);
-        WriteTime time = value != null && value != NOT_READ ? WriteTime.of(value, received) : received;
-        return new Version(link.name, vectorOf(s, link.name), !s.dataPresent, value, time, s.dataModRev, true);
+        // Changed here since fedsync last stamped it: one more change originating at this cluster,
+        // received by the watch at this time (or found by a read: unknown). The time the apiserver
+        // recorded in the object is looked up only when a conflict needs it (see withWriteTimes).
+        return new Version(link.name, vectorOf(s, link.name), !s.dataPresent, value,
+                WriteTime.received(s.receivedAt), s.dataModRev, true);
     }
 
     private Outcome propagate(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions, Version winner,

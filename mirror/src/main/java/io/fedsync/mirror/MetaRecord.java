@@ -76,8 +76,24 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
                 && (hash.equals(o.hash) || converged && o.converged);
     }
 
+    /**
+     * A short content hash (64 bits of murmur3, in hex): only compared, between clusters and
+     * against the value, never trusted for security.
+     */
     public static String hashOf(byte[] value) {
-        return value == null ? "" : Hashing.sha256().hashBytes(value).toString().substring(0, 16);
+        return value == null ? "" : String.format("%016x", Hashing.murmur3_128().hashBytes(value).asLong());
+    }
+
+    /** Cluster names are few: every record refers to the same String instances. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String> ORIGINS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
+    private static String origin(String name) {
+        if (ORIGINS.size() > 10_000) {
+            return name;
+        }
+        String shared = ORIGINS.putIfAbsent(name, name);
+        return shared == null ? name : shared;
     }
 
     public byte[] encode() {
@@ -85,8 +101,16 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
         try (JsonGenerator g = JSON.createGenerator(out)) {
             g.writeStartObject();
             g.writeObjectFieldStart("vv");
-            for (Map.Entry<String, Long> e : vector.asMap().entrySet()) {
-                g.writeNumberField(e.getKey(), e.getValue());
+            IOException[] failed = new IOException[1];
+            vector.forEach((cluster, n) -> {
+                try {
+                    g.writeNumberField(cluster, n);
+                } catch (IOException e) {
+                    failed[0] = e;
+                }
+            });
+            if (failed[0] != null) {
+                throw failed[0];
             }
             g.writeEndObject();
             g.writeStringField("o", origin);
@@ -135,7 +159,7 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
                             vv.put(cluster, p.getValueAsLong());
                         }
                     }
-                    case "o" -> origin = p.getValueAsString("");
+                    case "o" -> origin = origin(p.getValueAsString(""));
                     case "wt" -> wt = p.getValueAsLong();
                     case "ws" -> ws = p.getValueAsString();
                     case "hlc" -> hlc = p.getValueAsLong();

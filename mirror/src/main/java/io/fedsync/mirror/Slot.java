@@ -52,7 +52,8 @@ final class Slot {
             value = o.value();
         }
         if (o.metaKnown() && o.metaObservedAt() > metaObservedAt) {
-            meta = o.meta();
+            // The same record as held: keep the instance (shared with the other clusters' slots).
+            meta = o.meta() != null && o.meta().equals(meta) ? meta : o.meta();
             metaModRev = o.metaModRev();
             metaObservedAt = o.metaObservedAt();
             stale = false;

@@ -133,7 +133,13 @@ final class Sweep {
             for (int m = 0; m < n; m++) {
                 KeyValue d = matches(head(data[m], m), next) ? take(data[m], m) : null;
                 KeyValue mk = matches(head(meta[m], m), next) ? take(meta[m], m) : null;
-                seen[m] = new Seen(d, mk, mk == null ? null : members.get(m).link().decodeMeta(mk));
+                MetaRecord record = mk == null ? null : members.get(m).link().decodeMeta(mk);
+                for (int o = 0; o < m && record != null; o++) {
+                    if (record.equals(seen[o].meta())) {
+                        record = seen[o].meta(); // one instance for equal records: they stay in memory
+                    }
+                }
+                seen[m] = new Seen(d, mk, record);
             }
             batchKeys.add(next);
             batchSeen.add(seen);
