@@ -40,6 +40,17 @@ final class KeyQueue {
         return key;
     }
 
+    /**
+     * The next key to work on, waiting as long as it takes (until interrupted). Workers use this:
+     * hundreds of threads polling with timeouts would make every timeout scan the whole queue of
+     * waiters.
+     */
+    Key take() throws InterruptedException {
+        Key key = ready.take();
+        states.put(key, State.RUNNING);
+        return key;
+    }
+
     /** Takes an idle key (neither queued nor running) for the caller; false if it is busy. */
     boolean tryAcquire(Key key) {
         return states.putIfAbsent(key, State.RUNNING) == null;

@@ -1,14 +1,12 @@
 package io.fedsync.mirror;
 
 import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.google.common.hash.Hashing;
 import io.fedsync.conflict.HybridClock;
 import io.fedsync.conflict.VersionVector;
 import io.fedsync.conflict.WriteTime;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -81,7 +79,11 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
      * against the value, never trusted for security.
      */
     public static String hashOf(byte[] value) {
-        return value == null ? "" : String.format("%016x", Hashing.murmur3_128().hashBytes(value).asLong());
+        if (value == null) {
+            return "";
+        }
+        String hex = Long.toHexString(Hashing.murmur3_128().hashBytes(value).asLong());
+        return hex.length() == 16 ? hex : "0".repeat(16 - hex.length()) + hex;
     }
 
     /** Cluster names are few: every record refers to the same String instances. */
@@ -96,37 +98,50 @@ public record MetaRecord(VersionVector vector, String origin, WriteTime writeTim
         return shared == null ? name : shared;
     }
 
+    /**
+     * The stored form, written by hand (it runs for every key the mirror writes): cluster names
+     * are {@code [a-z0-9-]+} and the hash is hex, so nothing needs escaping but the origin, which
+     * is escaped anyway.
+     */
     public byte[] encode() {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(160);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeObjectFieldStart("vv");
-            IOException[] failed = new IOException[1];
-            vector.forEach((cluster, n) -> {
-                try {
-                    g.writeNumberField(cluster, n);
-                } catch (IOException e) {
-                    failed[0] = e;
-                }
-            });
-            if (failed[0] != null) {
-                throw failed[0];
+        StringBuilder out = new StringBuilder(120);
+        out.append("{\"vv\":{");
+        boolean[] first = {true};
+        vector.forEach((cluster, n) -> {
+            if (!first[0]) {
+                out.append(',');
             }
-            g.writeEndObject();
-            g.writeStringField("o", origin);
-            g.writeNumberField("wt", writeTime.millis());
-            g.writeStringField("ws", writeTime.source().wireName());
-            g.writeStringField("h", hash);
-            g.writeBooleanField("t", tombstone);
-            g.writeNumberField("r", describes);
-            if (converged) {
-                g.writeBooleanField("c", true);
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot encode metadata", e);
+            first[0] = false;
+            appendString(out, cluster).append(':').append(n);
+        });
+        out.append("},\"o\":");
+        appendString(out, origin);
+        out.append(",\"wt\":").append(writeTime.millis());
+        out.append(",\"ws\":\"").append(writeTime.source().wireName()).append('"');
+        out.append(",\"h\":");
+        appendString(out, hash);
+        out.append(",\"t\":").append(tombstone);
+        out.append(",\"r\":").append(describes);
+        if (converged) {
+            out.append(",\"c\":true");
         }
-        return out.toByteArray();
+        out.append('}');
+        return out.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    private static StringBuilder appendString(StringBuilder out, String s) {
+        out.append('"');
+        for (int k = 0; k < s.length(); k++) {
+            char c = s.charAt(k);
+            if (c == '"' || c == '\\') {
+                out.append('\\').append(c);
+            } else if (c < 0x20) {
+                out.append(String.format("\\u%04x", (int) c));
+            } else {
+                out.append(c);
+            }
+        }
+        return out.append('"');
     }
 
     /** Decodes stored metadata; throws {@link IllegalArgumentException} naming what is wrong. */

@@ -754,12 +754,9 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             while (running) {
                 Key key;
                 try {
-                    key = table.queue().take(500);
+                    key = table.queue().take();
                 } catch (InterruptedException e) {
                     return;
-                }
-                if (key == null) {
-                    continue;
                 }
                 watchdog.busy(w, key);
                 try {

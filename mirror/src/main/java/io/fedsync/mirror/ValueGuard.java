@@ -1,6 +1,6 @@
 package io.fedsync.mirror;
 
-import io.fedsync.conflict.ObjectNormaliser;
+import io.fedsync.conflict.JsonSyntax;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -32,7 +32,7 @@ final class ValueGuard {
             if (startsWith(value, PROTOBUF_MAGIC)) {
                 return Optional.of("value is protobuf-encoded (k8s\\0 prefix); only JSON custom resources are mirrored");
             }
-            if (!ObjectNormaliser.isJsonObject(value)) {
+            if (!JsonSyntax.isObject(value)) {
                 return Optional.of("value is not a JSON object; copying it would break kube-apiserver's list of this"
                         + " kind on the other side; not copied");
             }
