@@ -1,10 +1,7 @@
 package io.fedsync.mirror;
 
-import io.etcd.jetcd.KeyValue;
 import io.etcd.jetcd.Watch;
 import io.etcd.jetcd.common.exception.CompactedException;
-import io.etcd.jetcd.watch.WatchEvent;
-import io.etcd.jetcd.watch.WatchResponse;
 import io.fedsync.conflict.ConflictClassifier;
 import io.fedsync.conflict.ConflictLog;
 import io.fedsync.conflict.ConflictRecord;
@@ -49,8 +46,6 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
 
     private static final Logger LOG = LoggerFactory.getLogger(MirrorEngine.class);
     private static final int WORKERS = 256;
-    /** Keys queued above which a sweep waits for the workers (bounded memory). */
-    private static final int MAX_QUEUED = 4096;
     private static final long PROBE_MILLIS = 1000;
     private static final long MAX_BACKOFF_MILLIS = 30_000;
 
@@ -83,7 +78,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private final Instant[] downSince;
     private final Map<Integer, List<Watching>> watchers = new ConcurrentHashMap<>();
 
-    private record Watching(Watch.Watcher watcher, WatchListener listener) {
+    private record Watching(Watch.Watcher watcher, WatchFeed listener) {
     }
     private Cursors cursors;
     private Map<CursorKey, Long> lastSavedCursors = Map.of();
@@ -214,7 +209,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private final class Loader {
         private final ExecutorService thread = Executors.newSingleThreadExecutor(daemonThreads("mirror-loader"));
         private final ExecutorService bringUpPool = Executors.newCachedThreadPool(daemonThreads("cluster-bring-up"));
-        private final VerifyRuns verifies = new VerifyRuns();
+        private final VerifyPass.Requests verifies = new VerifyPass.Requests();
         private volatile VerifyResult lastVerify;
 
         private final AtomicLong busy = new AtomicLong();
@@ -277,7 +272,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         }
 
         private VerifyResult runVerify() {
-            VerifyRun run = new VerifyRun(clock.instant());
+            VerifyPass run = new VerifyPass(MirrorEngine.this, clock.instant());
             Instant started = run.started;
             long t0 = System.nanoTime();
             String error = sweep(run);
@@ -302,7 +297,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
          * or why it could not finish. A cluster failing during the sweep goes down, and the sweep
          * is run again over the others: they were not yet compared with each other either.
          */
-        private String sweep(VerifyRun verify) {
+        private String sweep(VerifyPass verify) {
             for (int attempt = 0; attempt < 3 && running && !fenced; attempt++) {
                 List<Sweep.Member> members = new ArrayList<>();
                 for (ClusterLink l : links) {
@@ -325,7 +320,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                 }
                 List<Integer> loading = members.stream().map(m -> m.link().index)
                         .filter(c -> states[c] == ClusterState.LOADING).toList();
-                SweepSink sink = new SweepSink(members, verify);
+                SweepSink sink = new SweepSink(MirrorEngine.this, members, verify);
                 Sweep sweep = new Sweep(members, n, sink);
                 long t0 = System.nanoTime();
                 for (Sweep.Member m : members) {
@@ -425,7 +420,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             List<Watching> ws = new CopyOnWriteArrayList<>();
             for (int p = 0; p < settings.prefixes().size(); p++) {
                 cursors.loaded(c, p, rev);
-                WatchListener listener = new WatchListener(link, p);
+                WatchFeed listener = new WatchFeed(this, link, p);
                 ws.add(new Watching(link.watch(p, rev + 1, listener), listener));
             }
             watchers.put(c, ws);
@@ -441,313 +436,8 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         }
     }
 
-    /** Receives a sweep's findings: records every key, queues the unsettled ones. */
-    private final class SweepSink implements Sweep.Sink {
-        private final List<Sweep.Member> members;
-        private final VerifyRun verify;
-        /** Clusters not in the sweep (down): what changed since their cursor is owed to them. */
-        private final List<Integer> absent = new ArrayList<>();
-
-        SweepSink(List<Sweep.Member> members, VerifyRun verify) {
-            this.members = members;
-            this.verify = verify;
-            for (int c = 0; c < n; c++) {
-                int cc = c;
-                if (members.stream().noneMatch(m -> m.link().index == cc)) {
-                    absent.add(c);
-                }
-            }
-        }
-
-        @Override
-        public void settled(Key key, int prefix, long[] revisions, Observation[] seen) {
-            KeyEntry e = table.entry(key, prefix);
-            if (table.queue().tryAcquire(key)) {
-                try {
-                    for (Sweep.Member m : members) {
-                        e.slots[m.link().index].absorb(seen[m.link().index]);
-                    }
-                    e.dropValues();
-                } finally {
-                    table.queue().done(key);
-                }
-            } else {
-                for (Sweep.Member m : members) {
-                    e.offer(m.link().index, seen[m.link().index], 0);
-                }
-            }
-            owedWhileAbsent(key, prefix, seen);
-            if (verify != null) {
-                verify.considerTombstone(e, seen, members);
-            }
-        }
-
-        @Override
-        public void unsettled(Key key, int prefix, long[] revisions, Observation[] seen) {
-            KeyEntry e = table.entry(key, prefix);
-            if (verify != null) {
-                if (recorder.log().openFor(key.wire()).isPresent()) {
-                    verify.explained++;
-                } else if (!table.queue().busy(key)) {
-                    verify.watch(key);
-                }
-            }
-            for (Sweep.Member m : members) {
-                int c = m.link().index;
-                e.offer(c, seen[c], m.revision());
-                cursors.tracker(c, prefix).seen(m.revision(), clock.millis());
-            }
-            owedWhileAbsent(key, prefix, seen);
-            table.offer(key);
-        }
-
-        private void owedWhileAbsent(Key key, int prefix, Observation[] seen) {
-            for (int x : absent) {
-                for (Sweep.Member m : members) {
-                    long stored = cursors.stored(m.link().index, prefix);
-                    Observation o = seen[m.link().index];
-                    boolean described = o.meta() != null ? o.meta().describes(o.dataPresent(), o.dataModRev(),
-                            o.metaModRev()) : !o.dataPresent();
-                    if (stored <= 0 || !described || o.dataModRev() > stored || o.metaModRev() > stored) {
-                        owed.add(x, key);
-                        break;
-                    }
-                }
-            }
-        }
-
-        @Override
-        public boolean backpressure() throws InterruptedException {
-            while (running && table.queue().size() > MAX_QUEUED) {
-                Thread.sleep(5);
-            }
-            return running;
-        }
-    }
-
-    /** One verification pass: which keys it sent to be reconciled, and what came of them. */
-    private final class VerifyRun {
-        final Instant started;
-        List<String> clusters = List.of();
-        long keysChecked;
-        long explained;
-        final Map<Key, KeyReconciler.Action> outcomes = new ConcurrentHashMap<>();
-        final List<KeyEntry> tombstones = new ArrayList<>();
-        final List<long[]> tombstoneMetaRevs = new ArrayList<>();
-        long collected;
-
-        VerifyRun(Instant started) {
-            this.started = started;
-        }
-
-        void watch(Key key) {
-            outcomes.putIfAbsent(key, KeyReconciler.Action.NOTHING);
-            verifyWatch.put(key, this);
-        }
-
-        void outcome(Key key, KeyReconciler.Action action) {
-            outcomes.put(key, action);
-        }
-
-        void awaitOutcomes(Duration atMost) {
-            long deadline = System.nanoTime() + atMost.toNanos();
-            while (running && System.nanoTime() < deadline && verifyWatch.values().stream().anyMatch(r -> r == this)) {
-                try {
-                    Thread.sleep(20);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-            }
-            verifyWatch.values().removeIf(r -> r == this);
-        }
-
-        /** A tombstone every configured cluster holds, older than the retention: collected after the sweep. */
-        void considerTombstone(KeyEntry e, Observation[] seen, List<Sweep.Member> members) {
-            if (members.size() != n) {
-                return;
-            }
-            MetaRecord first = seen[0].meta();
-            if (first == null || !first.tombstone()) {
-                return;
-            }
-            long ageMillis = clock.millis() - first.writeTime().millis();
-            if (first.writeTime().known() && ageMillis < settings.tombstoneRetention().toMillis()) {
-                return;
-            }
-            long[] metaRevs = new long[n];
-            for (int c = 0; c < n; c++) {
-                if (seen[c].dataPresent() || seen[c].meta() == null || !seen[c].meta().sameVersion(first)) {
-                    return;
-                }
-                metaRevs[c] = seen[c].metaModRev();
-            }
-            tombstones.add(e);
-            tombstoneMetaRevs.add(metaRevs);
-        }
-
-        void collectTombstones() {
-            for (int i = 0; i < tombstones.size() && running && !fenced; i++) {
-                KeyEntry e = tombstones.get(i);
-                if (!table.queue().tryAcquire(e.key)) {
-                    continue;
-                }
-                try {
-                    if (collect(e, tombstoneMetaRevs.get(i))) {
-                        collected++;
-                    }
-                } finally {
-                    table.queue().done(e.key);
-                }
-            }
-            if (collected > 0) {
-                count("tombstonesCollected", collected);
-            }
-        }
-
-        /** Deletes the tombstone's metadata everywhere, each delete conditional on it being as listed. */
-        private boolean collect(KeyEntry e, long[] metaRevs) {
-            List<java.util.concurrent.CompletableFuture<io.etcd.jetcd.kv.TxnResponse>> deletes = new ArrayList<>();
-            for (ClusterLink l : links) {
-                deletes.add(l.deleteMeta(e.key, metaRevs[l.index], token));
-            }
-            boolean all = true;
-            for (ClusterLink l : links) {
-                try {
-                    io.etcd.jetcd.kv.TxnResponse r = deletes.get(l.index).get(writeWaitMillis(), TimeUnit.MILLISECONDS);
-                    if (r.isSucceeded()) {
-                        e.slots[l.index].collected(r.getHeader().getRevision());
-                    } else {
-                        all = false;
-                    }
-                } catch (Exception ex) {
-                    e.slots[l.index].markStale();
-                    all = false;
-                }
-            }
-            if (all && e.empty() && allLive()) {
-                table.remove(e);
-            }
-            return all;
-        }
-
-        VerifyResult result(long tookMillis, String error) {
-            long divergent = 0;
-            long repaired = 0;
-            long conflicts = 0;
-            for (KeyReconciler.Action a : outcomes.values()) {
-                switch (a) {
-                    case PROPAGATED, CONVERGED -> {
-                        divergent++;
-                        repaired++;
-                    }
-                    case RESOLVED, HELD -> {
-                        divergent++;
-                        conflicts++;
-                    }
-                    case REFUSED, NOTHING -> divergent++;
-                    case IN_SYNC -> {
-                    }
-                }
-            }
-            return new VerifyResult(started, clusters, keysChecked, divergent, repaired, conflicts, explained,
-                    collected, tookMillis, error);
-        }
-    }
-
     /** Keys a verification pass waits on, and the pass. */
-    private final Map<Key, VerifyRun> verifyWatch = new ConcurrentHashMap<>();
-
-    /** Runs at most one verification at a time; a request while one waits joins it. */
-    private static final class VerifyRuns {
-        private java.util.concurrent.CompletableFuture<VerifyResult> waiting;
-
-        synchronized java.util.concurrent.CompletableFuture<VerifyResult> request(ExecutorService thread,
-                java.util.function.Supplier<VerifyResult> run) {
-            if (waiting != null && !waiting.isDone()) {
-                return waiting;
-            }
-            java.util.concurrent.CompletableFuture<VerifyResult> f = new java.util.concurrent.CompletableFuture<>();
-            waiting = f;
-            try {
-                thread.submit(() -> {
-                    synchronized (this) {
-                        if (waiting == f) {
-                            waiting = null;
-                        }
-                    }
-                    try {
-                        f.complete(run.get());
-                    } catch (RuntimeException | Error e) {
-                        f.completeExceptionally(e);
-                    }
-                });
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                f.completeExceptionally(new IllegalStateException("the mirror is stopping"));
-            }
-            return f;
-        }
-    }
-
-    private final class WatchListener implements Watch.Listener {
-        private final ClusterLink link;
-        private final int prefix;
-        private final RevisionTracker tracker;
-        /** Set before the mirror closes this watch itself. */
-        volatile boolean closing;
-
-        WatchListener(ClusterLink link, int prefix) {
-            this.link = link;
-            this.prefix = prefix;
-            this.tracker = cursors.tracker(link.index, prefix);
-        }
-
-        @Override
-        public void onNext(WatchResponse response) {
-            if (response.isProgressNotify() || response.getEvents().isEmpty()) {
-                tracker.progress(response.getHeader().getRevision());
-                return;
-            }
-            long now = clock.millis();
-            for (WatchEvent ev : response.getEvents()) {
-                KeyValue kv = ev.getKeyValue();
-                Key key = Key.of(kv.getKey());
-                long rev = kv.getModRevision();
-                KeyEntry e = table.entry(key, prefix);
-                if (e.slots[link.index].dataObservedAt >= rev) {
-                    // The mirror's own write (it recorded the revision when its Txn returned),
-                    // or something a later read already covered.
-                    count("echoesDropped");
-                    continue;
-                }
-                boolean deleted = ev.getEventType() == WatchEvent.EventType.DELETE;
-                tracker.seen(rev, now);
-                e.offer(link.index, Observation.event(rev, kv.getValue().getBytes(), deleted, now), rev);
-                table.offer(key);
-            }
-        }
-
-        @Override
-        public void onError(Throwable t) {
-            if (!running || closing) {
-                return;
-            }
-            if (t instanceof CompactedException || isCompacted(t)) {
-                count("compactionReconciles");
-                LOG.warn("[{} {}] watch fell behind etcd's compaction; comparing current data and metadata instead",
-                        link.name, settings.prefixes().get(prefix));
-            }
-            markDown(link.index, describe(t));
-        }
-
-        @Override
-        public void onCompleted() {
-            // Closed by us, or after onError; anything else means events stopped coming.
-            if (running && !closing) {
-                markDown(link.index, "the watch of " + settings.prefixes().get(prefix) + " ended");
-            }
-        }
-    }
+    private final Map<Key, VerifyPass> verifyWatch = new ConcurrentHashMap<>();
 
     private void workLoop(int w) {
         try {
@@ -797,7 +487,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                 owed.settled(key, result.live());
                 entry.retries = 0;
                 entry.dropValues();
-                VerifyRun v = verifyWatch.remove(key);
+                VerifyPass v = verifyWatch.remove(key);
                 if (v != null) {
                     v.outcome(key, result.action());
                 }
@@ -958,7 +648,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         return false;
     }
 
-    private boolean allLive() {
+    boolean allLive() {
         for (int c = 0; c < n; c++) {
             if (states[c] != ClusterState.LIVE) {
                 return false;
@@ -1201,6 +891,41 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         };
     }
 
+    // --- for the mirror's parts (WatchFeed, SweepSink, VerifyPass) ------------------------------
+
+    boolean running() {
+        return running;
+    }
+
+    KeyTable table() {
+        return table;
+    }
+
+    Cursors cursors() {
+        return cursors;
+    }
+
+    OwedKeys owed() {
+        return owed;
+    }
+
+    Clock clock() {
+        return clock;
+    }
+
+    MirrorSettings settings() {
+        return settings;
+    }
+
+    Map<Key, VerifyPass> verifyWatch() {
+        return verifyWatch;
+    }
+
+    /** A cluster's watch failed or ended: it is down until it answers again. */
+    void clusterFailed(int c, String reason) {
+        markDown(c, reason);
+    }
+
     // --- MirrorContext, for KeyReconciler -----------------------------------------------------
 
     @Override
@@ -1243,7 +968,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         count(name, 1);
     }
 
-    private void count(String name, long by) {
+    void count(String name, long by) {
         counters.computeIfAbsent(name, k -> new AtomicLong()).addAndGet(by);
     }
 
