@@ -40,14 +40,18 @@ final class KeyEntry {
         Observation current = incoming[cluster];
         incoming[cluster] = current == null ? o : merge(current, o);
         if (trackRevision > 0) {
-            if (pending == null) {
-                pending = new long[slots.length][];
-            }
-            long[] p = pending[cluster];
-            p = p == null ? new long[1] : Arrays.copyOf(p, p.length + 1);
-            p[p.length - 1] = trackRevision;
-            pending[cluster] = p;
+            track(cluster, trackRevision);
         }
+    }
+
+    private void track(int cluster, long revision) {
+        if (pending == null) {
+            pending = new long[slots.length][];
+        }
+        long[] p = pending[cluster];
+        p = p == null ? new long[1] : Arrays.copyOf(p, p.length + 1);
+        p[p.length - 1] = revision;
+        pending[cluster] = p;
     }
 
     /** The newer data of the two, and the newer metadata of the two. */
@@ -78,13 +82,7 @@ final class KeyEntry {
     synchronized void unsettled(long[][] revisions) {
         for (int i = 0; i < revisions.length; i++) {
             for (long r : revisions[i]) {
-                if (pending == null) {
-                    pending = new long[slots.length][];
-                }
-                long[] p = pending[i];
-                p = p == null ? new long[1] : Arrays.copyOf(p, p.length + 1);
-                p[p.length - 1] = r;
-                pending[i] = p;
+                track(i, r);
             }
         }
     }
