@@ -137,8 +137,13 @@ final class KeyReconciler {
         } else if (decision instanceof ReconcileDecision.Conflict c) {
             r = conflict(run, entry, live, versions, c, liveBits);
         } else {
-            ctx.recorder().inSync(entry);
-            r = new Result(Outcome.DONE, Action.IN_SYNC, liveBits);
+            // The same version everywhere; metadata whose hash does not match its value (changed
+            // behind fedsync's back) is stamped right, so that sweeps stop finding it.
+            Outcome o = restamp(run, entry, live, versions);
+            if (o == Outcome.DONE) {
+                ctx.recorder().inSync(entry);
+            }
+            r = new Result(o, run.writes == 0 ? Action.IN_SYNC : Action.PROPAGATED, liveBits);
         }
         return r.next() == Outcome.DONE ? r : new Result(r.next(), r.action(), 0);
     }
@@ -295,6 +300,22 @@ final class KeyReconciler {
             writes.add(write(entry, link, winner.tombstone() ? null : winner.value(), carried));
         }
         return await(run, entry, writes);
+    }
+
+    private Outcome restamp(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions)
+            throws InterruptedException {
+        List<Pending> stamps = new ArrayList<>();
+        for (int i = 0; i < live.size(); i++) {
+            ClusterLink link = live.get(i);
+            Slot s = entry.slots[link.index];
+            Version v = versions.get(i);
+            if (s.meta != null && needsStamp(s, s.meta.vector(), v)) {
+                stamps.add(stamp(entry, link, new MetaRecord(s.meta.vector(), s.meta.origin(), s.meta.writeTime(),
+                        MetaRecord.hashOf(v.value()), v.tombstone(), v.tombstone() ? 0 : s.dataModRev,
+                        s.meta.converged())));
+            }
+        }
+        return stamps.isEmpty() ? Outcome.DONE : await(run, entry, stamps);
     }
 
     private static boolean sameContent(Version a, Version b) {
