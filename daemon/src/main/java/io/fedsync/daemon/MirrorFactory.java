@@ -3,7 +3,7 @@ package io.fedsync.daemon;
 import io.fedsync.mirror.MirrorEngine;
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorSettings;
-import io.fedsync.mirror.state.MirrorStateStore;
+import io.fedsync.raft.api.MirrorStateStore;
 
 /** Builds the mirror the daemon runs; tests substitute a fake so no etcd is needed. */
 @FunctionalInterface

@@ -9,7 +9,7 @@ import io.fedsync.conflict.HybridClock;
 import io.fedsync.conflict.ObjectNormaliser;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.conflict.Version;
-import io.fedsync.mirror.state.MirrorStateStore;
+import io.fedsync.raft.api.MirrorStateStore;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;

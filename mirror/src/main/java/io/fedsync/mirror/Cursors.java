@@ -1,6 +1,6 @@
 package io.fedsync.mirror;
 
-import io.fedsync.mirror.state.CursorKey;
+import io.fedsync.raft.api.CursorKey;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

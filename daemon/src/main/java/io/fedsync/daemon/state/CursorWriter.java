@@ -1,6 +1,6 @@
 package io.fedsync.daemon.state;
 
-import io.fedsync.mirror.state.CursorKey;
+import io.fedsync.raft.api.CursorKey;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.Executors;

@@ -1,8 +1,8 @@
 package io.fedsync.daemon.state;
 
 import io.fedsync.conflict.ConflictRecord;
-import io.fedsync.mirror.state.CursorKey;
-import io.fedsync.mirror.state.MirrorStateStore;
+import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MirrorStateStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -2,7 +2,7 @@ package io.fedsync.daemon.state;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.fedsync.daemon.json.Json;
+import io.fedsync.raft.api.json.Json;
 import java.io.IOException;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;

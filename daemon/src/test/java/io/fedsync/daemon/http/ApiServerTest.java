@@ -8,7 +8,7 @@ import io.fedsync.conflict.ConflictType;
 import io.fedsync.daemon.DaemonException;
 import io.fedsync.daemon.FakeMirrorService;
 import io.fedsync.daemon.config.ListenAddress;
-import io.fedsync.daemon.json.Json;
+import io.fedsync.raft.api.json.Json;
 import java.io.OutputStream;
 import java.net.BindException;
 import java.net.InetAddress;

@@ -3,6 +3,7 @@ package io.fedsync.daemon.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.fedsync.raft.api.json.Json;
 import io.fedsync.daemon.FakeMirrorService;
 import io.fedsync.mirror.MirrorStatus;
 import org.junit.jupiter.api.Test;

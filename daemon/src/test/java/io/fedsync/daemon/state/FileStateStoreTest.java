@@ -8,7 +8,7 @@ import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.daemon.FakeMirrorService;
-import io.fedsync.mirror.state.CursorKey;
+import io.fedsync.raft.api.CursorKey;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

@@ -1,4 +1,4 @@
-package io.fedsync.mirror.state;
+package io.fedsync.raft.api;
 
 import java.util.Objects;
 

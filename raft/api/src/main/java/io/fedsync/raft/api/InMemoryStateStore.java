@@ -1,4 +1,4 @@
-package io.fedsync.mirror.state;
+package io.fedsync.raft.api;
 
 import io.fedsync.conflict.ConflictRecord;
 import java.util.ArrayList;

@@ -1,4 +1,4 @@
-package io.fedsync.daemon.json;
+package io.fedsync.raft.api.json;
 
 /** A JSON document does not have the shape fedsync wrote; the message names the field. */
 public final class JsonFormatException extends IllegalArgumentException {

@@ -1,4 +1,4 @@
-package io.fedsync.daemon.json;
+package io.fedsync.raft.api.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -8,12 +8,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Strict readers for the codecs: a wrong or missing field is named, never silently defaulted. */
-final class Fields {
+public final class Fields {
 
     private Fields() {
     }
 
-    static JsonNode required(JsonNode node, String field) {
+    public static JsonNode required(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             throw new JsonFormatException("missing field '" + field + "'");
@@ -21,7 +21,7 @@ final class Fields {
         return v;
     }
 
-    static String text(JsonNode node, String field) {
+    public static String text(JsonNode node, String field) {
         JsonNode v = required(node, field);
         if (!v.isTextual()) {
             throw new JsonFormatException("field '" + field + "' must be a string");
@@ -29,7 +29,7 @@ final class Fields {
         return v.asText();
     }
 
-    static String optionalText(JsonNode node, String field) {
+    public static String optionalText(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) {
             return null;
@@ -40,7 +40,7 @@ final class Fields {
         return v.asText();
     }
 
-    static long number(JsonNode node, String field) {
+    public static long number(JsonNode node, String field) {
         JsonNode v = required(node, field);
         if (!v.canConvertToLong() || !v.isIntegralNumber()) {
             throw new JsonFormatException("field '" + field + "' must be a whole number");
@@ -48,7 +48,7 @@ final class Fields {
         return v.asLong();
     }
 
-    static boolean bool(JsonNode node, String field) {
+    public static boolean bool(JsonNode node, String field) {
         JsonNode v = required(node, field);
         if (!v.isBoolean()) {
             throw new JsonFormatException("field '" + field + "' must be true or false");
@@ -56,11 +56,11 @@ final class Fields {
         return v.asBoolean();
     }
 
-    static Instant instant(JsonNode node, String field) {
+    public static Instant instant(JsonNode node, String field) {
         return parseInstant(text(node, field), field);
     }
 
-    static Instant optionalInstant(JsonNode node, String field) {
+    public static Instant optionalInstant(JsonNode node, String field) {
         String s = optionalText(node, field);
         return s == null ? null : parseInstant(s, field);
     }
@@ -73,7 +73,7 @@ final class Fields {
         }
     }
 
-    static ArrayNode array(JsonNode node, String field) {
+    public static ArrayNode array(JsonNode node, String field) {
         JsonNode v = required(node, field);
         if (!v.isArray()) {
             throw new JsonFormatException("field '" + field + "' must be a list");
@@ -81,7 +81,7 @@ final class Fields {
         return (ArrayNode) v;
     }
 
-    static List<String> strings(JsonNode node, String field) {
+    public static List<String> strings(JsonNode node, String field) {
         List<String> result = new ArrayList<>();
         for (JsonNode item : array(node, field)) {
             if (!item.isTextual()) {
@@ -92,13 +92,13 @@ final class Fields {
         return result;
     }
 
-    static ArrayNode strings(List<String> values) {
+    public static ArrayNode strings(List<String> values) {
         ArrayNode a = Json.MAPPER.createArrayNode();
         values.forEach(a::add);
         return a;
     }
 
-    static String iso(Instant t) {
+    public static String iso(Instant t) {
         return t == null ? null : t.toString();
     }
 }

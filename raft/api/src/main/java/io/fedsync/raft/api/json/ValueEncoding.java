@@ -1,4 +1,4 @@
-package io.fedsync.daemon.json;
+package io.fedsync.raft.api.json;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;

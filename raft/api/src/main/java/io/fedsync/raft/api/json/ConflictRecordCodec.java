@@ -1,4 +1,4 @@
-package io.fedsync.daemon.json;
+package io.fedsync.raft.api.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;

@@ -1,4 +1,4 @@
-package io.fedsync.daemon.json;
+package io.fedsync.raft.api.json;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
