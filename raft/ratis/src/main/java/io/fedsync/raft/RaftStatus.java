@@ -1,0 +1,23 @@
+package io.fedsync.raft;
+
+import java.util.List;
+
+/**
+ * This replica's view of its group, for {@code /api/v1/status} → {@code raft}.
+ *
+ * @param self   this replica's id
+ * @param role   {@code leader}, {@code follower} or {@code candidate} (or {@code stopped})
+ * @param leader the leader's id, null when there is none
+ * @param term   the current Raft term
+ * @param peers  every replica: id, address, role as far as this one knows, and for a leader how long
+ *               ago it last heard from each follower (-1 when unknown)
+ */
+public record RaftStatus(String self, String role, String leader, long term, List<PeerStatus> peers) {
+
+    public RaftStatus {
+        peers = List.copyOf(peers);
+    }
+
+    public record PeerStatus(String id, String address, String role, long lastContactMillis) {
+    }
+}
