@@ -6,6 +6,10 @@ import io.fedsync.daemon.http.ApiServer;
 import io.fedsync.daemon.state.FileStateStore;
 import io.fedsync.mirror.EtcdErrors;
 import io.fedsync.mirror.MirrorService;
+import io.fedsync.raft.RaftNode;
+import io.fedsync.raft.RaftSettings;
+import io.fedsync.raft.RaftStatus;
+import java.util.List;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
@@ -21,13 +25,13 @@ public final class Daemon implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Daemon.class);
 
-    private final FileStateStore store;
+    private final AutoCloseable store;
     private final MirrorService mirror;
     private final ApiServer api;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
-    private Daemon(FileStateStore store, MirrorService mirror, ApiServer api) {
+    private Daemon(AutoCloseable store, MirrorService mirror, ApiServer api) {
         this.store = store;
         this.mirror = mirror;
         this.api = api;
@@ -40,12 +44,15 @@ public final class Daemon implements AutoCloseable {
      */
     public static Daemon start(DaemonConfig config, MirrorFactory factory) {
         config.describe().forEach(LOG::info);
+        if (config.replicated()) {
+            return startReplica(config, factory);
+        }
         Deque<AutoCloseable> started = new ArrayDeque<>();
         try {
             FileStateStore store = FileStateStore.open(config.dataDir());
             started.push(store);
             MirrorService mirror = factory.create(config.mirror(), store);
-            ApiServer api = ApiServer.start(mirror, config.listen());
+            ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror));
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
@@ -59,6 +66,50 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * One replica of a Raft group: the data dir locked, the HTTP API up, then the Raft node; the
+     * mirror starts when this replica leads.
+     */
+    private static Daemon startReplica(DaemonConfig config, MirrorFactory factory) {
+        Deque<AutoCloseable> started = new ArrayDeque<>();
+        try {
+            AutoCloseable lock = FileStateStore.lockDataDir(config.dataDir());
+            started.push(lock);
+            ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
+                    java.time.Clock.systemUTC());
+            ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus);
+            started.push(api);
+            started.push(mirror);
+            List<RaftSettings.Peer> peers = config.peers().stream()
+                    .map(p -> new RaftSettings.Peer(p.id(), p.address().toString())).toList();
+            RaftNode node;
+            try {
+                node = RaftNode.start(RaftSettings.of(config.nodeId(), peers, config.dataDir().resolve("raft")), mirror);
+            } catch (java.io.IOException | RuntimeException e) {
+                throw new DaemonException("cannot start the Raft replica " + config.nodeId() + ": "
+                        + EtcdErrors.describe(e), e);
+            }
+            mirror.attach(node);
+            LOG.info("fedsyncd {} running as a replica of {} (Raft on {}): mirroring {} between {} while it leads,"
+                    + " HTTP API on http://{}", config.nodeId(), peers.stream().map(RaftSettings.Peer::id).toList(),
+                    config.peers().stream().filter(p -> p.id().equals(config.nodeId())).findFirst().orElseThrow()
+                            .address(), config.mirror().prefixes(), config.mirror().clusterNames(), api.address());
+            return new Daemon(lock, mirror, api);
+        } catch (RuntimeException e) {
+            while (!started.isEmpty()) {
+                closeQuietly(started.pop());
+            }
+            throw e;
+        }
+    }
+
+    /** A fedsyncd without peers reports itself as the leader of a group of one. */
+    private static RaftStatus groupOfOne(DaemonConfig config, MirrorService mirror) {
+        long term = mirror.status().term();
+        return new RaftStatus(config.nodeId(), "leader", config.nodeId(), term,
+                List.of(new RaftStatus.PeerStatus(config.nodeId(), null, "leader", 0)));
     }
 
     /** The mirror's own failures become one line for the operator, like every start failure. */

@@ -134,13 +134,20 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         cursors = new Cursors(settings.clusterNames(), settings.prefixes(), store.loadCursors());
         lastSavedCursors = cursors.snapshot();
         List<ClusterLink> created = new ArrayList<>();
-        for (int i = 0; i < n; i++) {
-            states[i] = ClusterState.CONNECTING;
-            downSince[i] = startedAt;
-            created.add(new ClusterLink(i, settings.clusters().get(i), keySpace, settings, () -> token));
+        try {
+            for (int i = 0; i < n; i++) {
+                states[i] = ClusterState.CONNECTING;
+                downSince[i] = startedAt;
+                created.add(new ClusterLink(i, settings.clusters().get(i), keySpace, settings, () -> token));
+            }
+            links = List.copyOf(created);
+            token = takeOver();
+        } catch (RuntimeException e) {
+            // Nothing started yet but the etcd clients: close them, or a failed start leaks them.
+            created.forEach(ClusterLink::close);
+            links = List.of();
+            throw e;
         }
-        links = List.copyOf(created);
-        token = takeOver();
         running = true;
         LOG.info("mirror starting as {}: clusters {}, prefixes {}, policy {}", token, settings.clusterNames(),
                 settings.prefixes(), settings.policy().name());

@@ -9,9 +9,13 @@ import java.util.List;
  * values and fills in defaults. Keeping the two apart lets a missing key be reported by its path
  * rather than as a Jackson creator error.
  */
-public record ConfigFile(Node node, Http http, List<Cluster> clusters, Mirror mirror) {
+public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> clusters, Mirror mirror) {
 
-    public record Node(String id, String dataDir) {
+    public record Node(String id, String dataDir, String raft) {
+    }
+
+    /** One replica of a Raft group: its node id and Raft address. */
+    public record Peer(String id, String address) {
     }
 
     public record Http(String listen) {

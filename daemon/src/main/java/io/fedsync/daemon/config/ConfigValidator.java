@@ -72,6 +72,7 @@ final class ConfigValidator {
             dataDir = dataDir(node.dataDir());
         }
         ListenAddress listen = listen(file.http());
+        List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
         List<ClusterEndpoint> clusters = clusters(file.clusters());
         ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
                 : new ConfigFile.Mirror(null, null, null, null, null, null, null, null);
@@ -100,7 +101,7 @@ final class ConfigValidator {
             // The checks above should have caught it; still, report it as config, not as a crash.
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
-        return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, settings, force);
+        return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force);
     }
 
     /**
@@ -157,6 +158,75 @@ final class ConfigValidator {
         }
         LocalAddresses.problem(listen.host()).ifPresent(why -> invalid("http.listen", why));
         return listen;
+    }
+
+    /**
+     * The Raft group: every replica with a unique id and a host:port, this node among them. Without
+     * {@code peers} fedsyncd is a group of one; {@code node.raft}, when given, must then name this
+     * node's own entry of {@code peers}.
+     */
+    private List<DaemonConfig.RaftPeer> peers(List<ConfigFile.Peer> list, String nodeId, String nodeRaft) {
+        if (list == null || list.isEmpty()) {
+            if (list != null) {
+                invalid("peers", "is empty: list every replica of the group ({id, address}), or leave it out for a"
+                        + " single fedsyncd");
+            } else if (nodeRaft != null) {
+                invalid("node.raft", "is set but there are no peers: list the group's replicas under peers");
+            }
+            return List.of();
+        }
+        List<DaemonConfig.RaftPeer> out = new ArrayList<>();
+        Set<String> ids = new HashSet<>();
+        Set<String> addresses = new HashSet<>();
+        for (int i = 0; i < list.size(); i++) {
+            String at = "peers[" + i + "]";
+            ConfigFile.Peer p = list.get(i);
+            if (p == null) {
+                invalid(at, "is empty: write {id: a, address: 10.0.0.11:7101}");
+                continue;
+            }
+            String id = name(p.id(), at + ".id");
+            if (id != null && !ids.add(id)) {
+                invalid(at + ".id", "'" + id + "' is listed twice");
+            }
+            ListenAddress address = null;
+            if (p.address() == null) {
+                missing(at + ".address");
+            } else {
+                try {
+                    address = ListenAddress.parse(p.address());
+                    if (address.port() == 0) {
+                        invalid(at + ".address", "'" + p.address() + "' needs a port other than 0");
+                        address = null;
+                    } else if (!addresses.add(address.toString())) {
+                        invalid(at + ".address", "'" + p.address() + "' is used by another peer");
+                    }
+                } catch (IllegalArgumentException e) {
+                    invalid(at + ".address", e.getMessage());
+                }
+            }
+            if (id != null && address != null) {
+                out.add(new DaemonConfig.RaftPeer(id, address));
+            }
+        }
+        if (nodeId != null && list.stream().noneMatch(p -> p != null && nodeId.equals(p.id()))) {
+            invalid("peers", "does not list this node (node.id " + nodeId + "): every replica lists the whole group,"
+                    + " itself included");
+        }
+        if (nodeRaft != null && nodeId != null) {
+            out.stream().filter(p -> p.id().equals(nodeId)).findFirst().ifPresent(self -> {
+                try {
+                    ListenAddress mine = ListenAddress.parse(nodeRaft);
+                    if (!mine.equals(self.address())) {
+                        invalid("node.raft", "'" + nodeRaft + "' differs from this node's address in peers ("
+                                + self.address() + ")");
+                    }
+                } catch (IllegalArgumentException e) {
+                    invalid("node.raft", e.getMessage());
+                }
+            });
+        }
+        return out;
     }
 
     private List<ClusterEndpoint> clusters(List<ConfigFile.Cluster> list) {

@@ -15,14 +15,28 @@ import java.util.Objects;
  * @param source the file it was read from
  * @param force  whether risky prefixes were allowed (kept to say so in the log)
  */
-public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, MirrorSettings mirror,
-                           boolean force) {
+public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
+                           MirrorSettings mirror, boolean force) {
+
+    /**
+     * One replica of the Raft group.
+     *
+     * @param address host:port of its Raft endpoint
+     */
+    public record RaftPeer(String id, ListenAddress address) {
+    }
+
+    /** With no {@code peers}, fedsyncd is a group of one and keeps its state in files. */
+    public boolean replicated() {
+        return !peers.isEmpty();
+    }
 
     public DaemonConfig {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(nodeId, "nodeId");
         Objects.requireNonNull(dataDir, "dataDir");
         Objects.requireNonNull(listen, "listen");
+        peers = List.copyOf(peers);
         Objects.requireNonNull(mirror, "mirror");
     }
 
@@ -33,6 +47,8 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen);
+        lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
+                : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList());
         for (ClusterEndpoint c : mirror.clusters()) {
             StringBuilder line = new StringBuilder("cluster ").append(c.name()).append(": endpoints=").append(c.endpoints());
             if (c.tls()) {

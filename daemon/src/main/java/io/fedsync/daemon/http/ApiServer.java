@@ -10,6 +10,7 @@ import io.fedsync.raft.api.json.ConflictRecordCodec;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.daemon.json.StatusCodec;
 import io.fedsync.mirror.MirrorService;
+import io.fedsync.raft.RaftStatus;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -88,6 +89,15 @@ public final class ApiServer implements AutoCloseable {
      * @throws DaemonException when the address cannot be bound (in use, not local, no permission)
      */
     public static ApiServer start(MirrorService mirror, ListenAddress listen) {
+        return start(mirror, listen, () -> null);
+    }
+
+    /**
+     * @param raft this replica's view of its Raft group, for {@code /api/v1/status} → {@code raft}
+     *             and {@code /readyz}; null from the supplier when there is none (tests)
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft) {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -99,7 +109,7 @@ public final class ApiServer implements AutoCloseable {
         // that returns after Vert.x stopped is dropped quietly instead of dying in a Vert.x thread.
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
-            Router router = new Routes(vertx, workers, mirror).router();
+            Router router = new Routes(vertx, workers, mirror, raft).router();
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                             .setMaxHeaderSize(MAX_HEADER_BYTES))
@@ -239,19 +249,22 @@ public final class ApiServer implements AutoCloseable {
         private final Vertx vertx;
         private final ExecutorService workers;
         private final MirrorService mirror;
+        private final java.util.function.Supplier<RaftStatus> raft;
 
-        Routes(Vertx vertx, ExecutorService workers, MirrorService mirror) {
+        Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
+               java.util.function.Supplier<RaftStatus> raft) {
             this.vertx = vertx;
             this.workers = workers;
             this.mirror = mirror;
+            this.raft = raft;
         }
 
         Router router() {
             Router router = Router.router(vertx);
             router.get("/healthz").handler(ctx -> blocking(ctx, () -> health(Health.live(mirror))));
-            router.get("/readyz").handler(ctx -> blocking(ctx, () -> health(Health.ready(mirror))));
+            router.get("/readyz").handler(ctx -> blocking(ctx, () -> health(Health.ready(mirror, raft.get()))));
             router.get("/api/v1/status").handler(ctx -> blocking(ctx,
-                    () -> Reply.ok(StatusCodec.toJson(mirror.status()))));
+                    () -> Reply.ok(StatusCodec.toJson(mirror.status(), raft.get()))));
             router.get("/api/v1/conflicts").handler(this::conflicts);
             router.get("/api/v1/conflicts/:id").handler(ctx -> {
                 String id = ctx.pathParam("id");

@@ -2,6 +2,7 @@ package io.fedsync.daemon.http;
 
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.raft.RaftStatus;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -24,9 +25,27 @@ record Health(boolean ok, String reason) {
     }
 
     static Health ready(MirrorService mirror) {
+        return ready(mirror, null);
+    }
+
+    /**
+     * Ready: in a group that has a leader; and, on the replica that mirrors, every cluster live.
+     * A replica that does not lead is ready while the group has a leader (it mirrors there).
+     */
+    static Health ready(MirrorService mirror, RaftStatus raft) {
         Health live = live(mirror);
         if (!live.ok()) {
             return live;
+        }
+        if (raft != null) {
+            if (raft.leader() == null) {
+                return new Health(false, "replica " + raft.self() + " is " + raft.role() + " in a group with no leader:"
+                        + " a majority of the replicas " + raft.peers().stream().map(RaftStatus.PeerStatus::id).toList()
+                        + " must be up and reach each other");
+            }
+            if (!raft.leader().equals(raft.self())) {
+                return OK;
+            }
         }
         List<MirrorStatus.ClusterStatus> notLive = mirror.status().clusters().stream()
                 .filter(c -> !"live".equals(c.state())).toList();

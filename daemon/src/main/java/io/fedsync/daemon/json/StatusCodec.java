@@ -8,6 +8,7 @@ import io.fedsync.raft.api.json.Fields;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.raft.api.json.JsonFormatException;
 import io.fedsync.mirror.VerifyResult;
+import io.fedsync.raft.RaftStatus;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,28 @@ import java.util.TreeMap;
 public final class StatusCodec {
 
     private StatusCodec() {
+    }
+
+    /** With this replica's view of its Raft group as {@code raft} (omitted when null). */
+    public static ObjectNode toJson(MirrorStatus s, RaftStatus raft) {
+        ObjectNode o = toJson(s);
+        if (raft != null) {
+            ObjectNode r = Json.object();
+            r.put("self", raft.self());
+            r.put("role", raft.role());
+            r.put("leader", raft.leader());
+            r.put("term", raft.term());
+            ArrayNode peers = r.putArray("peers");
+            for (RaftStatus.PeerStatus p : raft.peers()) {
+                ObjectNode n = peers.addObject();
+                n.put("id", p.id());
+                n.put("address", p.address());
+                n.put("role", p.role());
+                n.put("lastContactMillis", p.lastContactMillis());
+            }
+            o.set("raft", r);
+        }
+        return o;
     }
 
     public static ObjectNode toJson(MirrorStatus s) {

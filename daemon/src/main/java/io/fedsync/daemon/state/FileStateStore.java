@@ -62,17 +62,7 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
     public static FileStateStore open(Path dataDir, Duration cursorInterval) {
         Objects.requireNonNull(cursorInterval, "cursorInterval");
         Path dir = dataDir.toAbsolutePath().normalize();
-        try {
-            Files.createDirectories(dir);
-        } catch (IOException e) {
-            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): "
-                    + DataDirs.whyNotCreated(dir, e), e);
-        }
-        Optional<String> problem = DataDirs.problem(dir);
-        if (problem.isPresent()) {
-            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): " + problem.get());
-        }
-        DataDirLock lock = DataDirLock.acquire(dir);
+        DataDirLock lock = createAndLock(dir);
         ConflictJournal journal = null;
         try {
             CursorFile cursorFile = new CursorFile(dir);
@@ -95,6 +85,30 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
             }
             throw new StateStoreException("cannot open state in " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Creates {@code dataDir} if missing, checks it is usable and locks it (one fedsyncd per data
+     * dir), for a replica whose state lives in Raft; closing the result releases the lock.
+     *
+     * @throws StateStoreException saying why the dir cannot be used
+     */
+    public static AutoCloseable lockDataDir(Path dataDir) {
+        return createAndLock(dataDir.toAbsolutePath().normalize());
+    }
+
+    private static DataDirLock createAndLock(Path dir) {
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): "
+                    + DataDirs.whyNotCreated(dir, e), e);
+        }
+        Optional<String> problem = DataDirs.problem(dir);
+        if (problem.isPresent()) {
+            throw new StateStoreException("cannot use data dir " + dir + " (node.dataDir): " + problem.get());
+        }
+        return DataDirLock.acquire(dir);
     }
 
     public Path dataDir() {

@@ -1,0 +1,279 @@
+package io.fedsync.daemon;
+
+import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.mirror.ClusterEndpoint;
+import io.fedsync.mirror.MirrorService;
+import io.fedsync.mirror.MirrorSettings;
+import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.mirror.VerifyResult;
+import io.fedsync.raft.Leadership;
+import io.fedsync.raft.RaftNode;
+import io.fedsync.raft.RaftStatus;
+import io.fedsync.raft.api.CursorKey;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * fedsyncd as one replica of a Raft group: the mirror runs only while this replica leads, from
+ * Raft's leader callbacks ({@link Leadership}), and stops as soon as it does not; every replica
+ * answers status and conflicts from the replicated state.
+ *
+ * <p>Who writes what: only the engine of the leading replica writes to etcd, under a fencing
+ * term taken through the Raft log (so above every earlier leader's); a replica that was deposed
+ * while paused or cut off may still send Txns, and they fail on the fence. Leadership callbacks
+ * arrive one at a time, alternating; they start and stop the engine under {@link #lock}.
+ */
+final class ReplicatedMirror implements MirrorService, Leadership {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ReplicatedMirror.class);
+
+    private final String nodeId;
+    private final MirrorSettings settings;
+    private final MirrorFactory factory;
+    private final Clock clock;
+    private final Object lock = new Object();
+    private final Deque<MirrorStatus.Notice> notices = new ArrayDeque<>();
+    private final Instant startedAt;
+    private volatile RaftNode node;
+    private volatile MirrorService engine;
+    private volatile boolean closed;
+    private long leaderships;
+    /** Retries a start that failed while this replica still leads. */
+    private final java.util.concurrent.ScheduledExecutorService retry =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "leader-start-retry");
+                t.setDaemon(true);
+                return t;
+            });
+
+    ReplicatedMirror(String nodeId, MirrorSettings settings, MirrorFactory factory, Clock clock) {
+        this.nodeId = nodeId;
+        this.settings = settings;
+        this.factory = factory;
+        this.clock = clock;
+        this.startedAt = clock.instant();
+    }
+
+    /** The Raft node, once started (leadership callbacks may not come before). */
+    void attach(RaftNode raftNode) {
+        this.node = raftNode;
+    }
+
+    RaftStatus raftStatus() {
+        RaftNode n = node;
+        return n == null ? new RaftStatus(nodeId, "starting", null, 0, List.of()) : n.status();
+    }
+
+    // --- Leadership (Raft's callbacks, one at a time) ------------------------------------------
+
+    @Override
+    public void leading(long raftTerm) {
+        synchronized (lock) {
+            if (closed || engine != null) {
+                return;
+            }
+            RaftNode n = node;
+            if (n == null) {
+                LOG.warn("[raft {}] leading before the node was attached; waiting for the next election", nodeId);
+                return;
+            }
+            MirrorService e = factory.create(settings, n.store());
+            try {
+                e.start();
+            } catch (RuntimeException ex) {
+                LOG.error("[raft {}] leading (term {}) but the mirror did not start: {}", nodeId, raftTerm,
+                        ex.getMessage(), ex);
+                notice("leading in Raft term " + raftTerm + ", but the mirror did not start: " + ex.getMessage()
+                        + "; trying again in 2 s");
+                closeQuietly(e);
+                retry.schedule(() -> {
+                    RaftNode again = node;
+                    if (again != null && again.isLeader() && engine == null && !closed) {
+                        leading(raftTerm);
+                    }
+                }, 2, java.util.concurrent.TimeUnit.SECONDS);
+                return;
+            }
+            engine = e;
+            leaderships++;
+            notice("leading in Raft term " + raftTerm + ": mirroring as " + e.status().writer() + " (fencing term "
+                    + e.status().term() + ")");
+        }
+    }
+
+    @Override
+    public void notLeading(String why) {
+        synchronized (lock) {
+            MirrorService e = engine;
+            engine = null;
+            if (e != null) {
+                String fenced = e.unhealthyReason();
+                closeQuietly(e);
+                notice("stopped mirroring: " + why + (fenced != null ? " (" + fenced + ")" : ""));
+            }
+        }
+    }
+
+    private void notice(String message) {
+        synchronized (notices) {
+            notices.addLast(new MirrorStatus.Notice(clock.instant(), null, message));
+            while (notices.size() > 20) {
+                notices.removeFirst();
+            }
+        }
+        LOG.info("[raft {}] {}", nodeId, message);
+    }
+
+    private List<MirrorStatus.Notice> notices() {
+        synchronized (notices) {
+            return List.copyOf(notices);
+        }
+    }
+
+    // --- MirrorService ------------------------------------------------------------------------
+
+    @Override
+    public void start() {
+        // The engine starts when this replica leads.
+    }
+
+    /** Whether this replica runs the mirror now. */
+    boolean mirroring() {
+        return engine != null;
+    }
+
+    @Override
+    public MirrorStatus status() {
+        MirrorService e = engine;
+        if (e != null) {
+            MirrorStatus s = e.status();
+            List<MirrorStatus.Notice> all = new ArrayList<>(notices());
+            all.addAll(s.notices());
+            return new MirrorStatus(s.term(), s.writer(), s.startedAt(), s.policy(), s.prefixes(), s.unhealthy(),
+                    s.clusters(), s.pairs(), s.problems(), s.verify(), all, s.counters());
+        }
+        return standbyStatus();
+    }
+
+    /** What a replica that does not lead knows: the replicated cursors and fencing term, no cluster states. */
+    private MirrorStatus standbyStatus() {
+        RaftNode n = node;
+        Map<CursorKey, Long> cursors = n == null ? Map.of() : n.cursors();
+        List<MirrorStatus.ClusterStatus> clusters = new ArrayList<>();
+        for (ClusterEndpoint c : settings.clusters()) {
+            clusters.add(new MirrorStatus.ClusterStatus(c.name(), "standby", 0, c.endpoints(), null, 0, null));
+        }
+        List<MirrorStatus.PairStatus> pairs = new ArrayList<>();
+        for (ClusterEndpoint from : settings.clusters()) {
+            long cursor = Long.MAX_VALUE;
+            for (String p : settings.prefixes()) {
+                cursor = Math.min(cursor, cursors.getOrDefault(new CursorKey(from.name(), p), 0L));
+            }
+            for (ClusterEndpoint to : settings.clusters()) {
+                if (to != from) {
+                    pairs.add(new MirrorStatus.PairStatus(from.name(), to.name(), cursor, 0, 0));
+                }
+            }
+        }
+        return new MirrorStatus(n == null ? 0 : n.fenceTerm(), null, startedAt, settings.policy().name(),
+                settings.prefixes(), null, clusters, pairs, List.of(), null, notices(),
+                Map.of("leaderships", leaderships));
+    }
+
+    @Override
+    public List<ConflictRecord> conflicts() {
+        MirrorService e = engine;
+        if (e != null) {
+            return e.conflicts();
+        }
+        RaftNode n = node;
+        return n == null ? List.of() : n.conflicts();
+    }
+
+    @Override
+    public Optional<ConflictRecord> conflict(String id) {
+        return conflicts().stream().filter(c -> c.id().equals(id)).findFirst();
+    }
+
+    @Override
+    public ConflictRecord resolve(String id, String winner) {
+        MirrorService e = engine;
+        if (e == null) {
+            throw new NotLeaderException(notLeaderMessage());
+        }
+        return e.resolve(id, winner);
+    }
+
+    @Override
+    public CompletableFuture<VerifyResult> verify() {
+        MirrorService e = engine;
+        if (e == null) {
+            throw new NotLeaderException(notLeaderMessage());
+        }
+        return e.verify();
+    }
+
+    private String notLeaderMessage() {
+        RaftStatus s = raftStatus();
+        if (s.leader() == null) {
+            return "replica " + nodeId + " does not lead and the group has no leader now (a majority of its replicas"
+                    + " must be up)";
+        }
+        String address = s.peers().stream().filter(p -> p.id().equals(s.leader())).map(RaftStatus.PeerStatus::address)
+                .findFirst().orElse("?");
+        return "replica " + nodeId + " does not lead; the leader is " + s.leader() + " (raft " + address + ")";
+    }
+
+    @Override
+    public boolean healthy() {
+        return unhealthyReason() == null;
+    }
+
+    @Override
+    public String unhealthyReason() {
+        if (closed) {
+            return "fedsyncd is stopping";
+        }
+        MirrorService e = engine;
+        return e == null ? null : e.unhealthyReason();
+    }
+
+    @Override
+    public void close() {
+        synchronized (lock) {
+            closed = true;
+        }
+        retry.shutdownNow();
+        notLeading("fedsyncd is stopping");
+        RaftNode n = node;
+        if (n != null) {
+            n.close();
+        }
+    }
+
+    private static void closeQuietly(MirrorService e) {
+        try {
+            e.close();
+        } catch (RuntimeException ex) {
+            LOG.warn("closing the mirror failed: {}", ex.getMessage(), ex);
+        }
+    }
+
+    /** A call only the leader answers was sent to a replica that does not lead. */
+    static final class NotLeaderException extends IllegalStateException {
+        private static final long serialVersionUID = 1L;
+
+        NotLeaderException(String message) {
+            super(message);
+        }
+    }
+}
