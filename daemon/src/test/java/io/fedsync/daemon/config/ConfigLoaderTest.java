@@ -261,6 +261,52 @@ class ConfigLoaderTest {
                 .contains("invalid 'clusters[1].name'", "'host' is used by another cluster");
     }
 
+    private String withPeers(String peersYaml) {
+        return minimal() + "peers:\n" + peersYaml.indent(2);
+    }
+
+    @Test
+    void noPeersIsAGroupOfOne() throws IOException {
+        DaemonConfig c = ConfigLoader.load(write(minimal()));
+        assertThat(c.replicated()).isFalse();
+        assertThat(c.peers()).isEmpty();
+    }
+
+    @Test
+    void peersMakeAReplicaOfAGroup() throws IOException {
+        DaemonConfig c = ConfigLoader.load(write(minimal().replace("  dataDir:", "  raft: 127.0.0.1:7101\n  dataDir:")
+                + "peers:\n  - {id: a, address: 127.0.0.1:7101}\n  - {id: b, address: 127.0.0.1:7102}\n"
+                + "  - {id: c, address: 'node-c.example:7103'}\n"));
+        assertThat(c.replicated()).isTrue();
+        assertThat(c.peers()).extracting(DaemonConfig.RaftPeer::id).containsExactly("a", "b", "c");
+        assertThat(c.peers().get(2).address()).isEqualTo(new ListenAddress("node-c.example", 7103));
+        assertThat(c.describe()).anySatisfy(l -> assertThat(l).startsWith("raft: peers [a=127.0.0.1:7101"));
+    }
+
+    @Test
+    void peersMustNameThisNodeUniqueIdsAndAddresses() throws IOException {
+        assertThat(problem(withPeers("- {id: b, address: 127.0.0.1:7102}\n- {id: c, address: 127.0.0.1:7103}")))
+                .contains("invalid 'peers'", "does not list this node (node.id a)");
+        assertThat(problem(withPeers("- {id: a, address: 127.0.0.1:7101}\n- {id: a, address: 127.0.0.1:7102}")))
+                .contains("invalid 'peers[1].id'", "'a' is listed twice");
+        assertThat(problem(withPeers("- {id: a, address: 127.0.0.1:7101}\n- {id: b, address: 127.0.0.1:7101}")))
+                .contains("invalid 'peers[1].address'", "is used by another peer");
+        assertThat(problem(withPeers("- {id: a, address: 127.0.0.1}\n- {id: b, address: 127.0.0.1:7102}")))
+                .contains("invalid 'peers[0].address'", "must be host:port");
+        assertThat(problem(withPeers("- {id: a}"))).contains("missing required key 'peers[0].address'");
+        assertThat(problem(withPeers("- {id: a, address: 127.0.0.1:0}"))).contains("needs a port other than 0");
+        assertThat(problem(withPeers("- {id: a, address: 127.0.0.1:7101, http: x}"))).contains("unknown key");
+    }
+
+    @Test
+    void nodeRaftMustMatchThisNodesPeerAddressAndNeedsPeers() throws IOException {
+        assertThat(problem(minimal().replace("  dataDir:", "  raft: 127.0.0.1:7101\n  dataDir:")))
+                .contains("invalid 'node.raft'", "there are no peers");
+        assertThat(problem(minimal().replace("  dataDir:", "  raft: 127.0.0.1:7109\n  dataDir:")
+                + "peers:\n  - {id: a, address: 127.0.0.1:7101}\n"))
+                .contains("invalid 'node.raft'", "differs from this node's address in peers (127.0.0.1:7101)");
+    }
+
     @Test
     void atLeastTwoClusters() throws IOException {
         String one = minimal().substring(0, minimal().indexOf("  - name: host2"));
