@@ -1,0 +1,306 @@
+package io.fedsync.daemon.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
+import io.fedsync.raft.api.json.Json;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code fedsyncctl}: the operator's view of a fedsyncd group over its HTTP API, kubectl-like.
+ * Finds the daemon by {@code --server URL[,URL...]} (before or after the subcommand), else
+ * {@code $FEDSYNC_SERVER}, else {@code http://127.0.0.1:8080}; with several URLs it uses the first
+ * replica that answers.
+ *
+ * <p>Exit codes: 0 ok, 1 the daemon refused (an error answer), 2 usage, 3 no daemon answered.
+ */
+@Command(name = "fedsyncctl", mixinStandardHelpOptions = true, versionProvider = Fedsyncctl.Version.class,
+        description = "Shows and drives a fedsyncd group through its HTTP API.",
+        subcommands = {Fedsyncctl.Status.class, Fedsyncctl.Peers.class, Fedsyncctl.Conflicts.class,
+                Fedsyncctl.Verify.class})
+public final class Fedsyncctl {
+
+    public static final int OK = 0;
+    public static final int REFUSED = 1;
+    public static final int USAGE = 2;
+    public static final int NO_ANSWER = 3;
+    static final String DEFAULT_SERVER = "http://127.0.0.1:8080";
+
+    @Option(names = {"-s", "--server"}, paramLabel = "URL[,URL...]", scope = CommandLine.ScopeType.INHERIT,
+            description = "fedsyncd's HTTP API; several, comma-separated, are tried in turn."
+                    + " Default: $FEDSYNC_SERVER, else " + DEFAULT_SERVER + ".")
+    String server;
+
+    @Option(names = "--timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT, defaultValue = "5",
+            description = "How long to wait for each replica (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+
+    private PrintWriter out;
+    private PrintWriter err;
+    private Map<String, String> env;
+
+    public static void main(String[] args) {
+        int code = run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv());
+        System.exit(code);
+    }
+
+    /** Runs a command line and returns its exit code (for tests). */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        Fedsyncctl root = new Fedsyncctl();
+        root.out = out;
+        root.err = err;
+        root.env = env;
+        CommandLine cl = new CommandLine(root).setOut(out).setErr(err)
+                .setExitCodeExceptionMapper(e -> USAGE)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    err.println("fedsyncctl: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                    return USAGE;
+                });
+        cl.setParameterExceptionHandler((e, a) -> {
+            err.println("fedsyncctl: " + e.getMessage());
+            err.println("Run 'fedsyncctl --help' for usage.");
+            return USAGE;
+        });
+        int code = cl.execute(args);
+        out.flush();
+        err.flush();
+        return code;
+    }
+
+    List<String> servers() {
+        String s = server != null ? server : env.getOrDefault("FEDSYNC_SERVER", DEFAULT_SERVER);
+        return Arrays.stream(s.split(",")).map(String::strip).filter(x -> !x.isEmpty()).toList();
+    }
+
+    ApiClient client() {
+        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+    }
+
+    /** Output format shared by the subcommands. */
+    enum Format { table, json, yaml }
+
+    /** A subcommand that reads one endpoint and prints it. */
+    abstract static class Read implements Callable<Integer> {
+        @ParentCommand
+        Fedsyncctl root;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "table|json|yaml", defaultValue = "table",
+                description = "Output format (default ${DEFAULT-VALUE}).")
+        Format format;
+
+        abstract String path();
+
+        abstract String table(JsonNode body);
+
+        @Override
+        public Integer call() {
+            ApiClient.Answer a;
+            try {
+                a = root.client().get(path());
+            } catch (ApiClient.NoAnswer e) {
+                root.err.println("fedsyncctl: " + e.getMessage());
+                return NO_ANSWER;
+            }
+            if (!a.ok() || a.body() == null) {
+                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
+                return REFUSED;
+            }
+            root.out.print(render(a.body(), format, this::table));
+            return OK;
+        }
+    }
+
+    static String render(JsonNode body, Format format, java.util.function.Function<JsonNode, String> table) {
+        try {
+            return switch (format) {
+                case json -> Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(body) + "\n";
+                case yaml -> new YAMLMapper().writeValueAsString(body);
+                case table -> table.apply(body);
+            };
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException("cannot print the answer: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    @Command(name = "status", description = "The group, the mirror and every cluster, as the answering replica sees them.")
+    static final class Status extends Read {
+        @Override
+        String path() {
+            return "/api/v1/status";
+        }
+
+        @Override
+        String table(JsonNode s) {
+            StringBuilder out = new StringBuilder();
+            JsonNode raft = s.path("raft");
+            String mirror = s.path("writer").isTextual() && !s.path("writer").asText().isEmpty()
+                    ? "running as " + s.path("writer").asText() + " (fencing term " + s.path("term").asLong() + ")"
+                    : "standby";
+            if (s.hasNonNull("unhealthy")) {
+                mirror += "; UNHEALTHY: " + s.path("unhealthy").asText();
+            }
+            out.append(new Table("NODE", "ROLE", "LEADER", "RAFT TERM", "MIRROR")
+                    .row(raft.path("self").asText("-"), raft.path("role").asText("-"), text(raft.path("leader")),
+                            raft.path("term").asText("-"), mirror));
+            out.append('\n');
+            Table clusters = new Table("CLUSTER", "STATE", "REVISION", "OWED KEYS", "ERROR");
+            for (JsonNode c : s.path("clusters")) {
+                clusters.row(c.path("name").asText(), c.path("state").asText(), c.path("revision").asLong(),
+                        c.path("owedKeys").asLong(), text(c.path("error")));
+            }
+            out.append(clusters);
+            out.append('\n');
+            Table pairs = new Table("FROM", "TO", "CURSOR", "LAG REVISIONS", "LAG");
+            for (JsonNode p : s.path("pairs")) {
+                pairs.row(p.path("from").asText(), p.path("to").asText(), p.path("cursorRevision").asLong(),
+                        p.path("lagRevisions").asLong(), p.path("lagMillis").asLong() + "ms");
+            }
+            out.append(pairs);
+            if (s.path("problems").size() > 0) {
+                out.append('\n');
+                Table problems = new Table("PROBLEM KEY", "CLUSTER", "REASON");
+                for (JsonNode p : s.path("problems")) {
+                    problems.row(p.path("key").asText(), p.path("cluster").asText(), p.path("reason").asText());
+                }
+                out.append(problems);
+            }
+            return out.toString();
+        }
+    }
+
+    @Command(name = "peers", description = "The replicas of the Raft group and their roles.")
+    static final class Peers extends Read {
+        @Override
+        String path() {
+            return "/api/v1/status";
+        }
+
+        @Override
+        String table(JsonNode s) {
+            Table t = new Table("ID", "ADDRESS", "ROLE", "LAST CONTACT");
+            for (JsonNode p : s.path("raft").path("peers")) {
+                long contact = p.path("lastContactMillis").asLong(-1);
+                t.row(p.path("id").asText(), text(p.path("address")), p.path("role").asText(),
+                        contact < 0 ? "-" : contact + "ms");
+            }
+            return t.toString();
+        }
+
+        @Override
+        public Integer call() {
+            if (format != Format.table) {
+                // The raft part only, in json or yaml.
+                ApiClient.Answer a;
+                try {
+                    a = root.client().get(path());
+                } catch (ApiClient.NoAnswer e) {
+                    root.err.println("fedsyncctl: " + e.getMessage());
+                    return NO_ANSWER;
+                }
+                if (!a.ok() || a.body() == null) {
+                    root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
+                    return REFUSED;
+                }
+                root.out.print(render(a.body().path("raft"), format, this::table));
+                return OK;
+            }
+            return super.call();
+        }
+    }
+
+    @Command(name = "conflicts", description = "Conflicts, newest last (filters: --state, --key).")
+    static final class Conflicts extends Read {
+        @Option(names = "--state", paramLabel = "open|resolved|converged", description = "Only conflicts in this state.")
+        String state;
+
+        @Option(names = "--key", paramLabel = "PREFIX", description = "Only conflicts on keys starting with PREFIX.")
+        String key;
+
+        @Override
+        String path() {
+            StringBuilder q = new StringBuilder("/api/v1/conflicts");
+            String sep = "?";
+            if (state != null) {
+                q.append(sep).append("state=").append(java.net.URLEncoder.encode(state, StandardCharsets.UTF_8));
+                sep = "&";
+            }
+            if (key != null) {
+                q.append(sep).append("key=").append(java.net.URLEncoder.encode(key, StandardCharsets.UTF_8));
+            }
+            return q.toString();
+        }
+
+        @Override
+        String table(JsonNode body) {
+            Table t = new Table("ID", "STATE", "TYPE", "CLUSTERS", "KEY", "DETECTED");
+            for (JsonNode c : body.path("items")) {
+                t.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(),
+                        String.join(",", toList(c.path("clusters"))),
+                        c.path("key").asText(), c.path("detectedAt").asText());
+            }
+            return t.toString();
+        }
+    }
+
+    @Command(name = "verify", description = "Runs a verification pass (compares every key across the clusters) now.")
+    static final class Verify implements Callable<Integer> {
+        @ParentCommand
+        Fedsyncctl root;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "table|json|yaml", defaultValue = "table",
+                description = "Output format (default ${DEFAULT-VALUE}).")
+        Format format;
+
+        @Override
+        public Integer call() {
+            ApiClient client = new ApiClient(root.servers(), Duration.ofMinutes(10));
+            ApiClient.Answer a;
+            try {
+                a = client.post("/api/v1/verify");
+            } catch (ApiClient.NoAnswer e) {
+                root.err.println("fedsyncctl: " + e.getMessage());
+                return NO_ANSWER;
+            }
+            if (!a.ok() || a.body() == null) {
+                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
+                return REFUSED;
+            }
+            root.out.print(render(a.body(), format, v -> new Table("KEYS CHECKED", "DIVERGENT", "REPAIRED",
+                    "CONFLICTS", "EXPLAINED", "TOMBSTONES COLLECTED", "TOOK")
+                    .row(v.path("keysChecked").asLong(), v.path("divergent").asLong(), v.path("repaired").asLong(),
+                            v.path("conflicts").asLong(), v.path("explained").asLong(),
+                            v.path("tombstonesCollected").asLong(), v.path("tookMillis").asLong() + "ms")
+                    .toString()));
+            return OK;
+        }
+    }
+
+    private static String text(JsonNode n) {
+        return n == null || n.isNull() || n.isMissingNode() ? "-" : n.asText();
+    }
+
+    private static List<String> toList(JsonNode array) {
+        java.util.ArrayList<String> out = new java.util.ArrayList<>();
+        array.forEach(n -> out.add(n.asText()));
+        return out;
+    }
+
+    /** The version from the jar manifest. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = Fedsyncctl.class.getPackage().getImplementationVersion();
+            return new String[] {"fedsyncctl " + (v == null ? "(development build)" : v)};
+        }
+    }
+}
