@@ -91,10 +91,26 @@ public final class FedsyncdMain implements Callable<Integer> {
             return EXIT_OK;
         }
         Daemon daemon = Daemon.start(cfg, factory);
-        Runtime.getRuntime().addShutdownHook(new Thread(daemon::close, "fedsyncd-shutdown"));
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> stopOnSignal(daemon), "fedsyncd-shutdown"));
         daemon.awaitStop();
         ranUntilStopped = true;
         return EXIT_OK;
+    }
+
+    /**
+     * SIGTERM/SIGINT: stop everything in order, then end with exit code 0, as systemd expects of a
+     * clean stop (the JVM would otherwise report 143, "killed by SIGTERM", after a clean stop too).
+     */
+    private static void stopOnSignal(Daemon daemon) {
+        daemon.close();
+        if (Boolean.parseBoolean(System.getProperty("fedsyncd.exitZeroOnSignal", "true"))) {
+            System.out.flush();
+            System.err.flush();
+            if (org.slf4j.LoggerFactory.getILoggerFactory() instanceof ch.qos.logback.classic.LoggerContext lc) {
+                lc.stop();
+            }
+            Runtime.getRuntime().halt(EXIT_OK);
+        }
     }
 
     private int failed(Exception e) {

@@ -266,6 +266,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void theExampleConfigOfThePackageIsValid() throws IOException {
+        // deploy/fedsync.yaml as shipped, with its TLS files and data dir pointed at what exists here.
+        String example = Files.readString(Path.of("..", "deploy", "fedsync.yaml"))
+                .replace("/var/lib/fedsync", dir.resolve("data").toString())
+                .replace("/etc/kubernetes/pki/etcd/ca.crt", ca.toString())
+                .replace("/etc/kubernetes/pki/apiserver-etcd-client.crt", cert.toString())
+                .replace("/etc/kubernetes/pki/apiserver-etcd-client.key", key.toString())
+                .replace("/etc/fedsync/host2/ca.crt", ca.toString())
+                .replace("/etc/fedsync/host2/apiserver-etcd-client.crt", cert.toString())
+                .replace("/etc/fedsync/host2/apiserver-etcd-client.key", key.toString());
+        DaemonConfig c = ConfigLoader.load(write(example));
+        assertThat(c.mirror().clusterNames()).containsExactly("host", "host2");
+        assertThat(c.mirror().verifyInterval()).hasMinutes(10);
+        // Its commented-out peers are valid too.
+        String withPeers = example.replace("# peers:", "peers:").replace("#   - {id:", "  - {id:");
+        assertThat(ConfigLoader.load(write(withPeers)).peers()).hasSize(3);
+    }
+
+    @Test
     void noPeersIsAGroupOfOne() throws IOException {
         DaemonConfig c = ConfigLoader.load(write(minimal()));
         assertThat(c.replicated()).isFalse();
