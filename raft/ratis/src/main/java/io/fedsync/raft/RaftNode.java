@@ -25,6 +25,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -88,7 +89,9 @@ import org.slf4j.LoggerFactory;
  * on {@code fedsync-raft-watchdog-<id>} and never blocks. Cursor maps are sent by
  * {@code fedsync-raft-cursors-<id>}. Writes go through the blocking Ratis client on
  * {@code fedsync-raft-request-<id>-<n>} threads (at most {@link #MAX_WRITES_IN_FLIGHT}); the caller
- * waits at most {@link RaftSettings#requestTimeout()}.
+ * waits at most {@link RaftSettings#requestTimeout()}, after which the request thread is
+ * interrupted (a write given up on may still have committed: every command is idempotent or
+ * harmless to repeat — a record is put by id, a cursor map replaces values, a term only grows).
  */
 public final class RaftNode implements AutoCloseable {
 
@@ -640,9 +643,16 @@ public final class RaftNode implements AutoCloseable {
         if (c == null) {
             throw new RaftStoreException(tag + " closed: " + what + " not written");
         }
-        CompletableFuture<RaftClientReply> sent;
+        CompletableFuture<RaftClientReply> sent = new CompletableFuture<>();
+        Future<?> task;
         try {
-            sent = CompletableFuture.supplyAsync(() -> send(c, bytes), requestThreads);
+            task = requestThreads.submit(() -> {
+                try {
+                    sent.complete(send(c, bytes));
+                } catch (RuntimeException e) {
+                    sent.completeExceptionally(e);
+                }
+            });
         } catch (RejectedExecutionException e) {
             throw new RaftStoreException(tag + " " + what + " not written: " + MAX_WRITES_IN_FLIGHT
                     + " writes already in flight");
@@ -652,9 +662,12 @@ public final class RaftNode implements AutoCloseable {
         try {
             waitFor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {
+            // Interrupting the request thread ends the client's retries: nothing lingers after the caller gave up.
+            task.cancel(true);
             throw new RaftStoreException(tag + " " + what + " not committed within " + timeout.toMillis()
                     + " ms: is a majority of the group up? (leader " + status().leader() + ")");
         } catch (InterruptedException e) {
+            task.cancel(true);
             Thread.currentThread().interrupt();
             throw new RaftStoreException(tag + " interrupted while writing " + what);
         } catch (ExecutionException e) {
@@ -663,6 +676,7 @@ public final class RaftNode implements AutoCloseable {
             throw new RaftStoreException(tag + " " + what + " failed: " + cause, cause);
         }
         if (guard != null && !guard.active()) {
+            task.cancel(true);
             throw new NotLeadingException(tag + " lost leadership while writing " + what + ": " + guard.ended.join());
         }
         RaftClientReply reply = sent.join();

@@ -142,7 +142,11 @@ class RaftNodeTest {
     }
 
     private RaftSettings settings(String id, List<RaftSettings.Peer> peers) {
-        return new RaftSettings(id, peers, dir.resolve(id), ELECTION_MIN, ELECTION_MAX, REQUEST_TIMEOUT);
+        return settings(id, peers, REQUEST_TIMEOUT);
+    }
+
+    private RaftSettings settings(String id, List<RaftSettings.Peer> peers, Duration requestTimeout) {
+        return new RaftSettings(id, peers, dir.resolve(id), ELECTION_MIN, ELECTION_MAX, requestTimeout);
     }
 
     private Replica start(RaftSettings settings) throws IOException {
@@ -277,7 +281,12 @@ class RaftNodeTest {
 
     @Test
     void aLeaderCutOffFromTheMajorityStopsLeadingWithinTheElectionTimeout() throws IOException {
-        List<Replica> group = startGroup(peers("a", "b", "c"));
+        List<RaftSettings.Peer> peers = peers("a", "b", "c");
+        Duration requestTimeout = Duration.ofMillis(1500);
+        List<Replica> group = new ArrayList<>();
+        for (RaftSettings.Peer p : peers) {
+            group.add(start(settings(p.id(), peers, requestTimeout)));
+        }
         Replica leader = awaitOneLeader(group);
         leader.node().store().nextTerm(0);
 
@@ -295,6 +304,11 @@ class RaftNodeTest {
         assertThat(afterMs).isLessThan(ELECTION_MAX.toMillis() * 2);
         assertThat(leader.node().isLeader()).isFalse();
         assertThatThrownBy(() -> leader.node().store().nextTerm(0)).isInstanceOf(NotLeadingException.class);
+        long t1 = System.nanoTime();
+        assertThatThrownBy(() -> leader.node().store().saveConflict(Records.open("c1", "/registry/a", 1)))
+                .isInstanceOf(RaftStoreException.class)
+                .hasMessageContaining("[raft " + leader.id() + "] conflict c1 not committed within 1500 ms");
+        assertThat((System.nanoTime() - t1) / 1_000_000).isBetween(1_400L, 3_000L);
         assertContractKept(group);
     }
 
