@@ -23,6 +23,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Future;
@@ -71,7 +72,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Leadership</h2>
  * {@link Leadership#leading} and {@link Leadership#notLeading} are delivered on one thread of
  * their own ({@code fedsync-raft-leadership-<id>}), never concurrently, strictly alternating,
- * starting with {@code leading}:
+ * starting with {@code leading}, and never before {@link #start} has returned:
  * <ul>
  * <li>{@code leading(term)} when Ratis says this replica leads and has applied the first entry of
  *     its term ({@code notifyLeaderReady}), once per Raft term at most;</li>
@@ -111,6 +112,7 @@ public final class RaftNode implements AutoCloseable {
     static final int MAX_WRITES_IN_FLIGHT = 8;
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     private static final Duration LISTENER_WAIT_ON_CLOSE = Duration.ofSeconds(10);
+    private static final Duration START_GATE_TIMEOUT = Duration.ofSeconds(60);
 
     /** Knobs the tests turn; everything else comes from {@link RaftSettings}. */
     record Tuning(long snapshotThreshold, boolean snapshotOnStop, int logPurgeGap, Duration watchdogInterval,
@@ -163,6 +165,8 @@ public final class RaftNode implements AutoCloseable {
     /** The newest cursor map not yet sent; superseded maps are dropped. */
     private final AtomicReference<Map<CursorKey, Long>> pendingCursors = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    /** Opened when {@link #start} returns (or fails). */
+    private final CountDownLatch startReturned = new CountDownLatch(1);
 
     private RaftNode(RaftSettings settings, Leadership listener, Tuning tuning) {
         this.settings = settings;
@@ -179,6 +183,18 @@ public final class RaftNode implements AutoCloseable {
         this.cursorThread = Executors.newSingleThreadScheduledExecutor(threads("fedsync-raft-cursors-" + id));
         this.requestThreads = new ThreadPoolExecutor(0, MAX_WRITES_IN_FLIGHT, 30, TimeUnit.SECONDS,
                 new SynchronousQueue<>(), threads("fedsync-raft-request-" + id + "-"));
+        // No listener call before start() has returned the node (a group of one may elect itself
+        // at once): the leadership thread first waits for this gate.
+        leadershipThread.execute(() -> {
+            try {
+                if (!startReturned.await(START_GATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    LOG.warn("{} start() did not return within {} s; delivering leadership anyway", tag,
+                            START_GATE_TIMEOUT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /** Starts the replica (joining or forming its group) and returns at once; leadership comes by {@code listener}. */
@@ -192,9 +208,11 @@ public final class RaftNode implements AutoCloseable {
         try {
             node.startRatis();
         } catch (IOException | RuntimeException e) {
+            node.startReturned.countDown();
             node.close();
             throw e;
         }
+        node.startReturned.countDown();
         return node;
     }
 
