@@ -1,55 +1,825 @@
 package io.fedsync.raft;
 
+import io.fedsync.conflict.ConflictLog;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
 import io.fedsync.raft.api.MirrorStateStore;
+import io.fedsync.raft.state.Command;
+import io.fedsync.raft.state.Reply;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
+import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.conf.Parameters;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RoleInfoProto;
+import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
+import org.apache.ratis.protocol.ClientId;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.protocol.TransferLeadershipRequest;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.CallId;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One replica of the group: the Ratis server with fedsync's state machine, and a client to the
- * group. SKELETON: the API the daemon is written against; the implementation follows.
+ * group.
+ *
+ * <h2>Leadership</h2>
+ * {@link Leadership#leading} and {@link Leadership#notLeading} are delivered on one thread of
+ * their own ({@code fedsync-raft-leadership-<id>}), never concurrently, strictly alternating,
+ * starting with {@code leading}, and never before {@link #start} has returned:
+ * <ul>
+ * <li>{@code leading(term)} when Ratis says this replica leads and has applied the first entry of
+ *     its term ({@code notifyLeaderReady}), once per Raft term at most;</li>
+ * <li>{@code notLeading(why)} when Ratis steps down, when another replica becomes leader, when the
+ *     Raft server shuts down, when {@link #close()} is called, and — the watchdog — when this
+ *     leader has not heard from a majority of the group for longer than the maximum election
+ *     timeout, even if Ratis has not stepped down yet. The watchdog then also asks Ratis to step
+ *     down, so leadership comes back only through a new election ({@code leading} with a higher
+ *     term).</li>
+ * </ul>
+ *
+ * <h2>Threads</h2>
+ * Ratis calls {@link FedsyncStateMachine.Events} from its own threads; those only record the fact
+ * and hand over to the leadership thread. The watchdog runs every {@code Tuning#watchdogInterval}
+ * on {@code fedsync-raft-watchdog-<id>} and never blocks. Cursor maps are sent by
+ * {@code fedsync-raft-cursors-<id>}. Writes go through the blocking Ratis client on
+ * {@code fedsync-raft-request-<id>-<n>} threads (at most {@link #MAX_WRITES_IN_FLIGHT}); the caller
+ * waits at most {@link RaftSettings#requestTimeout()}, after which the request thread is
+ * interrupted (a write given up on may still have committed: every command is idempotent or
+ * harmless to repeat — a record is put by id, a cursor map replaces values, a term only grows).
  */
 public final class RaftNode implements AutoCloseable {
 
-    private RaftNode() {
+    private static final Logger LOG = LoggerFactory.getLogger(RaftNode.class);
+
+    /** Every replica forms or joins this one group. */
+    public static final RaftGroupId GROUP_ID =
+            RaftGroupId.valueOf(UUID.nameUUIDFromBytes("fedsync".getBytes(StandardCharsets.UTF_8)));
+
+    /**
+     * The largest command the log takes. Ratis reads no log entry larger than its appender buffer
+     * (set to {@link #LOG_ENTRY_LIMIT} here, below the 8 MB write buffer); the rest is headroom
+     * for the entry's envelope.
+     */
+    static final int MAX_COMMAND_BYTES = 6 << 20;
+    private static final SizeInBytes LOG_ENTRY_LIMIT = SizeInBytes.valueOf("7MB");
+    static final int MAX_WRITES_IN_FLIGHT = 8;
+    private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
+    private static final Duration LISTENER_WAIT_ON_CLOSE = Duration.ofSeconds(10);
+    private static final Duration START_GATE_TIMEOUT = Duration.ofSeconds(60);
+
+    /** Knobs the tests turn; everything else comes from {@link RaftSettings}. */
+    record Tuning(long snapshotThreshold, boolean snapshotOnStop, int logPurgeGap, Duration watchdogInterval,
+                  Duration cursorInterval, int maxEndedConflicts) {
+        static final Tuning DEFAULT = new Tuning(10_000, true, 1024, Duration.ofMillis(200), Duration.ofMillis(500),
+                ConflictLog.DEFAULT_MAX_ENDED);
+    }
+
+    /** One stretch of leadership as the listener was told it: from {@code leading(term)} to {@code notLeading}. */
+    private static final class Epoch {
+        final long term;
+        /** Completed with the reason when it ends; any thread may end it, once. */
+        final CompletableFuture<String> ended = new CompletableFuture<>();
+
+        Epoch(long term) {
+            this.term = term;
+        }
+
+        boolean active() {
+            return !ended.isDone();
+        }
+    }
+
+    private final RaftSettings settings;
+    private final Tuning tuning;
+    private final Leadership listener;
+    private final String tag;
+    private final RaftPeerId selfId;
+    private final RaftGroup group;
+    private final FedsyncStateMachine stateMachine;
+    private final ClientId clientId = ClientId.randomId();
+    private final Store store = new Store();
+
+    private final ExecutorService leadershipThread;
+    private final ScheduledExecutorService watchdogThread;
+    private final ScheduledExecutorService cursorThread;
+    private final ThreadPoolExecutor requestThreads;
+
+    private volatile RaftServer server;
+    private volatile RaftServer.Division division;
+    private volatile RaftClient client;
+
+    /** The current or last epoch; null before the first {@code leading}. Written on the leadership thread only. */
+    private volatile Epoch epoch;
+    /** Leadership thread only: the listener was told leading and not yet notLeading. */
+    private boolean listenerLeading;
+    /** Leadership thread only: {@code leading} is called once per Raft term at most, in increasing terms. */
+    private long highestLedTerm;
+
+    /** The newest cursor map not yet sent; superseded maps are dropped. */
+    private final AtomicReference<Map<CursorKey, Long>> pendingCursors = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Opened when {@link #start} returns (or fails). */
+    private final CountDownLatch startReturned = new CountDownLatch(1);
+
+    private RaftNode(RaftSettings settings, Leadership listener, Tuning tuning) {
+        this.settings = settings;
+        this.tuning = tuning;
+        this.listener = listener;
+        this.tag = "[raft " + settings.selfId() + "]";
+        this.selfId = RaftPeerId.valueOf(settings.selfId());
+        this.group = RaftGroup.valueOf(GROUP_ID, settings.peers().stream()
+                .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList());
+        this.stateMachine = new FedsyncStateMachine(tag, tuning.maxEndedConflicts(), new RatisEvents());
+        String id = settings.selfId();
+        this.leadershipThread = Executors.newSingleThreadExecutor(threads("fedsync-raft-leadership-" + id));
+        this.watchdogThread = Executors.newSingleThreadScheduledExecutor(threads("fedsync-raft-watchdog-" + id));
+        this.cursorThread = Executors.newSingleThreadScheduledExecutor(threads("fedsync-raft-cursors-" + id));
+        this.requestThreads = new ThreadPoolExecutor(0, MAX_WRITES_IN_FLIGHT, 30, TimeUnit.SECONDS,
+                new SynchronousQueue<>(), threads("fedsync-raft-request-" + id + "-"));
+        // No listener call before start() has returned the node (a group of one may elect itself
+        // at once): the leadership thread first waits for this gate.
+        leadershipThread.execute(() -> {
+            try {
+                if (!startReturned.await(START_GATE_TIMEOUT.toSeconds(), TimeUnit.SECONDS)) {
+                    LOG.warn("{} start() did not return within {} s; delivering leadership anyway", tag,
+                            START_GATE_TIMEOUT.toSeconds());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
     }
 
     /** Starts the replica (joining or forming its group) and returns at once; leadership comes by {@code listener}. */
     public static RaftNode start(RaftSettings settings, Leadership listener) throws IOException {
-        throw new UnsupportedOperationException("skeleton");
+        return start(settings, listener, Tuning.DEFAULT);
     }
+
+    static RaftNode start(RaftSettings settings, Leadership listener, Tuning tuning) throws IOException {
+        validate(settings);
+        RaftNode node = new RaftNode(settings, listener, tuning);
+        try {
+            node.startRatis();
+        } catch (IOException | RuntimeException e) {
+            node.startReturned.countDown();
+            node.close();
+            throw e;
+        }
+        node.startReturned.countDown();
+        return node;
+    }
+
+    private static void validate(RaftSettings s) {
+        if (s.electionTimeoutMin().isNegative() || s.electionTimeoutMin().isZero()
+                || s.electionTimeoutMax().compareTo(s.electionTimeoutMin()) <= 0) {
+            throw new IllegalArgumentException("election timeouts must be 0 < min < max, not " + s.electionTimeoutMin()
+                    + " and " + s.electionTimeoutMax());
+        }
+        if (s.requestTimeout().isNegative() || s.requestTimeout().isZero()) {
+            throw new IllegalArgumentException("requestTimeout must be > 0, not " + s.requestTimeout());
+        }
+        Set<String> ids = new HashSet<>();
+        for (RaftSettings.Peer p : s.peers()) {
+            if (!ids.add(p.id())) {
+                throw new IllegalArgumentException("peer id " + p.id() + " appears twice");
+            }
+            port(p);
+        }
+    }
+
+    private static int port(RaftSettings.Peer p) {
+        int colon = p.address().lastIndexOf(':');
+        try {
+            int port = Integer.parseInt(p.address().substring(colon + 1));
+            if (colon <= 0 || port <= 0 || port > 65535) {
+                throw new NumberFormatException();
+            }
+            return port;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("peer " + p.id() + ": address '" + p.address() + "' is not host:port");
+        }
+    }
+
+    private void startRatis() throws IOException {
+        RaftSettings.Peer self = settings.self();
+        Path storageDir = settings.storageDir().toAbsolutePath().normalize();
+        Files.createDirectories(storageDir);
+        // Ratis keeps the group in <storageDir>/<group uuid>. RECOVER would format a missing dir by
+        // itself in Ratis 3.3; choosing explicitly says in the log which one happened.
+        Path groupDir = storageDir.resolve(GROUP_ID.getUuid().toString());
+        RaftStorage.StartupOption option = Files.isDirectory(groupDir)
+                ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
+        LOG.info("{} {} Raft storage {} (group {}, peers {})", tag,
+                option == RaftStorage.StartupOption.RECOVER ? "recovering" : "formatting new", groupDir,
+                GROUP_ID.getUuid(), settings.peers());
+
+        RaftProperties props = new RaftProperties();
+        RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
+        GrpcConfigKeys.Server.setPort(props, port(self));
+        String host = self.address().substring(0, self.address().lastIndexOf(':'));
+        if (isLoopback(host)) {
+            // A loopback address is reachable from this host only: listen there only.
+            GrpcConfigKeys.Server.setHost(props, host);
+        }
+        RaftServerConfigKeys.Rpc.setTimeoutMin(props, millis(settings.electionTimeoutMin()));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(props, millis(settings.electionTimeoutMax()));
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(props, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(props, tuning.snapshotThreshold());
+        RaftServerConfigKeys.Snapshot.setTriggerWhenStopEnabled(props, tuning.snapshotOnStop());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(props, 2);
+        // Purge the log up to the snapshot even if a replica is down: it catches up from the snapshot.
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(props, true);
+        RaftServerConfigKeys.Log.setPurgeGap(props, tuning.logPurgeGap());
+        RaftServerConfigKeys.Log.Appender.setBufferByteLimit(props, LOG_ENTRY_LIMIT);
+        Duration attempt = settings.requestTimeout().compareTo(Duration.ofSeconds(3)) < 0
+                ? settings.requestTimeout() : Duration.ofSeconds(3);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(props, millis(attempt));
+
+        RaftServer s = RaftServer.newBuilder()
+                .setServerId(selfId)
+                .setGroup(group)
+                .setStateMachine(stateMachine)
+                .setProperties(props)
+                .setParameters(new Parameters())
+                .setOption(option)
+                .build();
+        server = s;
+        s.start();
+        division = s.getDivision(GROUP_ID);
+
+        // The blocking client retries (leader unknown, leader changed) every 100 ms, bounded so
+        // that a write the caller gave up on does not linger: callers wait requestTimeout at most.
+        int attempts = (int) Math.max(1, settings.requestTimeout().toMillis() / CLIENT_RETRY_SLEEP.toMillis());
+        client = RaftClient.newBuilder()
+                .setClientId(clientId)
+                .setRaftGroup(group)
+                .setProperties(props)
+                .setParameters(new Parameters())
+                .setRetryPolicy(RetryPolicies.retryUpToMaximumCountWithFixedSleep(attempts, millis(CLIENT_RETRY_SLEEP)))
+                .build();
+
+        long watch = tuning.watchdogInterval().toMillis();
+        watchdogThread.scheduleWithFixedDelay(this::watchdog, watch, watch, TimeUnit.MILLISECONDS);
+        long flush = tuning.cursorInterval().toMillis();
+        cursorThread.scheduleWithFixedDelay(this::flushCursors, flush, flush, TimeUnit.MILLISECONDS);
+        LOG.info("{} started on {}; election timeout {}–{} ms, request timeout {} ms", tag, self.address(),
+                settings.electionTimeoutMin().toMillis(), settings.electionTimeoutMax().toMillis(),
+                settings.requestTimeout().toMillis());
+    }
+
+    private static boolean isLoopback(String host) {
+        String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        if (!h.matches("[0-9.]+|[0-9a-fA-F:]+")) {
+            return false; // a name: do not resolve it here
+        }
+        try {
+            return InetAddress.getByName(h).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
+    }
+
+    private static TimeDuration millis(Duration d) {
+        return TimeDuration.valueOf(d.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    private static ThreadFactory threads(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        boolean numbered = prefix.endsWith("-");
+        return r -> {
+            Thread t = new Thread(r, numbered ? prefix + n.incrementAndGet() : prefix);
+            t.setDaemon(true);
+            return t;
+        };
+    }
+
+    // ------------------------------------------------------------------ state
 
     /** The replicated state as the mirror uses it (writes go through the Raft log; cursors are batched). */
     public MirrorStateStore store() {
-        throw new UnsupportedOperationException("skeleton");
+        return store;
     }
 
     /** This replica's copy of the conflict log, oldest first. */
     public List<ConflictRecord> conflicts() {
-        throw new UnsupportedOperationException("skeleton");
+        return stateMachine.conflicts();
     }
 
     /** This replica's copy of the cursors. */
     public Map<CursorKey, Long> cursors() {
-        throw new UnsupportedOperationException("skeleton");
+        return stateMachine.cursors();
     }
 
-    /** The last fencing term handed out through the log. */
+    /** The last fencing term handed out through the log, as applied on this replica. */
     public long fenceTerm() {
-        throw new UnsupportedOperationException("skeleton");
+        return stateMachine.fenceTerm();
+    }
+
+    /**
+     * True while this replica leads as its listener was told: after {@code leading(term)} and
+     * before {@code notLeading}, and Ratis still has it as leader of that term.
+     */
+    public boolean isLeader() {
+        Epoch e = epoch;
+        DivisionInfo info = info();
+        return e != null && e.active() && info != null && info.isLeader() && info.getCurrentTerm() == e.term;
     }
 
     public RaftStatus status() {
-        throw new UnsupportedOperationException("skeleton");
+        DivisionInfo info = closed.get() ? null : info();
+        if (info == null) {
+            List<RaftStatus.PeerStatus> peers = settings.peers().stream()
+                    .map(p -> new RaftStatus.PeerStatus(p.id(), p.address(), "unknown", -1)).toList();
+            return new RaftStatus(settings.selfId(), "stopped", null, -1, peers);
+        }
+        String role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
+        RaftPeerId leaderId = info.getLeaderId();
+        String leader = leaderId == null ? null : leaderId.toString();
+        RoleInfoProto roleInfo = info.getRoleInfoProto();
+        Map<String, Long> contact = new HashMap<>();
+        if (roleInfo.hasLeaderInfo()) {
+            for (ServerRpcProto f : roleInfo.getLeaderInfo().getFollowerInfoList()) {
+                contact.put(f.getId().getId().toStringUtf8(), f.getLastRpcElapsedTimeMs());
+            }
+        } else if (roleInfo.hasFollowerInfo() && roleInfo.getFollowerInfo().hasLeaderInfo()) {
+            ServerRpcProto l = roleInfo.getFollowerInfo().getLeaderInfo();
+            contact.put(l.getId().getId().toStringUtf8(), l.getLastRpcElapsedTimeMs());
+        }
+        List<RaftStatus.PeerStatus> peers = new ArrayList<>();
+        for (RaftSettings.Peer p : settings.peers()) {
+            String peerRole;
+            long last;
+            if (p.id().equals(settings.selfId())) {
+                peerRole = role;
+                last = 0;
+            } else {
+                peerRole = p.id().equals(leader) ? "leader" : leader != null ? "follower" : "unknown";
+                last = contact.getOrDefault(p.id(), -1L);
+            }
+            peers.add(new RaftStatus.PeerStatus(p.id(), p.address(), peerRole, last));
+        }
+        return new RaftStatus(settings.selfId(), role, leader, info.getCurrentTerm(), peers);
     }
 
-    public boolean isLeader() {
-        throw new UnsupportedOperationException("skeleton");
+    /** The index of the last log entry this replica applied (-1 when stopped): for tests. */
+    long lastAppliedIndex() {
+        DivisionInfo info = closed.get() ? null : info();
+        return info == null ? -1 : info.getLastAppliedIndex();
     }
 
+    private DivisionInfo info() {
+        RaftServer.Division d = division;
+        if (d == null) {
+            RaftServer s = server;
+            if (s == null) {
+                return null;
+            }
+            try {
+                d = s.getDivision(GROUP_ID);
+                division = d;
+            } catch (IOException e) {
+                return null;
+            }
+        }
+        return d.getInfo();
+    }
+
+    // ------------------------------------------------------------------ leadership
+
+    /** Ratis' callbacks: record, hand over to the leadership thread, return at once. */
+    private final class RatisEvents implements FedsyncStateMachine.Events {
+        @Override
+        public void leaderReady() {
+            // On Ratis' updater thread, right after it applied the first entry of the new term:
+            // the current term is that entry's term.
+            DivisionInfo info = info();
+            long term = info == null ? -1 : info.getCurrentTerm();
+            LOG.info("{} Ratis leader ready in term {}", tag, term);
+            onLeadership(() -> becomeLeading(term));
+        }
+
+        @Override
+        public void notLeader(String why) {
+            stopLeading(why, -1);
+        }
+    }
+
+    /** Leadership thread. */
+    private void becomeLeading(long term) {
+        if (closed.get() || term <= 0) {
+            return;
+        }
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader() || info.getCurrentTerm() != term) {
+            LOG.info("{} no longer leader of term {} when about to start leading: not leading", tag, term);
+            return;
+        }
+        if (term <= highestLedTerm) {
+            LOG.debug("{} already led term {}", tag, term);
+            return;
+        }
+        if (listenerLeading) {
+            endLeading("term " + term + " began");
+        }
+        highestLedTerm = term;
+        epoch = new Epoch(term);
+        listenerLeading = true;
+        LOG.info("{} leading in Raft term {}", tag, term);
+        try {
+            listener.leading(term);
+        } catch (RuntimeException e) {
+            LOG.error("{} the leadership listener failed in leading({})", tag, term, e);
+        }
+    }
+
+    /**
+     * Any thread. Ends the current epoch at once (so leader-only writes fail fast) and tells the
+     * listener on the leadership thread.
+     *
+     * @param onlyTerm end only the epoch of this term (the watchdog), or -1 for whatever epoch is current
+     */
+    private void stopLeading(String why, long onlyTerm) {
+        Epoch e = epoch;
+        if (e != null && (onlyTerm < 0 || e.term == onlyTerm)) {
+            e.ended.complete(why);
+        }
+        onLeadership(() -> {
+            Epoch current = epoch;
+            if (listenerLeading && current != null && (onlyTerm < 0 || current.term == onlyTerm)) {
+                endLeading(why);
+            }
+        });
+    }
+
+    /** Leadership thread. */
+    private void endLeading(String why) {
+        Epoch current = epoch;
+        if (current != null) {
+            current.ended.complete(why);
+        }
+        listenerLeading = false;
+        LOG.info("{} not leading (term {}): {}", tag, current == null ? -1 : current.term, why);
+        try {
+            listener.notLeading(why);
+        } catch (RuntimeException e) {
+            LOG.error("{} the leadership listener failed in notLeading", tag, e);
+        }
+    }
+
+    private void onLeadership(Runnable task) {
+        try {
+            leadershipThread.execute(task);
+        } catch (RejectedExecutionException e) {
+            LOG.debug("{} closed: leadership event dropped", tag);
+        }
+    }
+
+    /**
+     * Watchdog thread, every {@code Tuning#watchdogInterval}: on a leader, how many replicas
+     * (itself included) answered within the maximum election timeout. Ratis' own leader runs the
+     * same check, but on its schedule; this one bounds how long a cut-off leader keeps mirroring.
+     */
+    private void watchdog() {
+        try {
+            Epoch e = epoch;
+            if (e == null || !e.active() || closed.get()) {
+                return;
+            }
+            DivisionInfo info = info();
+            if (info == null || !info.isLeader() || info.getCurrentTerm() != e.term) {
+                stopLeading("Ratis no longer has this replica as leader of term " + e.term, e.term);
+                return;
+            }
+            long max = settings.electionTimeoutMax().toMillis();
+            RoleInfoProto role = info.getRoleInfoProto();
+            if (role.getRoleElapsedTimeMs() < max || !role.hasLeaderInfo()) {
+                return; // just elected: a majority voted for it less than a timeout ago
+            }
+            int heard = 1;
+            List<String> silent = new ArrayList<>();
+            for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                if (f.getLastRpcElapsedTimeMs() <= max) {
+                    heard++;
+                } else {
+                    silent.add(f.getId().getId().toStringUtf8() + " (" + f.getLastRpcElapsedTimeMs() + " ms)");
+                }
+            }
+            int n = settings.peers().size();
+            if (2 * heard > n) {
+                return;
+            }
+            String why = "lost contact with the majority: heard from " + heard + " of " + n + " replicas within "
+                    + max + " ms; silent: " + String.join(", ", silent);
+            LOG.warn("{} {}", tag, why);
+            stopLeading(why, e.term);
+            requestStepDown(e.term);
+        } catch (RuntimeException ex) {
+            LOG.error("{} watchdog failed", tag, ex);
+        }
+    }
+
+    /** So that this replica leads again only after a new election (a new {@code leading}). */
+    private void requestStepDown(long term) {
+        RaftServer s = server;
+        if (s == null) {
+            return;
+        }
+        long timeout = settings.electionTimeoutMax().toMillis();
+        try {
+            s.transferLeadershipAsync(new TransferLeadershipRequest(clientId, selfId, GROUP_ID,
+                            CallId.getAndIncrement(), null, timeout))
+                    .whenComplete((reply, err) -> {
+                        if (err != null || reply == null || !reply.isSuccess()) {
+                            LOG.info("{} step down from term {}: {}", tag, term,
+                                    err != null ? err.toString() : reply == null ? "no reply" : reply.getException());
+                        } else {
+                            LOG.info("{} stepped down from term {}", tag, term);
+                        }
+                    });
+        } catch (IOException | RuntimeException e) {
+            LOG.info("{} step down from term {} not possible: {}", tag, term, e.toString());
+        }
+    }
+
+    // ------------------------------------------------------------------ writes
+
+    /** The mirror's view of the group. */
+    private final class Store implements MirrorStateStore {
+
+        @Override
+        public Map<CursorKey, Long> loadCursors() {
+            return cursors();
+        }
+
+        /**
+         * Never blocks: keeps the newest map; the cursor thread sends it within {@code cursorInterval}
+         * ({@link #close()} sends the last one).
+         */
+        @Override
+        public void saveCursors(Map<CursorKey, Long> newCursors) {
+            pendingCursors.set(Map.copyOf(newCursors));
+        }
+
+        @Override
+        public List<ConflictRecord> loadConflicts() {
+            return conflicts();
+        }
+
+        /** Any replica may save a record (an operator resolves on any); returns once committed. */
+        @Override
+        public void saveConflict(ConflictRecord record) {
+            Reply r = submit(new Command.PutConflict(record), null, "conflict " + record.id());
+            if (!r.ok()) {
+                throw new RaftStoreException(tag + " conflict " + record.id() + " not saved: " + r.error());
+            }
+        }
+
+        /**
+         * Leader only: the term is committed in the Raft term this replica leads, or not at all.
+         *
+         * @throws NotLeadingException when this replica does not lead or stops leading meanwhile
+         */
+        @Override
+        public long nextTerm(long atLeast) {
+            Epoch e = epoch;
+            if (e == null || !e.active()) {
+                throw new NotLeadingException(tag + " a fencing term is handed out by the leader only; this replica"
+                        + " does not lead" + (e == null ? "" : " (" + e.ended.getNow("") + ")"));
+            }
+            Reply r = submit(new Command.NextTerm(e.term, Math.max(0, atLeast)), e, "fencing term");
+            if (r.stale()) {
+                throw new NotLeadingException(tag + " " + r.error());
+            }
+            if (!r.ok()) {
+                throw new RaftStoreException(tag + " no fencing term: " + r.error());
+            }
+            LOG.info("{} fencing term {} committed (asked at least {})", tag, r.term(), atLeast);
+            return r.term();
+        }
+    }
+
+    /**
+     * Sends one command through the Raft log and waits for it to be applied, at most
+     * {@link RaftSettings#requestTimeout()}.
+     *
+     * @param guard when not null, stop waiting (NotLeadingException) as soon as this epoch ends
+     */
+    private Reply submit(Command command, Epoch guard, String what) {
+        byte[] bytes = command.encode();
+        if (bytes.length > MAX_COMMAND_BYTES) {
+            throw new RaftStoreException(tag + " " + what + " is too large for the Raft log: " + bytes.length
+                    + " bytes > " + MAX_COMMAND_BYTES);
+        }
+        RaftClient c = client;
+        if (c == null) {
+            throw new RaftStoreException(tag + " closed: " + what + " not written");
+        }
+        CompletableFuture<RaftClientReply> sent = new CompletableFuture<>();
+        Future<?> task;
+        try {
+            task = requestThreads.submit(() -> {
+                try {
+                    sent.complete(send(c, bytes));
+                } catch (RuntimeException e) {
+                    sent.completeExceptionally(e);
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            throw new RaftStoreException(tag + " " + what + " not written: " + MAX_WRITES_IN_FLIGHT
+                    + " writes already in flight");
+        }
+        CompletableFuture<?> waitFor = guard == null ? sent : CompletableFuture.anyOf(sent, guard.ended);
+        Duration timeout = settings.requestTimeout();
+        try {
+            waitFor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            // Interrupting the request thread ends the client's retries: nothing lingers after the caller gave up.
+            task.cancel(true);
+            throw new RaftStoreException(tag + " " + what + " not committed within " + timeout.toMillis()
+                    + " ms: is a majority of the group up? (leader " + status().leader() + ")");
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            throw new RaftStoreException(tag + " interrupted while writing " + what);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause() instanceof CompletionException ce && ce.getCause() != null
+                    ? ce.getCause() : e.getCause();
+            throw new RaftStoreException(tag + " " + what + " failed: " + cause, cause);
+        }
+        if (guard != null && !guard.active()) {
+            task.cancel(true);
+            throw new NotLeadingException(tag + " lost leadership while writing " + what + ": " + guard.ended.join());
+        }
+        RaftClientReply reply = sent.join();
+        try {
+            return Reply.decode(reply.getMessage().getContent().toByteArray());
+        } catch (IllegalArgumentException e) {
+            throw new RaftStoreException(tag + " " + what + ": unreadable reply: " + e.getMessage(), e);
+        }
+    }
+
+    /** A request thread: the blocking client, retrying as its policy says. */
+    private static RaftClientReply send(RaftClient c, byte[] bytes) {
+        try {
+            RaftClientReply reply = c.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)));
+            if (!reply.isSuccess()) {
+                throw new CompletionException(reply.getException());
+            }
+            return reply;
+        } catch (IOException e) {
+            throw new CompletionException(e);
+        }
+    }
+
+    /**
+     * Cursor thread (and {@link #close()} once the cursor thread stopped). Sends the newest map, at
+     * most one at a time. The command carries the term of the last epoch even after it ended: only
+     * while this replica still leads that Raft term can it be applied (a deposed leader's map is
+     * refused as stale on every replica), so a leader that is closing keeps its mirror's last map.
+     */
+    private void flushCursors() {
+        Map<CursorKey, Long> map = pendingCursors.getAndSet(null);
+        if (map == null) {
+            return;
+        }
+        Epoch e = epoch;
+        if (e == null) {
+            LOG.debug("{} cursors dropped: this replica never led", tag);
+            return;
+        }
+        DivisionInfo info = info();
+        if (info == null || !info.isLeader() || info.getCurrentTerm() != e.term) {
+            // Only the leader of e.term could get them applied, and that is no longer this replica.
+            LOG.info("{} cursors of term {} dropped: this replica no longer leads that term", tag, e.term);
+            return;
+        }
+        try {
+            Reply r = submit(Command.SetCursors.of(e.term, map), null, "cursors");
+            if (r.stale()) {
+                LOG.info("{} cursors of term {} dropped: {}", tag, e.term, r.error());
+            } else if (!r.ok()) {
+                LOG.warn("{} cursors refused: {}", tag, r.error());
+            }
+        } catch (RaftStoreException ex) {
+            // Keep it for the next round unless a newer map arrived meanwhile.
+            pendingCursors.compareAndSet(null, map);
+            LOG.warn("{} cursors not saved yet: {}", tag, ex.getMessage());
+        } catch (RuntimeException ex) {
+            LOG.error("{} cursor flush failed", tag, ex);
+        }
+    }
+
+    // ------------------------------------------------------------------ close
+
+    /**
+     * Tells the listener {@code notLeading} (and waits for it, bounded), sends the last cursors,
+     * then stops the watchdog, the client and the server. Idempotent.
+     */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        LOG.info("{} closing", tag);
+        watchdogThread.shutdownNow();
+        stopLeading("closing", -1);
+        awaitLeadershipThread();
+        cursorThread.shutdownNow();
+        awaitTermination(cursorThread, "cursor thread");
+        // The listener has returned from notLeading: the mirror's last map, if any, is pending.
+        flushCursors();
+        RaftClient c = client;
+        client = null;
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{} closing the Raft client: {}", tag, e.toString());
+            }
+        }
+        RaftServer s = server;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException | RuntimeException e) {
+                LOG.warn("{} closing the Raft server: {}", tag, e.toString());
+            }
+        }
+        leadershipThread.shutdown();
+        awaitTermination(leadershipThread, "leadership thread");
+        requestThreads.shutdownNow();
+        LOG.info("{} closed", tag);
+    }
+
+    private void awaitLeadershipThread() {
+        CompletableFuture<Void> drained = new CompletableFuture<>();
+        onLeadership(() -> drained.complete(null));
+        try {
+            drained.get(LISTENER_WAIT_ON_CLOSE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            LOG.warn("{} the leadership listener did not return within {} s; closing anyway", tag,
+                    LISTENER_WAIT_ON_CLOSE.toSeconds());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private void awaitTermination(ExecutorService executor, String what) {
+        try {
+            if (!executor.awaitTermination(LISTENER_WAIT_ON_CLOSE.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("{} {} did not stop within {} s", tag, what, LISTENER_WAIT_ON_CLOSE.toSeconds());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }

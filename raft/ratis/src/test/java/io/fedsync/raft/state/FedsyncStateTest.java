@@ -1,0 +1,221 @@
+package io.fedsync.raft.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.json.JsonFormatException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class FedsyncStateTest {
+
+    private static final CursorKey A = new CursorKey("host", "/registry/iam.kubesphere.io/");
+    private static final CursorKey B = new CursorKey("host", "/registry/tenant.kubesphere.io/");
+    private static final CursorKey C = new CursorKey("host2", "/registry/iam.kubesphere.io/");
+
+    private final FedsyncState state = new FedsyncState();
+
+    private Reply apply(long logTerm, Command c) {
+        return Reply.decode(state.apply(logTerm, c.encode()));
+    }
+
+    private Reply apply(long logTerm, String json) {
+        return Reply.decode(state.apply(logTerm, json.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void nextTermIsOneMoreThanTheLastAndAtLeastWhatIsAsked() {
+        assertThat(apply(3, new Command.NextTerm(3, 5)).term()).isEqualTo(5);
+        assertThat(apply(3, new Command.NextTerm(3, 0)).term()).isEqualTo(6);
+        assertThat(apply(4, new Command.NextTerm(4, 100)).term()).isEqualTo(100);
+        assertThat(apply(4, new Command.NextTerm(4, 50)).term()).isEqualTo(101);
+        assertThat(state.fenceTerm()).isEqualTo(101);
+    }
+
+    @Test
+    void aCommandFromADeposedLeaderIsRefusedAndChangesNothing() {
+        apply(3, new Command.NextTerm(3, 5));
+        apply(3, Command.SetCursors.of(3, Map.of(A, 10L)));
+        byte[] before = state.image().toBytes();
+
+        Reply term = apply(4, new Command.NextTerm(3, 50));
+        Reply cursors = apply(4, Command.SetCursors.of(3, Map.of(A, 99L)));
+
+        assertThat(term.ok()).isFalse();
+        assertThat(term.stale()).isTrue();
+        assertThat(term.error()).contains("Raft term 3", "term 4", "deposed");
+        assertThat(cursors.stale()).isTrue();
+        assertThat(state.image().toBytes()).isEqualTo(before);
+        assertThat(state.fenceTerm()).isEqualTo(5);
+    }
+
+    @Test
+    void cursorsAreMergedAndKeptInOrder() {
+        apply(1, Command.SetCursors.of(1, Map.of(C, 1L, A, 2L)));
+        apply(1, Command.SetCursors.of(1, Map.of(B, 3L, A, 4L)));
+
+        Map<CursorKey, Long> expected = new LinkedHashMap<>();
+        expected.put(A, 4L);
+        expected.put(B, 3L);
+        expected.put(C, 1L);
+        assertThat(state.cursors()).containsExactlyEntriesOf(expected);
+    }
+
+    @Test
+    void conflictRecordsAreAddedAndReplacedById() {
+        ConflictRecord r = Records.open("c1", "/registry/a", 1);
+        apply(1, new Command.PutConflict(r));
+        apply(1, new Command.PutConflict(Records.open("c2", "/registry/b", 2)));
+        ConflictRecord done = Records.resolved(r, 5);
+
+        assertThat(apply(2, new Command.PutConflict(done)).ok()).isTrue();
+
+        assertThat(state.conflicts()).extracting(ConflictRecord::id).containsExactly("c1", "c2");
+        assertThat(state.conflicts().get(0)).isEqualTo(done);
+    }
+
+    @Test
+    void aSecondOpenConflictOnAKeyIsRefusedAndChangesNothing() {
+        apply(1, new Command.PutConflict(Records.open("c1", "/registry/a", 1)));
+        byte[] before = state.image().toBytes();
+
+        Reply r = apply(1, new Command.PutConflict(Records.open("c9", "/registry/a", 2)));
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.stale()).isFalse();
+        assertThat(r.error()).contains("c9", "already has open conflict c1");
+        assertThat(state.image().toBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void aRecordCannotMoveToAnotherKey() {
+        apply(1, new Command.PutConflict(Records.open("c1", "/registry/a", 1)));
+        byte[] before = state.image().toBytes();
+
+        Reply r = apply(1, new Command.PutConflict(Records.open("c1", "/registry/b", 1)));
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.error()).isEqualTo("conflict c1 is on key /registry/a, not /registry/b");
+        assertThat(state.image().toBytes()).isEqualTo(before);
+        assertThat(apply(1, new Command.PutConflict(Records.open("c2", "/registry/b", 1))).ok()).isTrue();
+    }
+
+    @Test
+    void endedRecordsBeyondTheBoundAreDroppedOldestFirst() {
+        FedsyncState small = new FedsyncState(2);
+        for (int i = 0; i < 4; i++) {
+            small.apply(1, new Command.PutConflict(Records.resolved(Records.open("c" + i, "/k" + i, i), 10)).encode());
+        }
+        small.apply(1, new Command.PutConflict(Records.open("open", "/k", 0)).encode());
+
+        assertThat(small.conflicts()).extracting(ConflictRecord::id).containsExactly("open", "c2", "c3");
+    }
+
+    @Test
+    void garbledCommandsAreRefusedWithAReasonAndChangeNothing() {
+        apply(1, new Command.NextTerm(1, 7));
+        apply(1, Command.SetCursors.of(1, Map.of(A, 1L)));
+        byte[] before = state.image().toBytes();
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("not json", "must be JSON");
+        bad.put("", "must be a JSON object");
+        bad.put("[1,2]", "must be a JSON object");
+        bad.put("{\"op\":\"drop-everything\"}", "unknown command op 'drop-everything'");
+        bad.put("{\"atLeast\":3}", "missing field 'op'");
+        bad.put("{\"op\":\"next-term\",\"leaderTerm\":1}", "missing field 'atLeast'");
+        bad.put("{\"op\":\"next-term\",\"leaderTerm\":1,\"atLeast\":\"9\"}", "'atLeast' must be a whole number");
+        bad.put("{\"op\":\"next-term\",\"leaderTerm\":1,\"atLeast\":1e40}", "'atLeast' must be a whole number");
+        bad.put("{\"op\":\"next-term\",\"leaderTerm\":1,\"atLeast\":-4}", "atLeast must be >= 0");
+        bad.put("{\"op\":\"next-term\",\"leaderTerm\":0,\"atLeast\":4}", "leaderTerm must be > 0");
+        bad.put("{\"op\":\"set-cursors\",\"leaderTerm\":1,\"cursors\":{}}", "'cursors' must be a list");
+        bad.put("{\"op\":\"set-cursors\",\"leaderTerm\":1,\"cursors\":[{\"cluster\":\"h\",\"prefix\":\"/p\",\"revision\":-1}]}",
+                "cursors[0]: field 'revision' must be >= 0");
+        bad.put("{\"op\":\"set-cursors\",\"leaderTerm\":1,\"cursors\":[{\"cluster\":\"h\",\"prefix\":\"/p\",\"revision\":1},"
+                + "{\"cluster\":\"h\",\"prefix\":\"/p\",\"revision\":2}]}", "appears twice");
+        bad.put("{\"op\":\"put-conflict\",\"record\":{\"id\":\"x\"}}", "missing field");
+        bad.put("{\"op\":\"next-term\",\"op\":\"set-cursors\"}", "must be JSON");
+
+        bad.forEach((json, reason) -> {
+            Reply r = apply(1, json);
+            assertThat(r.ok()).as(json).isFalse();
+            assertThat(r.error()).as(json).startsWith("bad command: ").contains(reason);
+        });
+        assertThat(Reply.decode(state.apply(1, new byte[] {(byte) 0xff, 0, 1})).ok()).isFalse();
+        assertThat(state.image().toBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void snapshotRoundTrips() {
+        apply(2, new Command.NextTerm(2, 41));
+        apply(2, Command.SetCursors.of(2, Map.of(A, 10L, C, 12L)));
+        apply(2, new Command.PutConflict(Records.open("c1", "/registry/a", 1)));
+        apply(2, new Command.PutConflict(Records.resolved(Records.open("c2", "/registry/b", 2), 3)));
+        byte[] snapshot = state.image().toBytes();
+
+        FedsyncState back = FedsyncState.restore(snapshot, state.maxEnded());
+
+        assertThat(back.image().toBytes()).isEqualTo(snapshot);
+        assertThat(back.fenceTerm()).isEqualTo(41);
+        assertThat(back.cursors()).containsExactlyEntriesOf(state.cursors());
+        assertThat(back.conflicts()).isEqualTo(state.conflicts());
+        assertThat(new String(snapshot, StandardCharsets.UTF_8))
+                .startsWith("{\"format\":\"" + FedsyncState.FORMAT + "\",\"fenceTerm\":41,\"cursors\":[");
+    }
+
+    @Test
+    void anEmptyStateRoundTrips() {
+        byte[] snapshot = new FedsyncState().image().toBytes();
+
+        assertThat(FedsyncState.restore(snapshot, 10).image().toBytes()).isEqualTo(snapshot);
+    }
+
+    @Test
+    void aSnapshotThatIsNotOneSaysWhy() {
+        assertThatThrownBy(() -> restore("{\"format\":\"other/2\"}"))
+                .isInstanceOf(JsonFormatException.class).hasMessageContaining("'other/2' is not " + FedsyncState.FORMAT);
+        assertThatThrownBy(() -> restore("{\"format\":\"fedsync-raft-sta"))
+                .isInstanceOf(JsonFormatException.class).hasMessageContaining("must be JSON");
+        assertThatThrownBy(() -> restore(head() + "\"fenceTerm\":-1,\"cursors\":[],\"conflicts\":[]}"))
+                .hasMessageContaining("'fenceTerm' must be >= 0");
+        assertThatThrownBy(() -> restore(head() + "\"fenceTerm\":1,\"cursors\":[],\"conflicts\":[{\"id\":\"x\"}]}"))
+                .hasMessageContaining("conflicts[0]: missing field");
+        assertThatThrownBy(() -> restore(head() + "\"fenceTerm\":1,\"conflicts\":[]}"))
+                .hasMessageContaining("missing field 'cursors'");
+    }
+
+    @Test
+    void twoOpenRecordsForOneKeyInASnapshotAreRefused() {
+        FedsyncState a = new FedsyncState();
+        a.apply(1, new Command.PutConflict(Records.open("c1", "/k", 1)).encode());
+        FedsyncState b = new FedsyncState();
+        b.apply(1, new Command.PutConflict(Records.open("c2", "/k", 2)).encode());
+        String one = new String(a.image().toBytes(), StandardCharsets.UTF_8);
+        String two = new String(b.image().toBytes(), StandardCharsets.UTF_8);
+        String merged = one.substring(0, one.length() - 2) + "," + two.substring(two.indexOf("\"conflicts\":[") + 13);
+
+        assertThatThrownBy(() -> restore(merged)).hasMessageContaining("conflicts: key /k already has open conflict");
+    }
+
+    @Test
+    void commandsRoundTrip() {
+        List<Command> commands = List.of(new Command.NextTerm(7, 12), Command.SetCursors.of(7, Map.of(A, 1L, B, 2L)),
+                new Command.PutConflict(Records.resolved(Records.open("c1", "/registry/a", 1), 2)));
+
+        for (Command c : commands) {
+            assertThat(Command.decode(c.encode())).isEqualTo(c);
+        }
+    }
+
+    private static String head() {
+        return "{\"format\":\"" + FedsyncState.FORMAT + "\",";
+    }
+
+    private static FedsyncState restore(String json) {
+        return FedsyncState.restore(json.getBytes(StandardCharsets.UTF_8), 100);
+    }
+}
