@@ -44,6 +44,11 @@ public final class ConflictLog {
         ConflictRecord previous = byId.put(record.id(), record);
         if (previous != null) {
             ended.remove(previous);
+            if (!previous.key().equals(record.key())) {
+                // The same id on another key (ids come from key and time, so only a bad input
+                // does this): the old key no longer has this open conflict.
+                openByKey.remove(previous.key(), previous.id());
+            }
         }
         if (!record.isOpen()) {
             ended.add(record);

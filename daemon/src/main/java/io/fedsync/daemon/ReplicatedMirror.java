@@ -47,6 +47,8 @@ final class ReplicatedMirror implements MirrorService, Leadership {
     private volatile MirrorService engine;
     private volatile boolean closed;
     private long leaderships;
+    /** A leading() that came before attach(), or -1. */
+    private long pendingLeadingTerm = -1;
     /** Retries a start that failed while this replica still leads. */
     private final java.util.concurrent.ScheduledExecutorService retry =
             java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
@@ -63,9 +65,17 @@ final class ReplicatedMirror implements MirrorService, Leadership {
         this.startedAt = clock.instant();
     }
 
-    /** The Raft node, once started (leadership callbacks may not come before). */
+    /** The Raft node, once started; a leadership call that came before is carried out now. */
     void attach(RaftNode raftNode) {
-        this.node = raftNode;
+        long pending;
+        synchronized (lock) {
+            this.node = raftNode;
+            pending = pendingLeadingTerm;
+            pendingLeadingTerm = -1;
+        }
+        if (pending >= 0 && raftNode.isLeader()) {
+            leading(pending);
+        }
     }
 
     RaftStatus raftStatus() {
@@ -83,7 +93,7 @@ final class ReplicatedMirror implements MirrorService, Leadership {
             }
             RaftNode n = node;
             if (n == null) {
-                LOG.warn("[raft {}] leading before the node was attached; waiting for the next election", nodeId);
+                pendingLeadingTerm = raftTerm;
                 return;
             }
             MirrorService e = factory.create(settings, n.store());
@@ -113,6 +123,7 @@ final class ReplicatedMirror implements MirrorService, Leadership {
     @Override
     public void notLeading(String why) {
         synchronized (lock) {
+            pendingLeadingTerm = -1;
             MirrorService e = engine;
             engine = null;
             if (e != null) {
