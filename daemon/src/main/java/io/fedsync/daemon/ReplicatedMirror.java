@@ -47,6 +47,8 @@ final class ReplicatedMirror implements MirrorService, Leadership {
     private volatile MirrorService engine;
     private volatile boolean closed;
     private long leaderships;
+    /** Writes of this replica's earlier mirrors that failed on the fence (a newer leader's token). */
+    private long fenceRejections;
     /** A leading() that came before attach(), or -1. */
     private long pendingLeadingTerm = -1;
     /** Retries a start that failed while this replica still leads. */
@@ -128,6 +130,7 @@ final class ReplicatedMirror implements MirrorService, Leadership {
             engine = null;
             if (e != null) {
                 String fenced = e.unhealthyReason();
+                fenceRejections += e.status().counters().getOrDefault("fenceRejections", 0L);
                 closeQuietly(e);
                 notice("stopped mirroring: " + why + (fenced != null ? " (" + fenced + ")" : ""));
             }
@@ -197,7 +200,7 @@ final class ReplicatedMirror implements MirrorService, Leadership {
         }
         return new MirrorStatus(n == null ? 0 : n.fenceTerm(), null, startedAt, settings.policy().name(),
                 settings.prefixes(), null, clusters, pairs, List.of(), null, notices(),
-                Map.of("leaderships", leaderships));
+                Map.of("leaderships", leaderships, "fenceRejections", fenceRejections));
     }
 
     @Override

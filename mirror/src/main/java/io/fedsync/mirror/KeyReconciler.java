@@ -444,6 +444,8 @@ final class KeyReconciler {
             ClusterLink.Read read = link.read(entry.key);
             if (read.fence() == null || !read.fence().equals(ctx.token())) {
                 if (read.fence() != null && read.fence().isAbove(ctx.token())) {
+                    // A write of this mirror failed on the fence (or would): another writer took over.
+                    ctx.count("fenceRejections");
                     ctx.fencedBy(link.index, read.fence());
                 }
                 return false;
