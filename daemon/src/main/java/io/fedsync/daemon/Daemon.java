@@ -82,6 +82,8 @@ public final class Daemon implements AutoCloseable {
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus);
             started.push(api);
             started.push(mirror);
+            // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
+            mirror.start();
             List<RaftSettings.Peer> peers = config.peers().stream()
                     .map(p -> new RaftSettings.Peer(p.id(), p.address().toString())).toList();
             RaftNode node;

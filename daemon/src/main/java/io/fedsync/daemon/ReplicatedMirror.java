@@ -5,6 +5,7 @@ import io.fedsync.mirror.ClusterEndpoint;
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorSettings;
 import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.mirror.StandbyProbe;
 import io.fedsync.mirror.VerifyResult;
 import io.fedsync.raft.Leadership;
 import io.fedsync.raft.RaftNode;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
 final class ReplicatedMirror implements MirrorService, Leadership {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedMirror.class);
+    /**
+     * How often a replica that does not lead reads each cluster: its status says which answer, and
+     * a takeover finds the etcd clients loaded and compiled (about 0.5 s of a failover otherwise).
+     */
+    static final java.time.Duration STANDBY_PROBE_INTERVAL = java.time.Duration.ofSeconds(1);
 
     private final String nodeId;
     private final MirrorSettings settings;
@@ -45,6 +51,8 @@ final class ReplicatedMirror implements MirrorService, Leadership {
     private final Instant startedAt;
     private volatile RaftNode node;
     private volatile MirrorService engine;
+    /** Reads the clusters while this replica does not lead; null while it leads or before start. */
+    private volatile StandbyProbe standby;
     private volatile boolean closed;
     private long leaderships;
     /** Writes of this replica's earlier mirrors that failed on the fence (a newer leader's token). */
@@ -117,6 +125,7 @@ final class ReplicatedMirror implements MirrorService, Leadership {
             }
             engine = e;
             leaderships++;
+            stopStandby();
             notice("leading in Raft term " + raftTerm + ": mirroring as " + e.status().writer() + " (fencing term "
                     + e.status().term() + ")");
         }
@@ -133,6 +142,33 @@ final class ReplicatedMirror implements MirrorService, Leadership {
                 fenceRejections += e.status().counters().getOrDefault("fenceRejections", 0L);
                 closeQuietly(e);
                 notice("stopped mirroring: " + why + (fenced != null ? " (" + fenced + ")" : ""));
+            }
+            if (!closed) {
+                startStandby();
+            }
+        }
+    }
+
+    /** Under {@link #lock}. */
+    private void startStandby() {
+        if (standby == null) {
+            try {
+                standby = new StandbyProbe(settings, STANDBY_PROBE_INTERVAL, clock);
+            } catch (RuntimeException ex) {
+                LOG.warn("[raft {}] cannot read the clusters while standing by: {}", nodeId, ex.getMessage());
+            }
+        }
+    }
+
+    /** Under {@link #lock}; its clients close in the background, off the leadership thread. */
+    private void stopStandby() {
+        StandbyProbe s = standby;
+        standby = null;
+        if (s != null) {
+            try {
+                retry.execute(s::close);
+            } catch (java.util.concurrent.RejectedExecutionException ex) {
+                s.close();
             }
         }
     }
@@ -157,7 +193,12 @@ final class ReplicatedMirror implements MirrorService, Leadership {
 
     @Override
     public void start() {
-        // The engine starts when this replica leads.
+        // The engine starts when this replica leads; until then the clusters are read, never written.
+        synchronized (lock) {
+            if (!closed && engine == null) {
+                startStandby();
+            }
+        }
     }
 
     /** Whether this replica runs the mirror now. */
@@ -178,13 +219,18 @@ final class ReplicatedMirror implements MirrorService, Leadership {
         return standbyStatus();
     }
 
-    /** What a replica that does not lead knows: the replicated cursors and fencing term, no cluster states. */
+    /** What a replica that does not lead knows: the replicated cursors and fencing term, and what its standby probe reads. */
     private MirrorStatus standbyStatus() {
         RaftNode n = node;
         Map<CursorKey, Long> cursors = n == null ? Map.of() : n.cursors();
+        StandbyProbe probe = standby;
         List<MirrorStatus.ClusterStatus> clusters = new ArrayList<>();
-        for (ClusterEndpoint c : settings.clusters()) {
-            clusters.add(new MirrorStatus.ClusterStatus(c.name(), "standby", 0, c.endpoints(), null, 0, null));
+        if (probe != null) {
+            clusters.addAll(probe.clusters());
+        } else {
+            for (ClusterEndpoint c : settings.clusters()) {
+                clusters.add(new MirrorStatus.ClusterStatus(c.name(), "standby", 0, c.endpoints(), null, 0, null));
+            }
         }
         List<MirrorStatus.PairStatus> pairs = new ArrayList<>();
         for (ClusterEndpoint from : settings.clusters()) {
@@ -266,8 +312,15 @@ final class ReplicatedMirror implements MirrorService, Leadership {
         synchronized (lock) {
             closed = true;
         }
-        retry.shutdownNow();
         notLeading("fedsyncd is stopping");
+        synchronized (lock) {
+            StandbyProbe s = standby;
+            standby = null;
+            if (s != null) {
+                s.close();
+            }
+        }
+        retry.shutdownNow();
         RaftNode n = node;
         if (n != null) {
             n.close();

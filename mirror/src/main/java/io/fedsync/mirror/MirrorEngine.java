@@ -130,10 +130,12 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             return;
         }
         startedAt = clock.instant();
+        long t0 = System.nanoTime();
         recorder.log().replaceAll(store.loadConflicts());
         cursors = new Cursors(settings.clusterNames(), settings.prefixes(), store.loadCursors());
         lastSavedCursors = cursors.snapshot();
         List<ClusterLink> created = new ArrayList<>();
+        long t1;
         try {
             for (int i = 0; i < n; i++) {
                 states[i] = ClusterState.CONNECTING;
@@ -141,6 +143,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                 created.add(new ClusterLink(i, settings.clusters().get(i), keySpace, settings, () -> token));
             }
             links = List.copyOf(created);
+            t1 = System.nanoTime();
             token = takeOver();
         } catch (RuntimeException e) {
             // Nothing started yet but the etcd clients: close them, or a failed start leaks them.
@@ -149,8 +152,10 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             throw e;
         }
         running = true;
-        LOG.info("mirror starting as {}: clusters {}, prefixes {}, policy {}", token, settings.clusterNames(),
-                settings.prefixes(), settings.policy().name());
+        long t2 = System.nanoTime();
+        LOG.info("mirror starting as {}: clusters {}, prefixes {}, policy {} (state and clients {} ms, fence {} ms)",
+                token, settings.clusterNames(), settings.prefixes(), settings.policy().name(), (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000);
         scheduler = Executors.newScheduledThreadPool(2, daemonThreads("mirror-timer"));
         workers = Executors.newFixedThreadPool(WORKERS, daemonThreads("mirror-worker"));
         for (int i = 0; i < WORKERS; i++) {
@@ -187,6 +192,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
      * node that lost its disk still takes over) and above every term this node had before.
      */
     private FenceToken takeOver() {
+        long started = System.nanoTime();
         long highest = 0;
         List<Future<ClusterLink.Probe>> probes = new ArrayList<>();
         ExecutorService pool = Executors.newFixedThreadPool(n, daemonThreads("fence-read"));
@@ -209,7 +215,11 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         } finally {
             pool.shutdownNow();
         }
-        return new FenceToken(store.nextTerm(highest + 1), owner);
+        long read = System.nanoTime();
+        FenceToken t = new FenceToken(store.nextTerm(highest + 1), owner);
+        LOG.info("fences read in {} ms (highest term {}); fencing term {} handed out in {} ms", (read - started) / 1_000_000,
+                highest, t.term(), (System.nanoTime() - read) / 1_000_000);
+        return t;
     }
 
     /** Brings clusters up and runs sweeps, one at a time, on one thread. */

@@ -6,12 +6,21 @@ import java.util.Locale;
 
 /** Command-line options of {@link MirrorBenchmark}; {@code --name value} or {@code --name=value}. */
 record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean sync, boolean live,
-                    boolean fedsync, boolean makeMirror, int repeat, int timeoutSeconds, int pollMillis,
+                    List<String> tools, int repeat, int timeoutSeconds, int pollMillis,
                     boolean profile, String fedsyncdJavaOpts, boolean keep) {
+
+    /** True when one of the tools is fedsync (one fedsyncd or a group of replicas). */
+    boolean fedsync() {
+        return tools.stream().anyMatch(t -> t.startsWith(MirrorTool.FEDSYNC));
+    }
+
+    boolean makeMirror() {
+        return tools.contains(MirrorTool.MAKE_MIRROR);
+    }
 
     static final String USAGE = String.join("\n",
             "usage: fedsync-bench [--keys N] [--value-bytes B] [--writers W] [--seconds S] [--repeat R]",
-            "                     [--only sync|live] [--tool fedsync|make-mirror|both] [--profile]",
+            "                     [--only sync|live] [--tool TOOL[,TOOL...]] [--profile]",
             "                     [--fedsyncd-java-opts OPTS] [--timeout-seconds T] [--poll-ms P] [--keep]",
             "",
             "Measures fedsync as a user would: bin/fedsyncd (a cold JVM, bidirectional) and etcdctl make-mirror",
@@ -24,7 +33,10 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
             "  --repeat R          run every scenario R times, the tools interleaved (make-mirror, fedsync, ...),",
             "                      and report each run and the medians (1)",
             "  --only SCENARIO     'sync' (initial sync, alias 'initial') or 'live' (both by default)",
-            "  --tool TOOL         'fedsync', 'make-mirror' or 'both' (default)",
+            "  --tool TOOL         'fedsync', 'make-mirror', 'both' (default: make-mirror,fedsync), or 'fedsync-N':",
+            "                      a Raft group of N fedsyncd replicas on loopback, only the leader mirroring (its",
+            "                      CPU is all replicas'); several comma-separated, e.g. fedsync,fedsync-3. The first",
+            "                      tool is the baseline of the ratio column",
             "  --profile           run fedsyncd under Java Flight Recorder (settings=profile), keep the .jfr files",
             "                      in the work dir and print the hottest methods of each fedsync run",
             "  --fedsyncd-java-opts OPTS  FEDSYNC_JAVA_OPTS for bin/fedsyncd (default: none, as a user starts it;",
@@ -81,12 +93,7 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
                         throw new UsageException("--only takes 'sync' or 'live', not '" + only + "'");
                     }
                 }
-                case "--tool" -> {
-                    tool = value(list, ++i, name).toLowerCase(Locale.ROOT);
-                    if (!List.of("fedsync", "make-mirror", "both").contains(tool)) {
-                        throw new UsageException("--tool takes 'fedsync', 'make-mirror' or 'both', not '" + tool + "'");
-                    }
-                }
+                case "--tool" -> tool = value(list, ++i, name).toLowerCase(Locale.ROOT);
                 default -> throw new UsageException("unknown option '" + name + "'");
             }
         }
@@ -95,7 +102,27 @@ record BenchOptions(int keys, int valueBytes, int writers, int seconds, boolean 
         }
         return new BenchOptions(keys, valueBytes, writers, seconds,
                 only == null || only.equals("sync"), only == null || only.equals("live"),
-                !tool.equals("make-mirror"), !tool.equals("fedsync"), repeat, timeout, poll, profile, javaOpts, keep);
+                tools(tool), repeat, timeout, poll, profile, javaOpts, keep);
+    }
+
+    /** The tools of a --tool value, in order, without repeats. */
+    static List<String> tools(String value) {
+        List<String> out = new ArrayList<>();
+        for (String t : value.split(",")) {
+            List<String> names = switch (t.trim()) {
+                case "both" -> List.of(MirrorTool.MAKE_MIRROR, MirrorTool.FEDSYNC);
+                case MirrorTool.FEDSYNC, MirrorTool.MAKE_MIRROR -> List.of(t.trim());
+                default -> {
+                    if (MirrorTool.replicasOf(t.trim()) == 0) {
+                        throw new UsageException("--tool takes 'fedsync', 'make-mirror', 'both' or 'fedsync-N' (N >= 2"
+                                + " replicas), comma-separated; not '" + t.trim() + "'");
+                    }
+                    yield List.of(t.trim());
+                }
+            };
+            names.stream().filter(n -> !out.contains(n)).forEach(out::add);
+        }
+        return List.copyOf(out);
     }
 
     private static String value(List<String> list, int i, String name) {

@@ -70,12 +70,7 @@ public final class MirrorBenchmark {
 
     private MirrorBenchmark(BenchOptions o) {
         this.o = o;
-        if (o.makeMirror()) {
-            tools.add(MirrorTool.MAKE_MIRROR);
-        }
-        if (o.fedsync()) {
-            tools.add(MirrorTool.FEDSYNC);
-        }
+        tools.addAll(o.tools());
         for (String t : tools) {
             syncRuns.put(t, new ArrayList<>());
             liveRuns.put(t, new ArrayList<>());
@@ -116,6 +111,11 @@ public final class MirrorBenchmark {
         }
         System.out.flush();
         System.exit(rc);
+    }
+
+    /** Runs every scenario with these options and prints the summary; 0 when every run passed, else 1. */
+    static int run(BenchOptions options, String[] args) throws IOException {
+        return new MirrorBenchmark(options).run(args);
     }
 
     private int run(String[] args) throws IOException {
@@ -249,11 +249,11 @@ public final class MirrorBenchmark {
             Map<String, Double> srcStats0 = EtcdStats.scrape(etcds.get(0));
             Map<String, Double> dstStats0 = EtcdStats.scrape(etcds.get(1));
             CpuMeter.Sample cpu0 = CpuMeter.sample(pids);
-            tool = MirrorTool.create(toolName, PREFIX, fedsyncdOpts(tag));
+            tool = MirrorTool.create(toolName, PREFIX, fedsyncdOpts(tag, toolName));
             long t0 = System.nanoTime();
             window[0] = BenchClock.now();
             tool.launch(etcds.get(0), etcds.get(1), workDir.resolve(tag));
-            pids.put(toolName, tool.pid());
+            pids.putAll(tool.pids());
             if (tool instanceof MirrorTool.Fedsyncd f) {
                 api = new ApiWatch(f.daemon(), t0);
             }
@@ -316,7 +316,7 @@ public final class MirrorBenchmark {
             String check = compareUntilEqual(values, dst, t1 + TimeUnit.SECONDS.toNanos(10));
             out("values:    %s", check);
             Map<String, Double> cpu = CpuMeter.seconds(cpu0, cpu1);
-            double mirrorCpu = cpu.get(toolName);
+            double mirrorCpu = tool.pids().keySet().stream().mapToDouble(cpu::get).sum();
             double etcdCpu = cpu.get("source etcd") + cpu.get("destination etcd");
             out("cpu:       %s", CpuMeter.describe(cpu0, cpu1));
             out("           %s: %.2f CPU-s = %s ms per 1,000 keys; etcds %.2f CPU-s = %s ms per 1,000 keys", toolName,
@@ -472,7 +472,7 @@ public final class MirrorBenchmark {
             Client srcRead = etcds.client(0);
             Client dstRead = etcds.client(1);
             watcher = new LagWatcher(etcds.client(1), PREFIX);
-            tool = MirrorTool.create(toolName, PREFIX, fedsyncdOpts(tag));
+            tool = MirrorTool.create(toolName, PREFIX, fedsyncdOpts(tag, toolName));
             long t0 = System.nanoTime();
             tool.launch(etcds.get(0), etcds.get(1), workDir.resolve(tag));
             awaitReady(etcds.get(0), tool);
@@ -481,7 +481,7 @@ public final class MirrorBenchmark {
                     o.seconds(), o.keys(), o.valueBytes());
             writers.awaitReady();
             Map<String, Long> pids = new LinkedHashMap<>();
-            pids.put(toolName, tool.pid());
+            pids.putAll(tool.pids());
             pids.putAll(etcds.pids(List.of("source etcd", "destination etcd")));
             pids.put("benchmark JVM", ProcessHandle.current().pid());
             Map<String, Double> srcStats0 = EtcdStats.scrape(etcds.get(0));
@@ -630,7 +630,7 @@ public final class MirrorBenchmark {
                 failed = true;
             }
             Map<String, Double> cpu = CpuMeter.seconds(cpu0, cpu1);
-            double mirrorCpu = cpu.get(toolName);
+            double mirrorCpu = tool.pids().keySet().stream().mapToDouble(cpu::get).sum();
             double etcdCpu = cpu.get("source etcd") + cpu.get("destination etcd");
             double writersCpu = w.cpuNanos() / 1e9;
             out("cpu:       from the first write until caught up, %s; writers' JVM %.2f s while writing",
@@ -760,9 +760,10 @@ public final class MirrorBenchmark {
 
     // ---- fedsyncd options, profile ----------------------------------------------------------
 
-    private String fedsyncdOpts(String tag) {
+    private String fedsyncdOpts(String tag, String toolName) {
         String opts = o.fedsyncdJavaOpts().trim();
-        if (o.profile()) {
+        // One recording file per run: only a single fedsyncd is profiled, never a group of replicas.
+        if (o.profile() && toolName.equals(MirrorTool.FEDSYNC)) {
             Path jfr = workDir.resolve(tag).resolve("fedsyncd.jfr");
             opts = (opts + " -XX:StartFlightRecording=filename=" + jfr + ",settings=profile,dumponexit=true").trim();
         }
@@ -800,13 +801,11 @@ public final class MirrorBenchmark {
     }
 
     private void summary() {
-        out("== summary: %s; medians; fedsync/make-mirror = ratio of the medians ==",
-                o.repeat() == 1 ? "one run per tool" : o.repeat() + " runs per tool, the tools interleaved");
-        String mm = MirrorTool.MAKE_MIRROR;
-        String fs = MirrorTool.FEDSYNC;
+        out("== summary: %s; medians%s ==",
+                o.repeat() == 1 ? "one run per tool" : o.repeat() + " runs per tool, the tools interleaved",
+                tools.size() > 1 ? "; " + ratioLabel() + " = ratio of the medians" : "");
         if (o.sync()) {
-            out("sync of %d keys (from launch)   %-24s %-24s %s", o.keys(), has(mm) ? mm : "", has(fs) ? fs : "",
-                    both() ? "fedsync/make-mirror" : "");
+            out("%s", columns(String.format(Locale.ROOT, "sync of %d keys (from launch)", o.keys())));
             List<Row<SyncRun>> rows = List.of(
                     new Row<>("time to all keys", SyncRun::seconds, true),
                     new Row<>("keys/s", SyncRun::keysPerSecond, false),
@@ -818,8 +817,7 @@ public final class MirrorBenchmark {
             table(rows, syncRuns, SyncRun::ok);
         }
         if (o.live()) {
-            out("live, %d writers for %d s       %-24s %-24s %s", o.writers(), o.seconds(), has(mm) ? mm : "",
-                    has(fs) ? fs : "", both() ? "fedsync/make-mirror" : "");
+            out("%s", columns(String.format(Locale.ROOT, "live, %d writers for %d s", o.writers(), o.seconds())));
             List<Row<LiveRun>> rows = List.of(
                     new Row<>("writers' rate, puts/s", LiveRun::writersRate, false),
                     new Row<>("writers' put p99", LiveRun::putP99, true),
@@ -854,22 +852,30 @@ public final class MirrorBenchmark {
         targets();
     }
 
+    /** The header of a table: its title, then one column per tool and the ratio of the last to the first. */
+    private String columns(String title) {
+        StringBuilder line = new StringBuilder(String.format("%-32s", title));
+        tools.forEach(t -> line.append(String.format(" %-24s", t)));
+        if (tools.size() > 1) {
+            line.append(' ').append(ratioLabel());
+        }
+        return line.toString();
+    }
+
+    private String ratioLabel() {
+        return tools.get(tools.size() - 1) + "/" + tools.get(0);
+    }
+
     private <R> void table(List<Row<R>> rows, Map<String, List<R>> runs, java.util.function.Predicate<R> ok) {
         for (Row<R> row : rows) {
             StringBuilder line = new StringBuilder(String.format("  %-30s", row.label()));
-            double[] medians = new double[2];
-            int col = 0;
-            for (String tool : List.of(MirrorTool.MAKE_MIRROR, MirrorTool.FEDSYNC)) {
-                List<R> list = runs.getOrDefault(tool, List.of());
-                if (!has(tool)) {
-                    line.append(String.format(" %-24s", ""));
-                    medians[col++] = Double.NaN;
-                    continue;
-                }
+            double[] medians = new double[tools.size()];
+            for (int col = 0; col < tools.size(); col++) {
+                List<R> list = runs.getOrDefault(tools.get(col), List.of());
                 List<Double> values = list.stream().map(r -> ok.test(r) ? row.value().applyAsDouble(r) : Double.NaN)
                         .toList();
                 double m = Stats.median(values);
-                medians[col++] = m;
+                medians[col] = m;
                 String cell = row.seconds() ? fmtSecs(m) : fmt(m);
                 if (values.size() > 1) {
                     cell += " [" + values.stream().map(v -> row.seconds() ? fmtSecs(v).replace(" s", "") : fmt(v))
@@ -877,14 +883,34 @@ public final class MirrorBenchmark {
                 }
                 line.append(String.format(" %-24s", cell));
             }
-            if (both() && !Double.isNaN(medians[0]) && !Double.isNaN(medians[1]) && medians[0] != 0) {
-                line.append(String.format(Locale.ROOT, " %.2f", medians[1] / medians[0]));
+            double first = medians[0];
+            double last = medians[medians.length - 1];
+            if (tools.size() > 1 && !Double.isNaN(first) && !Double.isNaN(last) && first != 0) {
+                line.append(String.format(Locale.ROOT, " %.2f", last / first));
             }
             out("%s", line.toString().stripTrailing());
         }
     }
 
     private void targets() {
+        if (has(MirrorTool.FEDSYNC) && has(MirrorTool.MAKE_MIRROR)) {
+            againstMakeMirror();
+        }
+        if (has(MirrorTool.FEDSYNC) && o.live()) {
+            for (String group : tools.stream().filter(t -> MirrorTool.replicasOf(t) > 0).toList()) {
+                double one = liveMedian(MirrorTool.FEDSYNC, LiveRun::deliveredPerSecond);
+                double many = liveMedian(group, LiveRun::deliveredPerSecond);
+                double change = 100 * (many / one - 1);
+                out("target (issue 12), on the medians:");
+                target(String.format(Locale.ROOT, "live: %d replicas deliver within 10%% of one fedsyncd's writes/s",
+                                MirrorTool.replicasOf(group)),
+                        String.format(Locale.ROOT, "%s vs %s/s = %+.1f%%", fmt(many), fmt(one), change), change,
+                        change >= -10, String.format(Locale.ROOT, "by %.1f points", -10 - change));
+            }
+        }
+    }
+
+    private void againstMakeMirror() {
         out("targets (issue 11), on the medians:");
         double fsDelivered = liveMedian(MirrorTool.FEDSYNC, LiveRun::deliveredPct);
         double fsP99 = liveMedian(MirrorTool.FEDSYNC, LiveRun::lagP99);
@@ -946,9 +972,6 @@ public final class MirrorBenchmark {
         return tools.contains(tool);
     }
 
-    private boolean both() {
-        return tools.size() == 2;
-    }
 
     // ---- helpers --------------------------------------------------------------------------
 
@@ -979,7 +1002,7 @@ public final class MirrorBenchmark {
     }
 
     private static String shortName(String tool) {
-        return tool.equals(MirrorTool.FEDSYNC) ? "fs" : "mm";
+        return tool.equals(MirrorTool.MAKE_MIRROR) ? "mm" : tool.replace("fedsync", "fs").replace("-", "");
     }
 
     private static String at(long t, long t0) {

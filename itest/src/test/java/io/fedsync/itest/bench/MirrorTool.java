@@ -37,6 +37,11 @@ interface MirrorTool extends AutoCloseable {
     /** The process (fedsyncd's JVM: bin/fedsyncd execs java). */
     long pid();
 
+    /** label → pid of every process of the tool (one, or one per replica), for {@link CpuMeter}. */
+    default Map<String, Long> pids() {
+        return Map.of(name(), pid());
+    }
+
     /** What runs, as a command line. */
     String describe();
 
@@ -56,8 +61,103 @@ interface MirrorTool extends AutoCloseable {
     @Override
     void close();
 
+    /** {@code fedsync}, {@code make-mirror}, or {@code fedsync-N}: a Raft group of N fedsyncd replicas. */
     static MirrorTool create(String name, String prefix, String fedsyncdJavaOpts) {
-        return name.equals(FEDSYNC) ? new Fedsyncd(prefix, fedsyncdJavaOpts) : new MakeMirror(prefix);
+        if (name.equals(FEDSYNC)) {
+            return new Fedsyncd(prefix, fedsyncdJavaOpts);
+        }
+        if (name.equals(MAKE_MIRROR)) {
+            return new MakeMirror(prefix);
+        }
+        return new FedsyncGroup(replicasOf(name), prefix, fedsyncdJavaOpts);
+    }
+
+    /** N of a tool named {@code fedsync-N} (N >= 2), else 0. */
+    static int replicasOf(String name) {
+        if (name.matches("fedsync-[0-9]{1,2}")) {
+            int n = Integer.parseInt(name.substring("fedsync-".length()));
+            return n >= 2 ? n : 0;
+        }
+        return 0;
+    }
+
+    /**
+     * A Raft group of N {@code bin/fedsyncd} replicas (node.raft and peers in each config) over the
+     * two etcds; only the leader mirrors. Its CPU is every replica's.
+     */
+    final class FedsyncGroup implements MirrorTool {
+        private static final Logger LOG = LoggerFactory.getLogger(FedsyncGroup.class);
+        private final int size;
+        private final String prefix;
+        private final String javaOpts;
+        private ReplicaGroup group;
+
+        FedsyncGroup(int size, String prefix, String javaOpts) {
+            this.size = size;
+            this.prefix = prefix;
+            this.javaOpts = javaOpts;
+        }
+
+        @Override
+        public String name() {
+            return "fedsync-" + size;
+        }
+
+        @Override
+        public void launch(EtcdProcess source, EtcdProcess destination, Path dir) {
+            group = Cleanup.register("fedsyncd group", ReplicaGroup.launch(dir, size, source, destination, prefix,
+                    javaOpts));
+        }
+
+        @Override
+        public long pid() {
+            return group == null ? -1 : group.mirroringLeader().map(id -> group.replica(id).pid()).orElse(-1L);
+        }
+
+        @Override
+        public Map<String, Long> pids() {
+            return group == null ? Map.of() : group.pids();
+        }
+
+        @Override
+        public String describe() {
+            return group == null ? "bin/fedsyncd x " + size + " (not launched)"
+                    : size + " replicas, each bin/fedsyncd --config <its own> (" + group.describe() + ")";
+        }
+
+        @Override
+        public String failure() {
+            return group == null ? "not launched" : group.failure();
+        }
+
+        @Override
+        public boolean saysReady() {
+            return group != null && group.allReadyWithOneLeader() && group.mirroringLeader().isPresent();
+        }
+
+        @Override
+        public Map<String, Long> counters() {
+            Map<String, Long> out = new TreeMap<>();
+            if (group != null) {
+                group.mirroringLeader().flatMap(group::status).ifPresent(s -> s.path("counters").properties()
+                        .forEach(e -> out.put(e.getKey(), e.getValue().asLong())));
+            }
+            return out;
+        }
+
+        @Override
+        public String logTail(int lines) {
+            return group == null ? "" : group.logTails(lines);
+        }
+
+        @Override
+        public void close() {
+            if (group != null) {
+                group.close();
+                Cleanup.forget(group);
+                LOG.debug("fedsyncd group of {} stopped", size);
+            }
+        }
     }
 
     /** {@code bin/fedsyncd --config} with clusters host (source) and host2 (destination), policy hold. */

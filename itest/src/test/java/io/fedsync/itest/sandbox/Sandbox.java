@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.Dirs;
 import io.fedsync.itest.fixture.EtcdProcess;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
 import io.fedsync.itest.fixture.Samples;
@@ -17,24 +18,29 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 import org.awaitility.core.ConditionTimeoutException;
 
 /**
- * {@code bin/fedsync-sandbox}: two real etcd processes, {@code host} and {@code host2}, a real
- * fedsyncd process mirroring them, and scenarios S1 and S2 of SCENARIOS.md played against them.
- * Every PASS/FAIL line is computed from what etcd and fedsyncd's HTTP API answered.
+ * {@code bin/fedsync-sandbox}: two real etcd processes, {@code host} and {@code host2}, a Raft group
+ * of three real fedsyncd processes mirroring them, and scenarios S1, S2 and S7 of SCENARIOS.md
+ * played against them: S7 kills the leader with -9 and shows another replica take over. Every
+ * PASS/FAIL line is computed from what etcd and fedsyncd's HTTP API answered.
  */
 public final class Sandbox {
 
     static final String USAGE = String.join("\n",
             "usage: fedsync-sandbox [--keep]",
-            "  Starts etcd 'host' and 'host2' and fedsyncd on loopback, plays scenarios S1 and S2, prints what",
-            "  happened. Exit code 0 when every check passed, 1 otherwise, 2 on bad usage.",
-            "  --keep   leave etcd and fedsyncd running at the end and print how to reach and stop them");
+            "  Starts etcd 'host' and 'host2' and a Raft group of three fedsyncd replicas on loopback, plays",
+            "  scenarios S1 and S2, kills the leader with -9 (S7) and shows the failover, prints what happened.",
+            "  Exit code 0 when every check passed, 1 otherwise, 2 on bad usage.",
+            "  --keep   leave etcd and the fedsyncd replicas running at the end and print how to reach and stop them");
 
     static final String KEY = "/registry/iam.kubesphere.io/users/xxp";
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -86,7 +92,7 @@ public final class Sandbox {
         Path dir = createWorkDir();
         EtcdProcess host = EtcdProcess.builder("host").workDir(dir.resolve("etcd")).build();
         EtcdProcess host2 = EtcdProcess.builder("host2").workDir(dir.resolve("etcd")).build();
-        FedsyncdProcess fedsyncd = null;
+        Map<String, FedsyncdProcess> group = new LinkedHashMap<>();
         boolean stopAll = true;
         try {
             step("setup", "starting etcd 'host' and 'host2' (%s)", "/usr/bin/etcd");
@@ -94,38 +100,61 @@ public final class Sandbox {
             host2.start();
             step("setup", "host  = %s (data %s)", host.endpoint(), host.dataDir());
             step("setup", "host2 = %s (data %s)", host2.endpoint(), host2.dataDir());
-            fedsyncd = FedsyncdProcess.builder(dir.resolve("fedsyncd")).cluster("host", host).cluster("host2", host2)
-                    .policy("hold").build();
-            step("setup", "starting fedsyncd: %s", FedsyncdProcess.jar());
-            step("setup", "config %s, log %s, API %s", fedsyncd.configFile(), fedsyncd.logFile(), fedsyncd.url("/"));
-            fedsyncd.start().awaitHealthy(WAIT);
-            FedsyncdProcess d = fedsyncd;
-            check("setup", "fedsyncd sees both clusters live", () -> "live".equals(d.clusterState("host"))
-                    && "live".equals(d.clusterState("host2")), () -> d.status().path("clusters").toString());
-            try (Client c1 = host.newClient(); Client c2 = host2.newClient()) {
-                s1(d, c1, c2);
-                s2(d, c1, c2);
+            Map<String, Integer> raftPorts = new LinkedHashMap<>();
+            IDS.forEach(id -> raftPorts.put(id, FreePorts.pick()));
+            for (String id : IDS) {
+                group.put(id, FedsyncdProcess.builder(dir.resolve("fedsyncd-" + id)).replica(id, raftPorts)
+                        .cluster("host", host).cluster("host2", host2).policy("hold").build());
             }
-            printStatus(d);
+            step("setup", "starting a Raft group of three fedsyncd replicas %s, each its own JVM: %s", IDS,
+                    FedsyncdProcess.jar());
+            for (FedsyncdProcess r : group.values()) {
+                step("setup", "  %s: Raft on 127.0.0.1:%d, API %s, config %s", r.nodeId(), raftPorts.get(r.nodeId()),
+                        r.url("/"), r.configFile());
+            }
+            group.values().forEach(FedsyncdProcess::start);
+            for (FedsyncdProcess r : group.values()) {
+                r.awaitHealthy(WAIT);
+            }
+            String first = awaitLeader(group, IDS);
+            FedsyncdProcess d = group.get(first);
+            check("setup", "one replica (" + first + ") leads and mirrors; the others stand by", () ->
+                    group.values().stream().filter(Sandbox::mirrors).count() == 1
+                            && standbyEverywhereBut(group, first), () -> roles(group));
+            check("setup", "the leader sees both clusters live", () -> "live".equals(d.clusterState("host"))
+                    && "live".equals(d.clusterState("host2")), () -> d.status().path("clusters").toString());
+            printGroup(group);
+            String leader;
+            try (Client c1 = host.newClient(); Client c2 = host2.newClient()) {
+                s1(group, first, c1, c2);
+                leader = s2(group, c1, c2);
+                leader = s7(group, leader, c1, c2);
+            }
+            printStatus(group.get(leader));
             out.println();
             out.printf("%d passed, %d failed%n", passed, failures.size());
             failures.forEach(f -> out.println("  failed: " + f));
             if (keep) {
                 stopAll = false;
+                FedsyncdProcess l = group.get(leader);
+                String servers = group.values().stream().map(r -> r.url("")).collect(Collectors.joining(","));
                 out.println();
                 out.println("left running (--keep):");
-                out.printf("  curl -s %s | python3 -m json.tool%n", d.url("/api/v1/status"));
-                out.printf("  curl -s %s | python3 -m json.tool%n", d.url("/api/v1/conflicts"));
+                out.printf("  bin/fedsyncctl --server %s status%n", servers);
+                out.printf("  curl -s %s | python3 -m json.tool%n", l.url("/api/v1/status"));
+                out.printf("  curl -s %s | python3 -m json.tool%n", l.url("/api/v1/conflicts"));
                 out.printf("  ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix /registry/iam.kubesphere.io/%n",
                         host.endpoint());
-                out.printf("  stop: kill %d %d %d; rm -rf %s%n", d.pid(), host.pid(), host2.pid(), dir);
+                out.printf("  stop: kill %s %d %d; rm -rf %s%n", group.values().stream().map(r -> String.valueOf(r.pid()))
+                        .collect(Collectors.joining(" ")), host.pid(), host2.pid(), dir);
             }
             return failures.isEmpty() ? 0 : 1;
         } finally {
             if (stopAll) {
-                if (fedsyncd != null) {
-                    fedsyncd.stop();
-                }
+                group.values().forEach(r -> {
+                    r.resume();
+                    r.stop();
+                });
                 host.stop();
                 host2.stop();
                 if (failures.isEmpty()) {
@@ -135,14 +164,17 @@ public final class Sandbox {
                         out.println("could not remove " + dir + ": " + e.getCause().getMessage());
                     }
                 } else {
-                    out.println("logs kept in " + dir + " (fedsyncd/fedsyncd.log, etcd/*/etcd.log)");
+                    out.println("logs kept in " + dir + " (fedsyncd-*/fedsyncd.log, etcd/*/etcd.log)");
                 }
             }
         }
     }
 
     /** S1: the same user created on both hosts (different uid, timestamps) converges without a write. */
-    private void s1(FedsyncdProcess d, Client host, Client host2) {
+    private void s1(Map<String, FedsyncdProcess> group, String leader, Client host, Client host2) {
+        FedsyncdProcess d = group.get(leader);
+        FedsyncdProcess follower = group.values().stream().filter(r -> !r.nodeId().equals(leader)).findFirst()
+                .orElseThrow();
         String onHost = Samples.read("user-xxp-created-on-host.json");
         String onHost2 = Samples.read("user-xxp-created-on-host2.json");
         out.println();
@@ -152,6 +184,8 @@ public final class Sandbox {
             Kv.put(host2, KEY, onHost2);
             check("S1", "fedsync reports the key converged (same object, server-set fields differ)",
                     () -> conflictState(d, KEY).filter("converged"::equals).isPresent(), () -> conflicts(d));
+            check("S1", "follower " + follower.nodeId() + " answers the same from the replicated state",
+                    () -> conflictState(follower, KEY).filter("converged"::equals).isPresent(), () -> conflicts(follower));
             quiet("S1", "no write after the two creates (no ping-pong): watch events host=%d host2=%d",
                     () -> w1.count() == 1 && w2.count() == 1, () -> new int[] {w1.count(), w2.count()});
             check("S1", "each host keeps its own bytes", () -> Kv.get(host, KEY).equals(Optional.of(onHost))
@@ -168,27 +202,39 @@ public final class Sandbox {
         }
     }
 
-    /** S2: fedsyncd is down while both hosts edit the same user: a held conflict, nothing overwritten. */
-    private void s2(FedsyncdProcess d, Client host, Client host2) {
+    /**
+     * S2: the whole group is down while both hosts edit the same user: a held conflict, nothing
+     * overwritten. Returns the leader after the restart.
+     */
+    private String s2(Map<String, FedsyncdProcess> group, Client host, Client host2) {
         String base = Samples.read("user-xxp-edited-on-host.json");
         String emailHost = base.replace("xxp-2@163.com", "xxp-host@163.com");
         String emailHost2 = base.replace("xxp-2@163.com", "xxp-host2@163.com");
         out.println();
-        int exit = d.stop();
-        step("S2", "stopped fedsyncd with SIGTERM (exit code %d%s)", exit, exit == 143 ? ": the JVM's code for SIGTERM" : "");
-        step("S2", "while it is down: email on host -> xxp-host@163.com, on host2 -> xxp-host2@163.com");
+        List<Integer> exits = group.values().stream().map(FedsyncdProcess::stop).toList();
+        step("S2", "stopped every replica with SIGTERM (exit codes %s)", exits);
+        step("S2", "while the group is down: email on host -> xxp-host@163.com, on host2 -> xxp-host2@163.com");
         Kv.put(host, KEY, emailHost);
         Kv.put(host2, KEY, emailHost2);
-        long before = d.pid();
-        step("S2", "starting fedsyncd again (it resumes from its cursors in %s)", d.baseDir().resolve("data"));
-        d.start().awaitHealthy(WAIT);
-        check("S2", "fedsyncd restarted (pid " + before + " -> " + d.pid() + ") and resumed from its cursor",
+        step("S2", "starting the three replicas again (their state comes back from the Raft log and snapshots)");
+        group.values().forEach(FedsyncdProcess::start);
+        for (FedsyncdProcess r : group.values()) {
+            r.awaitHealthy(WAIT);
+        }
+        String leader = awaitLeader(group, IDS);
+        FedsyncdProcess d = group.get(leader);
+        check("S2", "the group restarted; " + leader + " leads and resumed from the replicated cursors",
                 () -> d.logText().contains("resuming from cursor"), () -> "no 'resuming from cursor' in " + d.logFile());
         try (WatchRecorder w1 = WatchRecorder.open(host, KEY); WatchRecorder w2 = WatchRecorder.open(host2, KEY)) {
-            check("S2", "one open concurrent-update conflict between host and host2", () -> {
-                List<JsonNode> open = d.conflicts("state=open&key=" + KEY);
-                return open.size() == 1 && open.get(0).path("type").asText().equals("concurrent-update")
-                        && open.get(0).path("clusters").toString().equals("[\"host\",\"host2\"]");
+            check("S2", "one open concurrent-update conflict between host and host2, the same on every replica", () -> {
+                for (FedsyncdProcess r : group.values()) {
+                    List<JsonNode> open = r.conflicts("state=open&key=" + KEY);
+                    if (open.size() != 1 || !open.get(0).path("type").asText().equals("concurrent-update")
+                            || !open.get(0).path("clusters").toString().equals("[\"host\",\"host2\"]")) {
+                        return false;
+                    }
+                }
+                return true;
             }, () -> conflicts(d));
             quiet("S2", "nothing written while the conflict is held: watch events host=%d host2=%d",
                     () -> w1.count() == 0 && w2.count() == 0, () -> new int[] {w1.count(), w2.count()});
@@ -201,6 +247,117 @@ public final class Sandbox {
                     c.path("state").asText(), c.path("clusters"), c.path("detectedAt").asText());
         }
         step("S2", "the key stays as it is on each host until an operator picks a winner (see README)");
+        return leader;
+    }
+
+    /**
+     * S7: the leader is killed with -9. Another replica takes over, a user created on host after
+     * the kill reaches host2 once, and the killed replica comes back as a follower. Returns the new leader.
+     */
+    private String s7(Map<String, FedsyncdProcess> group, String leader, Client host, Client host2) {
+        out.println();
+        FedsyncdProcess old = group.get(leader);
+        long term = old.status().path("term").asLong();
+        String name = "failover-" + Long.toHexString(System.nanoTime());
+        String key = KubeObjects.userKey(name);
+        String value = KubeObjects.user(name, name + "@163.com");
+        long pid = old.pid();
+        long killedAt = System.nanoTime();
+        old.kill();
+        step("S7", "kill -9 of the leader %s (pid %d), which mirrored with fencing term %d", leader, pid, term);
+        List<String> rest = IDS.stream().filter(id -> !id.equals(leader)).toList();
+        try (WatchRecorder w1 = WatchRecorder.open(host, key); WatchRecorder w2 = WatchRecorder.open(host2, key)) {
+            Kv.put(host, key, value);
+            step("S7", "right after the kill: kubectl create of user %s on host", name);
+            String next = awaitLeader(group, rest);
+            double tookOver = (System.nanoTime() - killedAt) / 1e9;
+            FedsyncdProcess d = group.get(next);
+            step("S7", "%s leads and mirrors %.1f s after the kill (Raft term %s, fencing term %s)", next, tookOver,
+                    d.status().path("raft").path("term").asText(), d.status().path("term").asText());
+            check("S7", "the new leader's fencing term is above the killed leader's (" + term + ")",
+                    () -> d.status().path("term").asLong() > term, () -> d.status().path("term"));
+            check("S7", "the user created after the kill arrives on host2 byte for byte",
+                    () -> Kv.get(host2, key).equals(Optional.of(value)), () -> Kv.get(host2, key).orElse("(absent)"));
+            quiet("S7", "host2 written exactly once, nothing came back to host: watch events host=%d host2=%d",
+                    () -> w1.count() == 1 && w2.count() == 1, () -> new int[] {w1.count(), w2.count()});
+            step("S7", "starting %s again on its data dir", leader);
+            old.start().awaitHealthy(WAIT);
+            check("S7", leader + " rejoined as a follower of " + next + " and stands by", () -> {
+                JsonNode raft = old.status().path("raft");
+                return raft.path("role").asText().equals("follower") && raft.path("leader").asText().equals(next)
+                        && !mirrors(old);
+            }, () -> old.status().path("raft"));
+            printGroup(group);
+            return next;
+        }
+    }
+
+    private static final List<String> IDS = List.of("a", "b", "c");
+
+    /** The replica every running replica names as leader, once it mirrors. */
+    private static String awaitLeader(Map<String, FedsyncdProcess> group, List<String> running) {
+        String[] leader = new String[1];
+        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
+            java.util.Set<String> named = new java.util.HashSet<>();
+            for (String id : running) {
+                named.add(group.get(id).status().path("raft").path("leader").asText(""));
+            }
+            if (named.size() != 1) {
+                return false;
+            }
+            String l = named.iterator().next();
+            if (!running.contains(l) || !mirrors(group.get(l))) {
+                return false;
+            }
+            leader[0] = l;
+            return true;
+        });
+        return leader[0];
+    }
+
+    private static boolean mirrors(FedsyncdProcess r) {
+        JsonNode s = r.status();
+        return s.path("writer").isTextual() && !s.path("writer").asText().isEmpty();
+    }
+
+    private static boolean standbyEverywhereBut(Map<String, FedsyncdProcess> group, String leader) {
+        return group.values().stream().filter(r -> !r.nodeId().equals(leader))
+                .allMatch(r -> r.status().path("clusters").findValuesAsText("state").stream().allMatch("standby"::equals));
+    }
+
+    private static String roles(Map<String, FedsyncdProcess> group) {
+        return group.values().stream().map(r -> {
+            try {
+                return r.nodeId() + "=" + r.status().path("raft").path("role").asText() + (mirrors(r) ? "+mirroring" : "");
+            } catch (RuntimeException e) {
+                return r.nodeId() + "=(no answer)";
+            }
+        }).collect(Collectors.joining(", "));
+    }
+
+    private void printGroup(Map<String, FedsyncdProcess> group) {
+        for (FedsyncdProcess r : group.values()) {
+            if (!r.isRunning()) {
+                step("group", "%s: not running", r.nodeId());
+                continue;
+            }
+            JsonNode s = r.status();
+            JsonNode raft = s.path("raft");
+            step("group", "%s: %-8s Raft term %s, leader %s, %s", r.nodeId(), raft.path("role").asText(),
+                    raft.path("term").asText(), raft.path("leader").asText(), mirrors(r)
+                            ? "mirroring (fencing term " + s.path("term").asText() + ")"
+                            : "standing by; reads host at revision " + revision(s, "host") + ", host2 at "
+                                    + revision(s, "host2"));
+        }
+    }
+
+    private static String revision(JsonNode status, String cluster) {
+        for (JsonNode c : status.path("clusters")) {
+            if (c.path("name").asText().equals(cluster)) {
+                return c.hasNonNull("error") ? "(" + c.path("error").asText() + ")" : c.path("revision").asText();
+            }
+        }
+        return "?";
     }
 
     private void printStatus(FedsyncdProcess d) {

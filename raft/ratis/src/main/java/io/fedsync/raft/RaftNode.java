@@ -48,6 +48,7 @@ import org.apache.ratis.proto.RaftProtos.ServerRpcProto;
 import org.apache.ratis.protocol.ClientId;
 import org.apache.ratis.protocol.Message;
 import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftClientRequest;
 import org.apache.ratis.protocol.RaftGroup;
 import org.apache.ratis.protocol.RaftGroupId;
 import org.apache.ratis.protocol.RaftPeer;
@@ -154,6 +155,13 @@ public final class RaftNode implements AutoCloseable {
     private volatile RaftServer server;
     private volatile RaftServer.Division division;
     private volatile RaftClient client;
+    /**
+     * Leader-only writes (a fencing term, cursors) are submitted to this replica's own server, not
+     * through {@link #client}: right after a failover the client still knows the dead leader (a
+     * refused connection and a 100 ms retry sleep, 150–600 ms of the takeover as measured by
+     * {@code bin/fedsync-failover}), and a leader-only write has nowhere else to go anyway.
+     */
+    private final ClientId localClientId = ClientId.randomId();
 
     /** The current or last epoch; null before the first {@code leading}. Written on the leadership thread only. */
     private volatile Epoch epoch;
@@ -658,25 +666,48 @@ public final class RaftNode implements AutoCloseable {
                     + " bytes > " + MAX_COMMAND_BYTES);
         }
         RaftClient c = client;
-        if (c == null) {
+        RaftServer local = server;
+        if (c == null || local == null) {
             throw new RaftStoreException(tag + " closed: " + what + " not written");
         }
+        Duration timeout = settings.requestTimeout();
         CompletableFuture<RaftClientReply> sent = new CompletableFuture<>();
         Future<?> task;
-        try {
-            task = requestThreads.submit(() -> {
-                try {
-                    sent.complete(send(c, bytes));
-                } catch (RuntimeException e) {
-                    sent.completeExceptionally(e);
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            throw new RaftStoreException(tag + " " + what + " not written: " + MAX_WRITES_IN_FLIGHT
-                    + " writes already in flight");
+        if (command instanceof Command.NextTerm || command instanceof Command.SetCursors) {
+            // Leader-only: to this replica's own server, no retries (see localClientId).
+            task = sent;
+            RaftClientRequest request = RaftClientRequest.newBuilder().setClientId(localClientId).setServerId(selfId)
+                    .setGroupId(GROUP_ID).setCallId(CallId.getAndIncrement())
+                    .setMessage(Message.valueOf(UnsafeByteOperations.unsafeWrap(bytes)))
+                    .setType(RaftClientRequest.writeRequestType()).setTimeoutMs(timeout.toMillis()).build();
+            try {
+                local.submitClientRequestAsync(request).whenComplete((reply, failure) -> {
+                    if (failure != null) {
+                        sent.completeExceptionally(failure);
+                    } else if (!reply.isSuccess()) {
+                        sent.completeExceptionally(new CompletionException(reply.getException()));
+                    } else {
+                        sent.complete(reply);
+                    }
+                });
+            } catch (IOException | RuntimeException e) {
+                throw new RaftStoreException(tag + " " + what + " not written: " + e, e);
+            }
+        } else {
+            try {
+                task = requestThreads.submit(() -> {
+                    try {
+                        sent.complete(send(c, bytes));
+                    } catch (RuntimeException e) {
+                        sent.completeExceptionally(e);
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                throw new RaftStoreException(tag + " " + what + " not written: " + MAX_WRITES_IN_FLIGHT
+                        + " writes already in flight");
+            }
         }
         CompletableFuture<?> waitFor = guard == null ? sent : CompletableFuture.anyOf(sent, guard.ended);
-        Duration timeout = settings.requestTimeout();
         try {
             waitFor.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (TimeoutException e) {

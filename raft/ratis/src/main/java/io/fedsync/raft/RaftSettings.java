@@ -18,8 +18,8 @@ import java.util.Objects;
 public record RaftSettings(String selfId, List<Peer> peers, Path storageDir, Duration electionTimeoutMin,
                            Duration electionTimeoutMax, Duration requestTimeout) {
 
-    public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(1000);
-    public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(2000);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(500);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(1000);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
 
     /** One replica: its id and Raft address ({@code host:port}). */
