@@ -79,7 +79,7 @@ public final class Daemon implements AutoCloseable {
             started.push(lock);
             ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
                     java.time.Clock.systemUTC());
-            ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus);
+            ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror);
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
@@ -88,7 +88,8 @@ public final class Daemon implements AutoCloseable {
                     .map(p -> new RaftSettings.Peer(p.id(), p.address().toString())).toList();
             RaftNode node;
             try {
-                node = RaftNode.start(RaftSettings.of(config.nodeId(), peers, config.dataDir().resolve("raft")), mirror);
+                node = RaftNode.start(RaftSettings.of(config.nodeId(), peers, config.dataDir().resolve("raft"))
+                        .withSnapshotEvery(config.snapshotEvery()), mirror);
             } catch (java.io.IOException | RuntimeException e) {
                 throw new DaemonException("cannot start the Raft replica " + config.nodeId() + ": "
                         + EtcdErrors.describe(e), e);

@@ -7,7 +7,9 @@ import io.fedsync.mirror.MirrorSettings;
 import io.fedsync.mirror.MirrorStatus;
 import io.fedsync.mirror.StandbyProbe;
 import io.fedsync.mirror.VerifyResult;
+import io.fedsync.daemon.http.PeerChanges;
 import io.fedsync.raft.Leadership;
+import io.fedsync.raft.MembershipException;
 import io.fedsync.raft.RaftNode;
 import io.fedsync.raft.RaftStatus;
 import io.fedsync.raft.api.CursorKey;
@@ -33,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * while paused or cut off may still send Txns, and they fail on the fence. Leadership callbacks
  * arrive one at a time, alternating; they start and stop the engine under {@link #lock}.
  */
-final class ReplicatedMirror implements MirrorService, Leadership {
+final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
 
     private static final Logger LOG = LoggerFactory.getLogger(ReplicatedMirror.class);
     /**
@@ -91,6 +93,27 @@ final class ReplicatedMirror implements MirrorService, Leadership {
     RaftStatus raftStatus() {
         RaftNode n = node;
         return n == null ? new RaftStatus(nodeId, "starting", null, 0, List.of()) : n.status();
+    }
+
+    // --- Membership ----------------------------------------------------------------------------
+
+    @Override
+    public RaftStatus add(String id, String address) {
+        return raftNode().addPeer(id, address);
+    }
+
+    @Override
+    public RaftStatus remove(String id) {
+        return raftNode().removePeer(id);
+    }
+
+    private RaftNode raftNode() {
+        RaftNode n = node;
+        if (n == null) {
+            throw new MembershipException(MembershipException.Kind.NOT_LEADER, "replica " + nodeId
+                    + " is still starting its Raft replica; try again in a moment, or ask another replica");
+        }
+        return n;
     }
 
     // --- Leadership (Raft's callbacks, one at a time) ------------------------------------------

@@ -60,20 +60,44 @@ final class ApiClient {
     }
 
     private Answer send(String method, String path) throws NoAnswer {
+        return send(method, path, null, false);
+    }
+
+    /**
+     * A change only a member of the group carries out: a replica that answers 503 (not a member,
+     * no leader) did nothing, so the next one is asked; the last answer is returned.
+     *
+     * @param json the request body, or null
+     */
+    Answer change(String method, String path, String json) throws NoAnswer {
+        return send(method, path, json, true);
+    }
+
+    private Answer send(String method, String path, String json, boolean nextOn503) throws NoAnswer {
         List<String> failures = new ArrayList<>();
+        Answer unavailable = null;
         for (String server : servers) {
             String base = server.endsWith("/") ? server.substring(0, server.length() - 1) : server;
             try {
-                HttpRequest request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-                        .method(method, HttpRequest.BodyPublishers.noBody()).build();
-                HttpResponse<String> r = http.send(request, HttpResponse.BodyHandlers.ofString());
+                HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
+                        .method(method, json == null ? HttpRequest.BodyPublishers.noBody()
+                                : HttpRequest.BodyPublishers.ofString(json));
+                if (json != null) {
+                    request.header("content-type", "application/json");
+                }
+                HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode body = null;
                 try {
                     body = Json.MAPPER.readTree(r.body());
                 } catch (IOException e) {
                     // not JSON: keep the text
                 }
-                return new Answer(base, r.statusCode(), body, r.body());
+                Answer answer = new Answer(base, r.statusCode(), body, r.body());
+                if (nextOn503 && r.statusCode() == 503) {
+                    unavailable = answer;
+                    continue;
+                }
+                return answer;
             } catch (HttpTimeoutException e) {
                 failures.add(base + ": no answer within " + timeout.toSeconds() + " s");
             } catch (ConnectException e) {
@@ -84,6 +108,9 @@ final class ApiClient {
                 Thread.currentThread().interrupt();
                 throw new NoAnswer("interrupted");
             }
+        }
+        if (unavailable != null) {
+            return unavailable;
         }
         throw new NoAnswer("no fedsyncd answered: " + String.join("; ", failures));
     }

@@ -178,7 +178,8 @@ public final class Fedsyncctl {
         }
     }
 
-    @Command(name = "peers", description = "The replicas of the Raft group and their roles.")
+    @Command(name = "peers", description = "The replicas of the Raft group (its live configuration) and their roles;"
+            + " add or remove one.", subcommands = {Fedsyncctl.PeersAdd.class, Fedsyncctl.PeersRemove.class})
     static final class Peers extends Read {
         @Override
         String path() {
@@ -215,6 +216,70 @@ public final class Fedsyncctl {
                 return OK;
             }
             return super.call();
+        }
+    }
+
+    /** How long a membership change may take: a new replica first catches up (the daemon waits up to 60 s). */
+    static final Duration CHANGE_TIMEOUT = Duration.ofSeconds(90);
+
+    /** Sends one membership change and prints what the daemon said. */
+    abstract static class PeerChange implements Callable<Integer> {
+        @ParentCommand
+        Peers peers;
+
+        abstract ApiClient.Answer send(ApiClient client) throws ApiClient.NoAnswer;
+
+        @Override
+        public Integer call() {
+            Fedsyncctl root = peers.root;
+            ApiClient.Answer a;
+            try {
+                a = send(new ApiClient(root.servers(), CHANGE_TIMEOUT));
+            } catch (ApiClient.NoAnswer e) {
+                root.err.println("fedsyncctl: " + e.getMessage());
+                return NO_ANSWER;
+            }
+            if (!a.ok() || a.body() == null) {
+                String leader = a.body() != null && a.body().hasNonNull("leader")
+                        ? " (leader: " + a.body().get("leader").asText()
+                        + (a.body().hasNonNull("leaderAddress") ? " at " + a.body().get("leaderAddress").asText() : "")
+                        + ")" : "";
+                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error() + leader);
+                return REFUSED;
+            }
+            root.out.println(a.body().path("message").asText("done"));
+            return OK;
+        }
+    }
+
+    @Command(name = "add", description = "Adds a replica to the group: start fedsyncd there first (an empty data dir"
+            + " is fine, it catches up from the leader), then add it.")
+    static final class PeersAdd extends PeerChange {
+        @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The new replica's node.id.")
+        String id;
+
+        @CommandLine.Parameters(index = "1", paramLabel = "ADDRESS", description = "Its Raft address, host:port.")
+        String address;
+
+        @Override
+        ApiClient.Answer send(ApiClient client) throws ApiClient.NoAnswer {
+            com.fasterxml.jackson.databind.node.ObjectNode body = Json.object();
+            body.put("id", id);
+            body.put("address", address);
+            return client.change("POST", "/api/v1/peers", body.toString());
+        }
+    }
+
+    @Command(name = "remove", description = "Removes a replica from the group (e.g. a dead one, to replace it)."
+            + " The leader is not removed: stop it first, another replica takes over.")
+    static final class PeersRemove extends PeerChange {
+        @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The replica's node.id.")
+        String id;
+
+        @Override
+        ApiClient.Answer send(ApiClient client) throws ApiClient.NoAnswer {
+            return client.change("DELETE", "/api/v1/peers/"
+                    + java.net.URLEncoder.encode(id, StandardCharsets.UTF_8).replace("+", "%20"), null);
         }
     }
 

@@ -65,11 +65,13 @@ final class ConfigValidator {
         ConfigFile.Node node = file.node();
         String nodeId = null;
         Path dataDir = null;
+        long snapshotEvery = 0;
         if (node == null) {
             missing("node");
         } else {
             nodeId = name(node.id(), "node.id");
             dataDir = dataDir(node.dataDir());
+            snapshotEvery = snapshotEvery(node.snapshotEvery(), file.peers() != null && !file.peers().isEmpty());
         }
         ListenAddress listen = listen(file.http());
         List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
@@ -101,7 +103,8 @@ final class ConfigValidator {
             // The checks above should have caught it; still, report it as config, not as a crash.
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
-        return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force);
+        return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force,
+                snapshotEvery);
     }
 
     /**
@@ -110,6 +113,23 @@ final class ConfigValidator {
      * over {@code --max-request-bytes} (1.5 MiB by default). The default, 1,400,000 bytes, leaves
      * 172,864 bytes for the rest, so it is also the ceiling.
      */
+    /** Raft log entries between snapshots (the log is then kept back to the last snapshot only). */
+    private long snapshotEvery(BigInteger value, boolean replicated) {
+        if (value == null) {
+            return 0;
+        }
+        if (!replicated) {
+            invalid("node.snapshotEvery", "is set but there are no peers: a single fedsyncd keeps no Raft log");
+            return 0;
+        }
+        if (value.compareTo(BigInteger.TWO) < 0 || value.compareTo(BigInteger.valueOf(10_000_000)) > 0) {
+            invalid("node.snapshotEvery", value + " is outside the allowed range 2..10000000 (log entries between"
+                    + " snapshots)");
+            return 0;
+        }
+        return value.longValueExact();
+    }
+
     private int maxValueBytes(BigInteger value) {
         if (value == null) {
             return MirrorSettings.DEFAULT_MAX_VALUE_BYTES;

@@ -14,9 +14,10 @@ import java.util.Objects;
  *
  * @param source the file it was read from
  * @param force  whether risky prefixes were allowed (kept to say so in the log)
+ * @param snapshotEvery {@code node.snapshotEvery}: Raft log entries between snapshots, 0 for the default
  */
 public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
-                           MirrorSettings mirror, boolean force) {
+                           MirrorSettings mirror, boolean force, long snapshotEvery) {
 
     /**
      * One replica of the Raft group.
@@ -40,6 +41,11 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         Objects.requireNonNull(mirror, "mirror");
     }
 
+    public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
+                        MirrorSettings mirror, boolean force) {
+        this(source, nodeId, dataDir, listen, peers, mirror, force, 0);
+    }
+
     /**
      * The effective configuration as log lines. Only names, addresses and file paths: TLS keys
      * are referred to by path and never read here.
@@ -48,7 +54,9 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         List<String> lines = new ArrayList<>();
         lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen);
         lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
-                : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList());
+                : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList()
+                + " (used to form a new group or find the existing one; a member uses the group's own configuration)"
+                + (snapshotEvery > 0 ? " snapshotEvery=" + snapshotEvery : ""));
         for (ClusterEndpoint c : mirror.clusters()) {
             StringBuilder line = new StringBuilder("cluster ").append(c.name()).append(": endpoints=").append(c.endpoints());
             if (c.tls()) {

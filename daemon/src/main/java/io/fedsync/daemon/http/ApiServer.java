@@ -25,6 +25,7 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.HttpException;
 import java.net.URLDecoder;
 import java.net.UnknownHostException;
@@ -54,7 +55,13 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
  * <li>{@code POST /api/v1/verify} — compares every mirrored key across the clusters now and repairs
- * what no open conflict explains; answers with the pass's result.</li>
+ * what no open conflict explains; answers with the pass's result;</li>
+ * <li>{@code GET /api/v1/peers} — the Raft group's live configuration as this replica sees it;</li>
+ * <li>{@code POST /api/v1/peers} {@code {"id":"d","address":"host:port"}} — adds a replica;
+ * {@code DELETE /api/v1/peers/{id}} — removes one (not the leader). Any member takes them and
+ * sends them to the leader; 400 invalid, 404 unknown replica, 409 already a member, refused or
+ * another change under way, 503 no leader or not a member (with the leader if known), 504 not done
+ * in time and 500 failed (both: it may still complete).</li>
  * </ul>
  * Every error is JSON {@code {"error": "..."}}. The mirror's methods may block (locks, the
  * store), so they run on worker threads and the event loop only writes responses.
@@ -98,6 +105,15 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(MirrorService mirror, ListenAddress listen,
                                   java.util.function.Supplier<RaftStatus> raft) {
+        return start(mirror, listen, raft, null);
+    }
+
+    /**
+     * @param peers membership changes of the Raft group; null for a fedsyncd without peers (the
+     *              endpoints then answer 409)
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers) {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -109,7 +125,7 @@ public final class ApiServer implements AutoCloseable {
         // that returns after Vert.x stopped is dropped quietly instead of dying in a Vert.x thread.
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
-            Router router = new Routes(vertx, workers, mirror, raft).router();
+            Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft)).router();
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                             .setMaxHeaderSize(MAX_HEADER_BYTES))
@@ -250,13 +266,15 @@ public final class ApiServer implements AutoCloseable {
         private final ExecutorService workers;
         private final MirrorService mirror;
         private final java.util.function.Supplier<RaftStatus> raft;
+        private final PeerRoutes peers;
 
         Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
-               java.util.function.Supplier<RaftStatus> raft) {
+               java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers) {
             this.vertx = vertx;
             this.workers = workers;
             this.mirror = mirror;
             this.raft = raft;
+            this.peers = peers;
         }
 
         Router router() {
@@ -273,6 +291,16 @@ public final class ApiServer implements AutoCloseable {
                         .orElseGet(() -> Reply.error(404, "no conflict with id '" + id + "'")));
             });
             router.post("/api/v1/verify").handler(this::verify);
+            router.get("/api/v1/peers").handler(ctx -> blocking(ctx, () -> answer(peers.list())));
+            router.post("/api/v1/peers").handler(BodyHandler.create(false).setBodyLimit(PeerRoutes.MAX_BODY_BYTES));
+            router.post("/api/v1/peers").handler(ctx -> {
+                String body = ctx.body().asString();
+                blocking(ctx, () -> answer(peers.add(body)));
+            });
+            router.delete("/api/v1/peers/:id").handler(ctx -> {
+                String id = ctx.pathParam("id");
+                blocking(ctx, () -> answer(peers.remove(id)));
+            });
             router.errorHandler(400, ctx -> send(ctx, Reply.error(400, badRequest(ctx))));
             router.errorHandler(404, ctx -> send(ctx, Reply.error(404,
                     "no such endpoint: " + ctx.request().method() + " " + safePath(ctx))));
@@ -382,6 +410,10 @@ public final class ApiServer implements AutoCloseable {
                 query.put(name, ctx.queryParams().getAll(name));
             }
             return query;
+        }
+
+        private static Reply answer(PeerRoutes.Answer a) {
+            return new Reply(a.status(), a.body());
         }
 
         private static Reply health(Health h) {

@@ -2,6 +2,7 @@ package io.fedsync.daemon.http;
 
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.raft.RaftNode;
 import io.fedsync.raft.RaftStatus;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -29,7 +30,7 @@ record Health(boolean ok, String reason) {
     }
 
     /**
-     * Ready: in a group that has a leader; and, on the replica that mirrors, every cluster live.
+     * Ready: a member of a group that has a leader; and, on the replica that mirrors, every cluster live.
      * A replica that does not lead is ready while the group has a leader (it mirrors there).
      */
     static Health ready(MirrorService mirror, RaftStatus raft) {
@@ -38,6 +39,10 @@ record Health(boolean ok, String reason) {
             return live;
         }
         if (raft != null) {
+            if (RaftNode.NOT_MEMBER.equals(raft.role())) {
+                return new Health(false, "replica " + raft.self() + " is not a member of the Raft group (not added yet,"
+                        + " or removed): add it from a member with fedsyncctl peers add " + raft.self() + " ADDRESS");
+            }
             if (raft.leader() == null) {
                 return new Health(false, "replica " + raft.self() + " is " + raft.role() + " in a group with no leader:"
                         + " a majority of the replicas " + raft.peers().stream().map(RaftStatus.PeerStatus::id).toList()

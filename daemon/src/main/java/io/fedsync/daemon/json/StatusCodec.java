@@ -32,22 +32,27 @@ public final class StatusCodec {
     public static ObjectNode toJson(MirrorStatus s, RaftStatus raft) {
         ObjectNode o = toJson(s);
         if (raft != null) {
-            ObjectNode r = Json.object();
-            r.put("self", raft.self());
-            r.put("role", raft.role());
-            r.put("leader", raft.leader());
-            r.put("term", raft.term());
-            ArrayNode peers = r.putArray("peers");
-            for (RaftStatus.PeerStatus p : raft.peers()) {
-                ObjectNode n = peers.addObject();
-                n.put("id", p.id());
-                n.put("address", p.address());
-                n.put("role", p.role());
-                n.put("lastContactMillis", p.lastContactMillis());
-            }
-            o.set("raft", r);
+            o.set("raft", raft(raft));
         }
         return o;
+    }
+
+    /** This replica's view of its Raft group: {@code self, role, leader, term, peers[]} (the live configuration). */
+    public static ObjectNode raft(RaftStatus raft) {
+        ObjectNode r = Json.object();
+        r.put("self", raft.self());
+        r.put("role", raft.role());
+        r.put("leader", raft.leader());
+        r.put("term", raft.term());
+        ArrayNode peers = r.putArray("peers");
+        for (RaftStatus.PeerStatus p : raft.peers()) {
+            ObjectNode n = peers.addObject();
+            n.put("id", p.id());
+            n.put("address", p.address());
+            n.put("role", p.role());
+            n.put("lastContactMillis", p.lastContactMillis());
+        }
+        return r;
     }
 
     public static ObjectNode toJson(MirrorStatus s) {

@@ -327,6 +327,19 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void snapshotEveryNeedsPeersAndARange() throws IOException {
+        String peers = "peers:\n  - {id: a, address: 127.0.0.1:7101}\n";
+        DaemonConfig c = ConfigLoader.load(write(minimal().replace("  dataDir:", "  snapshotEvery: 50\n  dataDir:")
+                + peers));
+        assertThat(c.snapshotEvery()).isEqualTo(50);
+        assertThat(ConfigLoader.load(write(minimal() + peers)).snapshotEvery()).as("default").isZero();
+        assertThat(problem(minimal().replace("  dataDir:", "  snapshotEvery: 50\n  dataDir:")))
+                .contains("invalid 'node.snapshotEvery'", "there are no peers");
+        assertThat(problem(minimal().replace("  dataDir:", "  snapshotEvery: 1\n  dataDir:") + peers))
+                .contains("invalid 'node.snapshotEvery'", "2..10000000");
+    }
+
+    @Test
     void atLeastTwoClusters() throws IOException {
         String one = minimal().substring(0, minimal().indexOf("  - name: host2"));
         assertThat(problem(one)).contains("invalid 'clusters'", "needs at least 2");

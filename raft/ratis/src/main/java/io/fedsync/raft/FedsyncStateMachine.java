@@ -38,6 +38,7 @@ import org.apache.ratis.statemachine.impl.BaseStateMachine;
 import org.apache.ratis.statemachine.impl.SimpleStateMachineStorage;
 import org.apache.ratis.statemachine.impl.SingleFileSnapshotInfo;
 import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.LifeCycle;
 import org.apache.ratis.util.MD5FileUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p>
  * Snapshots: {@code sm/snapshot.<term>_<index>} (JSON, see {@link FedsyncState.Image}) with
  * {@code snapshot.<term>_<index>.md5} beside it. The file is written to {@code .tmp}, synced, its
- * MD5 saved, then renamed, so a snapshot file never exists without its checksum.
+ * MD5 saved, then renamed, so a snapshot file never exists without its checksum. A replica that is
+ * behind the leader's purged log (a new one, or one long down) gets the leader's snapshot file from
+ * Ratis (with its MD5), then {@link #pause()} and {@link #reinitialize()} load it.
  */
 final class FedsyncStateMachine extends BaseStateMachine {
 
@@ -112,12 +115,31 @@ final class FedsyncStateMachine extends BaseStateMachine {
         storage.init(raftStorage);
         discardTempFiles();
         load(storage.loadLatestSnapshot());
+        getLifeCycle().transition(LifeCycle.State.STARTING);
+        getLifeCycle().transition(LifeCycle.State.RUNNING);
     }
 
-    /** After a snapshot was installed from the leader (the state machine is paused meanwhile). */
+    /**
+     * Before Ratis publishes a snapshot installed from the leader: Ratis then reloads only a state
+     * machine that says it is paused ({@link #reinitialize}).
+     */
+    @Override
+    public void pause() {
+        if (getLifeCycleState() == LifeCycle.State.RUNNING) {
+            getLifeCycle().transition(LifeCycle.State.PAUSING);
+            getLifeCycle().transition(LifeCycle.State.PAUSED);
+        }
+    }
+
+    /** After a snapshot was installed from the leader (paused meanwhile): its state replaces this one. */
     @Override
     public void reinitialize() throws IOException {
+        LOG.info("{} loading the snapshot installed from the leader", tag);
         load(storage.loadLatestSnapshot());
+        if (getLifeCycleState() == LifeCycle.State.PAUSED) {
+            getLifeCycle().transition(LifeCycle.State.STARTING);
+            getLifeCycle().transition(LifeCycle.State.RUNNING);
+        }
     }
 
     @Override

@@ -57,6 +57,7 @@ import org.apache.ratis.protocol.TransferLeadershipRequest;
 import org.apache.ratis.retry.RetryPolicies;
 import org.apache.ratis.rpc.CallId;
 import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftConfiguration;
 import org.apache.ratis.server.RaftServer;
 import org.apache.ratis.server.RaftServerConfigKeys;
 import org.apache.ratis.server.storage.RaftStorage;
@@ -94,6 +95,34 @@ import org.slf4j.LoggerFactory;
  * waits at most {@link RaftSettings#requestTimeout()}, after which the request thread is
  * interrupted (a write given up on may still have committed: every command is idempotent or
  * harmless to repeat — a record is put by id, a cursor map replaces values, a term only grows).
+ * {@link #addPeer} and {@link #removePeer} send the change from {@code fedsync-raft-membership-<id>},
+ * one at a time per replica; the caller waits at most {@link RaftSettings#membershipTimeout()}.
+ *
+ * <h2>Membership</h2>
+ * The group's configuration is Ratis': it is kept in the log and in {@code raft-meta.conf}, and
+ * once a replica has it, it wins over the config file's {@code peers}. The file's list is used
+ * only by a replica that has no configuration yet (a new data dir): it asks the replicas the file
+ * lists (other than itself) for the group's configuration, at most {@link #PROBE_TIMEOUT} each,
+ * <ul>
+ * <li>and when one answers with a configuration that includes this replica, starts with that
+ *     configuration (a group being formed, or a replica added before it started);</li>
+ * <li>when one answers with a configuration that does not include it, starts with none: it
+ *     takes no part in elections, reports the role {@value #NOT_MEMBER}, and waits for the leader to
+ *     add it ({@link #addPeer}), which sends it the latest snapshot (if any) and the log after it;</li>
+ * <li>when none answers, forms the group of the file's {@code peers} (the first start of a new
+ *     group). Replicas that are not in another group's configuration never get that group's votes,
+ *     so this cannot split an existing group unless the file lists a majority of new replicas.</li>
+ * </ul>
+ * A configuration is in storage once this replica applied its first configuration entry (every
+ * new leader writes one); a replica whose storage has none (a new data dir, or one that was never
+ * added) probes again at its next start.
+ * <p>
+ * Changes may be asked of any member: they are sent to the leader (Ratis' {@code setConfiguration},
+ * compare-and-set against the configuration this replica has, so a change made meanwhile elsewhere
+ * makes it fail rather than be undone), one replica at a time. Adding waits until the new replica
+ * has caught up — from the leader's latest snapshot when the log it needs was purged — then commits
+ * the joint and the new configuration. The leader is not removed: {@link #removePeer} refuses it,
+ * saying to stop that replica first (another one then leads, and removes it).
  */
 public final class RaftNode implements AutoCloseable {
 
@@ -114,12 +143,27 @@ public final class RaftNode implements AutoCloseable {
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     private static final Duration LISTENER_WAIT_ON_CLOSE = Duration.ofSeconds(10);
     private static final Duration START_GATE_TIMEOUT = Duration.ofSeconds(60);
+    private static final int DEFAULT_LOG_PURGE_GAP = 1024;
+    /** How long a replica without a configuration waits for each listed peer to say what the group is. */
+    static final Duration PROBE_TIMEOUT = Duration.ofSeconds(2);
+    /** The role of a replica that is not in the group's configuration (not added yet, or removed). */
+    public static final String NOT_MEMBER = "not-member";
 
     /** Knobs the tests turn; everything else comes from {@link RaftSettings}. */
     record Tuning(long snapshotThreshold, boolean snapshotOnStop, int logPurgeGap, Duration watchdogInterval,
                   Duration cursorInterval, int maxEndedConflicts) {
-        static final Tuning DEFAULT = new Tuning(10_000, true, 1024, Duration.ofMillis(200), Duration.ofMillis(500),
-                ConflictLog.DEFAULT_MAX_ENDED);
+        static final Tuning DEFAULT = new Tuning(RaftSettings.DEFAULT_SNAPSHOT_EVERY, true, DEFAULT_LOG_PURGE_GAP,
+                Duration.ofMillis(200), Duration.ofMillis(500), ConflictLog.DEFAULT_MAX_ENDED);
+
+        /** The defaults, with {@link RaftSettings#snapshotEvery()} when set: the log is kept back to the last snapshot. */
+        static Tuning of(RaftSettings settings) {
+            long every = settings.snapshotEvery();
+            if (every <= 0) {
+                return DEFAULT;
+            }
+            return new Tuning(every, DEFAULT.snapshotOnStop, (int) Math.min(DEFAULT_LOG_PURGE_GAP, every),
+                    DEFAULT.watchdogInterval, DEFAULT.cursorInterval, DEFAULT.maxEndedConflicts);
+        }
     }
 
     /** One stretch of leadership as the listener was told it: from {@code leading(term)} to {@code notLeading}. */
@@ -142,6 +186,7 @@ public final class RaftNode implements AutoCloseable {
     private final Leadership listener;
     private final String tag;
     private final RaftPeerId selfId;
+    /** The group as the config file lists it: formed from on a first start, and where the client starts looking. */
     private final RaftGroup group;
     private final FedsyncStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
@@ -173,6 +218,7 @@ public final class RaftNode implements AutoCloseable {
     /** The newest cursor map not yet sent; superseded maps are dropped. */
     private final AtomicReference<Map<CursorKey, Long>> pendingCursors = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final GroupMembership membership;
     /** Opened when {@link #start} returns (or fails). */
     private final CountDownLatch startReturned = new CountDownLatch(1);
 
@@ -185,6 +231,8 @@ public final class RaftNode implements AutoCloseable {
         this.group = RaftGroup.valueOf(GROUP_ID, settings.peers().stream()
                 .map(p -> RaftPeer.newBuilder().setId(p.id()).setAddress(p.address()).build()).toList());
         this.stateMachine = new FedsyncStateMachine(tag, tuning.maxEndedConflicts(), new RatisEvents());
+        this.membership = new GroupMembership(tag, selfId, GROUP_ID, this::currentDivision,
+                settings.membershipTimeout());
         String id = settings.selfId();
         this.leadershipThread = Executors.newSingleThreadExecutor(threads("fedsync-raft-leadership-" + id));
         this.watchdogThread = Executors.newSingleThreadScheduledExecutor(threads("fedsync-raft-watchdog-" + id));
@@ -207,7 +255,7 @@ public final class RaftNode implements AutoCloseable {
 
     /** Starts the replica (joining or forming its group) and returns at once; leadership comes by {@code listener}. */
     public static RaftNode start(RaftSettings settings, Leadership listener) throws IOException {
-        return start(settings, listener, Tuning.DEFAULT);
+        return start(settings, listener, Tuning.of(settings));
     }
 
     static RaftNode start(RaftSettings settings, Leadership listener, Tuning tuning) throws IOException {
@@ -242,7 +290,7 @@ public final class RaftNode implements AutoCloseable {
         }
     }
 
-    private static int port(RaftSettings.Peer p) {
+    static int port(RaftSettings.Peer p) {
         int colon = p.address().lastIndexOf(':');
         try {
             int port = Integer.parseInt(p.address().substring(colon + 1));
@@ -264,9 +312,10 @@ public final class RaftNode implements AutoCloseable {
         Path groupDir = storageDir.resolve(GROUP_ID.getUuid().toString());
         RaftStorage.StartupOption option = Files.isDirectory(groupDir)
                 ? RaftStorage.StartupOption.RECOVER : RaftStorage.StartupOption.FORMAT;
-        LOG.info("{} {} Raft storage {} (group {}, peers {})", tag,
+        LOG.info("{} {} Raft storage {} (group {}, peers in the config file {})", tag,
                 option == RaftStorage.StartupOption.RECOVER ? "recovering" : "formatting new", groupDir,
                 GROUP_ID.getUuid(), settings.peers());
+        RaftGroup initial = GroupMembership.initialGroup(tag, group, selfId, groupDir, PROBE_TIMEOUT);
 
         RaftProperties props = new RaftProperties();
         RaftServerConfigKeys.setStorageDir(props, List.of(storageDir.toFile()));
@@ -292,7 +341,7 @@ public final class RaftNode implements AutoCloseable {
 
         RaftServer s = RaftServer.newBuilder()
                 .setServerId(selfId)
-                .setGroup(group)
+                .setGroup(initial)
                 .setStateMachine(stateMachine)
                 .setProperties(props)
                 .setParameters(new Parameters())
@@ -400,18 +449,22 @@ public final class RaftNode implements AutoCloseable {
             ServerRpcProto l = roleInfo.getFollowerInfo().getLeaderInfo();
             contact.put(l.getId().getId().toStringUtf8(), l.getLastRpcElapsedTimeMs());
         }
+        if (!membership.isMember()) {
+            role = NOT_MEMBER;
+        }
         List<RaftStatus.PeerStatus> peers = new ArrayList<>();
-        for (RaftSettings.Peer p : settings.peers()) {
+        for (RaftPeer p : membership.members()) {
+            String id = p.getId().toString();
             String peerRole;
             long last;
-            if (p.id().equals(settings.selfId())) {
+            if (id.equals(settings.selfId())) {
                 peerRole = role;
                 last = 0;
             } else {
-                peerRole = p.id().equals(leader) ? "leader" : leader != null ? "follower" : "unknown";
-                last = contact.getOrDefault(p.id(), -1L);
+                peerRole = id.equals(leader) ? "leader" : leader != null ? "follower" : "unknown";
+                last = contact.getOrDefault(id, -1L);
             }
-            peers.add(new RaftStatus.PeerStatus(p.id(), p.address(), peerRole, last));
+            peers.add(new RaftStatus.PeerStatus(id, p.getAddress(), peerRole, last));
         }
         return new RaftStatus(settings.selfId(), role, leader, info.getCurrentTerm(), peers);
     }
@@ -423,6 +476,12 @@ public final class RaftNode implements AutoCloseable {
     }
 
     private DivisionInfo info() {
+        RaftServer.Division d = currentDivision();
+        return d == null ? null : d.getInfo();
+    }
+
+    /** The Ratis division of the group, once the server runs; null before. */
+    private RaftServer.Division currentDivision() {
         RaftServer.Division d = division;
         if (d == null) {
             RaftServer s = server;
@@ -436,7 +495,43 @@ public final class RaftNode implements AutoCloseable {
                 return null;
             }
         }
-        return d.getInfo();
+        return d;
+    }
+
+    // ------------------------------------------------------------------ membership
+
+    /**
+     * Adds a replica to the group through the leader and returns once the new configuration is
+     * committed: the new replica (running, with an empty or its old data dir) first catches up.
+     *
+     * @param id      the new replica's {@code node.id}
+     * @param address its Raft address, {@code host:port}
+     * @return the group as this replica sees it afterwards
+     * @throws MembershipException when refused or not done; its kind says why
+     */
+    public RaftStatus addPeer(String id, String address) {
+        ensureOpen();
+        membership.add(id, address);
+        return status();
+    }
+
+    /**
+     * Removes a replica that does not lead (for a dead one, to replace it) and returns once the
+     * new configuration is committed.
+     *
+     * @return the group as this replica sees it afterwards
+     * @throws MembershipException when refused or not done; its kind says why
+     */
+    public RaftStatus removePeer(String id) {
+        ensureOpen();
+        membership.remove(id);
+        return status();
+    }
+
+    private void ensureOpen() {
+        if (closed.get()) {
+            throw new MembershipException(MembershipException.Kind.FAILED, tag + " the Raft replica is stopping");
+        }
     }
 
     // ------------------------------------------------------------------ leadership
@@ -552,14 +647,18 @@ public final class RaftNode implements AutoCloseable {
             }
             int heard = 1;
             List<String> silent = new ArrayList<>();
+            List<String> members = membership.members().stream().map(p -> p.getId().toString()).toList();
             for (ServerRpcProto f : role.getLeaderInfo().getFollowerInfoList()) {
+                if (!members.contains(f.getId().getId().toStringUtf8())) {
+                    continue; // a replica being added: not counted until it is a member
+                }
                 if (f.getLastRpcElapsedTimeMs() <= max) {
                     heard++;
                 } else {
                     silent.add(f.getId().getId().toStringUtf8() + " (" + f.getLastRpcElapsedTimeMs() + " ms)");
                 }
             }
-            int n = settings.peers().size();
+            int n = Math.max(1, members.size());
             if (2 * heard > n) {
                 return;
             }
@@ -826,6 +925,7 @@ public final class RaftNode implements AutoCloseable {
         leadershipThread.shutdown();
         awaitTermination(leadershipThread, "leadership thread");
         requestThreads.shutdownNow();
+        membership.close();
         LOG.info("{} closed", tag);
     }
 
