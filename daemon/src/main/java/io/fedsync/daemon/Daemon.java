@@ -79,7 +79,8 @@ public final class Daemon implements AutoCloseable {
             started.push(lock);
             ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
                     java.time.Clock.systemUTC());
-            ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror);
+            ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
+                    mirror::mirrorApi);
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
@@ -88,8 +89,12 @@ public final class Daemon implements AutoCloseable {
                     .map(p -> new RaftSettings.Peer(p.id(), p.address().toString())).toList();
             RaftNode node;
             try {
-                node = RaftNode.start(RaftSettings.of(config.nodeId(), peers, config.dataDir().resolve("raft"))
-                        .withSnapshotEvery(config.snapshotEvery()), mirror);
+                RaftSettings settings = RaftSettings.of(config.nodeId(), peers, config.dataDir().resolve("raft"))
+                        .withSnapshotEvery(config.snapshotEvery()).withApi(advertisedApi(config, api.address()));
+                if (config.electionTimeout() != null) {
+                    settings = settings.withElectionTimeout(config.electionTimeout());
+                }
+                node = RaftNode.start(settings, mirror);
             } catch (java.io.IOException | RuntimeException e) {
                 throw new DaemonException("cannot start the Raft replica " + config.nodeId() + ": "
                         + EtcdErrors.describe(e), e);
@@ -106,6 +111,22 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * This replica's API as the other replicas reach it: the {@code http.listen} address, or, when
+     * that is a wildcard (0.0.0.0, ::), the host of this replica's Raft address with the API's port.
+     */
+    static String advertisedApi(DaemonConfig config, ListenAddress listen) {
+        String host = listen.host();
+        if (host.isEmpty() || host.equals("0.0.0.0") || host.equals("::") || host.equals("[::]")) {
+            host = config.peers().stream().filter(p -> p.id().equals(config.nodeId())).findFirst()
+                    .map(p -> p.address().host()).orElse("127.0.0.1");
+        }
+        if (host.contains(":") && !host.startsWith("[")) {
+            host = "[" + host + "]";
+        }
+        return "http://" + host + ":" + listen.port();
     }
 
     /** A fedsyncd without peers reports itself as the leader of a group of one. */

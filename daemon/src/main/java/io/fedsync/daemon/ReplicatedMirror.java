@@ -305,6 +305,18 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
         return e.verify();
     }
 
+    /**
+     * Where the mirror's API answers when another replica mirrors: what the last leader to take a
+     * fencing term recorded in the replicated state. Empty when this replica mirrors, or nobody said.
+     */
+    java.util.Optional<String> mirrorApi() {
+        RaftNode n = node;
+        if (engine != null || n == null) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.ofNullable(n.mirrorApi());
+    }
+
     private String notLeaderMessage() {
         RaftStatus s = raftStatus();
         if (s.leader() == null) {
@@ -313,7 +325,10 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
         }
         String address = s.peers().stream().filter(p -> p.id().equals(s.leader())).map(RaftStatus.PeerStatus::address)
                 .findFirst().orElse("?");
-        return "replica " + nodeId + " does not lead; the leader is " + s.leader() + " (raft " + address + ")";
+        RaftNode n = node;
+        String api = n == null ? null : n.mirrorApi();
+        return "replica " + nodeId + " does not lead; the leader is " + s.leader() + " (raft " + address + ")"
+                + (api == null ? "" : "; the mirror last recorded its API at " + api);
     }
 
     @Override

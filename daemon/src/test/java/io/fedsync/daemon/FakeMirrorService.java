@@ -108,9 +108,15 @@ public final class FakeMirrorService implements MirrorService {
     public volatile VerifyResult verifyResult = new VerifyResult(T0, List.of("host", "host2"), 40, 0, 0, 0, 0, 0, 12,
             null);
 
+    /** When set, {@link #verify()} refuses with it, as a replica that does not mirror does. */
+    public volatile String notMirroring;
+
     @Override
     public java.util.concurrent.CompletableFuture<VerifyResult> verify() {
         record();
+        if (notMirroring != null) {
+            throw new IllegalStateException(notMirroring);
+        }
         return java.util.concurrent.CompletableFuture.completedFuture(verifyResult);
     }
 

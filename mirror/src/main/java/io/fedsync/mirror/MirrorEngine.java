@@ -405,12 +405,15 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private boolean bringUpOne(ClusterLink link) {
         int c = link.index;
         try {
+            long t0 = System.nanoTime();
             ClusterLink.Probe probe = link.probe();
             if (probe.fence() != null && probe.fence().isAbove(token)) {
                 fencedBy(c, probe.fence());
                 return false;
             }
+            long t1 = System.nanoTime();
             FenceToken now = link.raiseFence(token);
+            long t2 = System.nanoTime();
             if (!token.equals(now)) {
                 fencedBy(c, now);
                 return false;
@@ -433,6 +436,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                             settings.prefixes().get(p), stored, rev);
                 }
             }
+            long t3 = System.nanoTime();
             closeWatchers(c);
             List<Watching> ws = new CopyOnWriteArrayList<>();
             for (int p = 0; p < settings.prefixes().size(); p++) {
@@ -445,7 +449,9 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             errors[c] = null;
             states[c] = ClusterState.LOADING;
             count("clusterLoads");
-            LOG.info("[{}] watched from revision {}; comparing it with the other clusters", link.name, rev + 1);
+            LOG.info("[{}] watched from revision {}; comparing it with the other clusters (probe {} ms, fence {} ms,"
+                    + " history {} ms, watch {} ms)", link.name, rev + 1, millis(t1 - t0), millis(t2 - t1),
+                    millis(t3 - t2), millis(System.nanoTime() - t3));
             return true;
         } catch (Exception e) {
             markDown(c, explain(link, e));
@@ -889,6 +895,10 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             }
         }
         return false;
+    }
+
+    private static long millis(long nanos) {
+        return nanos / 1_000_000;
     }
 
     private static String describe(Throwable t) {

@@ -11,7 +11,7 @@ import java.util.List;
  */
 public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> clusters, Mirror mirror) {
 
-    public record Node(String id, String dataDir, String raft, BigInteger snapshotEvery) {
+    public record Node(String id, String dataDir, String raft, BigInteger snapshotEvery, String electionTimeout) {
     }
 
     /** One replica of a Raft group: its node id and Raft address. */

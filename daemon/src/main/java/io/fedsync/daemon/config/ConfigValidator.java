@@ -40,7 +40,7 @@ final class ConfigValidator {
     static final int MAX_VALUE_BYTES = MirrorSettings.DEFAULT_MAX_VALUE_BYTES;
 
     private static final Pattern NAME = Pattern.compile("[a-z0-9-]+");
-    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(s|m|h)?");
+    private static final Pattern DURATION = Pattern.compile("(\\d{1,9})\\s*(ms|s|m|h)?");
     private static final Pattern IPV4 = Pattern.compile("(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})\\.(\\d{1,3})");
     private static final Pattern DNS_NAME =
             Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*");
@@ -66,12 +66,14 @@ final class ConfigValidator {
         String nodeId = null;
         Path dataDir = null;
         long snapshotEvery = 0;
+        Duration electionTimeout = null;
         if (node == null) {
             missing("node");
         } else {
             nodeId = name(node.id(), "node.id");
             dataDir = dataDir(node.dataDir());
             snapshotEvery = snapshotEvery(node.snapshotEvery(), file.peers() != null && !file.peers().isEmpty());
+            electionTimeout = electionTimeout(node.electionTimeout(), file.peers() != null && !file.peers().isEmpty());
         }
         ListenAddress listen = listen(file.http());
         List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
@@ -104,7 +106,7 @@ final class ConfigValidator {
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
         return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force,
-                snapshotEvery);
+                snapshotEvery, electionTimeout);
     }
 
     /**
@@ -129,6 +131,34 @@ final class ConfigValidator {
         }
         return value.longValueExact();
     }
+
+    /**
+     * The shortest Raft election timeout ({@code 400ms}, {@code 2s}); the longest is twice that. A
+     * failover takes about this plus a few hundred milliseconds; replicas far apart (another region)
+     * need it well above their round trip and GC pauses.
+     */
+    private Duration electionTimeout(String value, boolean replicated) {
+        if (value == null) {
+            return null;
+        }
+        if (!replicated) {
+            invalid("node.electionTimeout", "is set but there are no peers: a single fedsyncd holds no elections");
+            return null;
+        }
+        Duration d = duration(value, "node.electionTimeout", null);
+        if (d == null) {
+            return null;
+        }
+        if (d.compareTo(MIN_ELECTION_TIMEOUT) < 0 || d.compareTo(MAX_ELECTION_TIMEOUT) > 0) {
+            invalid("node.electionTimeout", "'" + value + "' is outside the allowed range 100ms..60s (the shortest"
+                    + " election timeout; the longest is twice that)");
+            return null;
+        }
+        return d;
+    }
+
+    private static final Duration MIN_ELECTION_TIMEOUT = Duration.ofMillis(100);
+    private static final Duration MAX_ELECTION_TIMEOUT = Duration.ofSeconds(60);
 
     private int maxValueBytes(BigInteger value) {
         if (value == null) {
@@ -484,23 +514,24 @@ final class ConfigValidator {
         return fields;
     }
 
-    /** A duration such as {@code 90s}, {@code 10m}, {@code 1h} or {@code 0} (off). */
+    /** A duration such as {@code 500ms}, {@code 90s}, {@code 10m}, {@code 1h} or {@code 0} (off). */
     private Duration duration(String value, String key, Duration fallback) {
         if (value == null) {
             return fallback;
         }
         java.util.regex.Matcher m = DURATION.matcher(value.strip());
         if (!m.matches()) {
-            invalid(key, "'" + value + "' is not a duration: write a number with s, m or h, e.g. 10m (0 turns it off)");
+            invalid(key, "'" + value + "' is not a duration: write a number with ms, s, m or h, e.g. 10m (0 turns it off)");
             return fallback;
         }
         long n = Long.parseLong(m.group(1));
         String unit = m.group(2) == null ? "" : m.group(2);
         if (n != 0 && unit.isEmpty()) {
-            invalid(key, "'" + value + "' needs a unit: s, m or h (e.g. " + value + "m)");
+            invalid(key, "'" + value + "' needs a unit: ms, s, m or h (e.g. " + value + "m)");
             return fallback;
         }
         return switch (unit) {
+            case "ms" -> Duration.ofMillis(n);
             case "s" -> Duration.ofSeconds(n);
             case "m" -> Duration.ofMinutes(n);
             case "h" -> Duration.ofHours(n);

@@ -15,9 +15,12 @@ import java.util.Objects;
  * @param source the file it was read from
  * @param force  whether risky prefixes were allowed (kept to say so in the log)
  * @param snapshotEvery {@code node.snapshotEvery}: Raft log entries between snapshots, 0 for the default
+ * @param electionTimeout {@code node.electionTimeout}: the shortest Raft election timeout (the longest is
+ *                        twice that), null for the default
  */
 public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
-                           MirrorSettings mirror, boolean force, long snapshotEvery) {
+                           MirrorSettings mirror, boolean force, long snapshotEvery,
+                           java.time.Duration electionTimeout) {
 
     /**
      * One replica of the Raft group.
@@ -43,7 +46,7 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
 
     public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                         MirrorSettings mirror, boolean force) {
-        this(source, nodeId, dataDir, listen, peers, mirror, force, 0);
+        this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null);
     }
 
     /**
@@ -56,7 +59,8 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
                 : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList()
                 + " (used to form a new group or find the existing one; a member uses the group's own configuration)"
-                + (snapshotEvery > 0 ? " snapshotEvery=" + snapshotEvery : ""));
+                + (snapshotEvery > 0 ? " snapshotEvery=" + snapshotEvery : "")
+                + (electionTimeout != null ? " electionTimeout=" + electionTimeout.toMillis() + "ms" : ""));
         for (ClusterEndpoint c : mirror.clusters()) {
             StringBuilder line = new StringBuilder("cluster ").append(c.name()).append(": endpoints=").append(c.endpoints());
             if (c.tls()) {

@@ -77,6 +77,8 @@ public final class ApiServer implements AutoCloseable {
     /** How long in-flight requests may finish when the server stops. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(2);
     private static final int WORKERS = 4;
+    /** A forwarded verification pass may take minutes on a large prefix, as it does on the mirror. */
+    static final Duration VERIFY_FORWARD_TIMEOUT = Duration.ofMinutes(15);
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -114,6 +116,17 @@ public final class ApiServer implements AutoCloseable {
      */
     public static ApiServer start(MirrorService mirror, ListenAddress listen,
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers) {
+        return start(mirror, listen, raft, peers, null, java.util.Optional::empty);
+    }
+
+    /**
+     * @param self      this replica's id, named in the calls it forwards
+     * @param mirrorApi where the mirroring replica's API answers when it is another replica: calls
+     *                  only the mirror answers ({@code POST /api/v1/verify}) are forwarded there
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi) {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -125,7 +138,8 @@ public final class ApiServer implements AutoCloseable {
         // that returns after Vert.x stopped is dropped quietly instead of dying in a Vert.x thread.
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
-            Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft)).router();
+            Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
+                    new MirrorForwarder(self == null ? "?" : self, mirrorApi)).router();
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                             .setMaxHeaderSize(MAX_HEADER_BYTES))
@@ -267,14 +281,16 @@ public final class ApiServer implements AutoCloseable {
         private final MirrorService mirror;
         private final java.util.function.Supplier<RaftStatus> raft;
         private final PeerRoutes peers;
+        private final MirrorForwarder forwarder;
 
         Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
-               java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers) {
+               java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers, MirrorForwarder forwarder) {
             this.vertx = vertx;
             this.workers = workers;
             this.mirror = mirror;
             this.raft = raft;
             this.peers = peers;
+            this.forwarder = forwarder;
         }
 
         Router router() {
@@ -333,7 +349,7 @@ public final class ApiServer implements AutoCloseable {
             try {
                 pass = mirror.verify();
             } catch (IllegalStateException e) {
-                send(ctx, Reply.error(503, e.getMessage()));
+                forwardOr503(ctx, context, e.getMessage(), VERIFY_FORWARD_TIMEOUT);
                 return;
             }
             pass.whenComplete((result, error) -> {
@@ -344,6 +360,43 @@ public final class ApiServer implements AutoCloseable {
                     context.runOnContext(ignored -> send(ctx, reply));
                 } catch (RejectedExecutionException e) {
                     LOG.debug("HTTP API stopped before POST /api/v1/verify was answered");
+                }
+            });
+        }
+
+        /**
+         * This replica does not mirror ({@code why}): the call goes to the replica that does, and its
+         * answer is relayed as it is; 503 with {@code why} when there is none to send it to or it
+         * was forwarded here already.
+         */
+        private void forwardOr503(RoutingContext ctx, Context context, String why, Duration timeout) {
+            String forwardedBy = ctx.request().getHeader(MirrorForwarder.FORWARDED_BY);
+            java.util.Optional<java.util.concurrent.CompletableFuture<MirrorForwarder.Answer>> sent =
+                    forwarder.forward(ctx.request().method().name(), ctx.request().uri(), forwardedBy, timeout);
+            if (sent.isEmpty()) {
+                send(ctx, Reply.error(503, why + (forwardedBy == null ? ""
+                        : " (forwarded here by replica " + forwardedBy + "; not forwarded again)")));
+                return;
+            }
+            sent.get().whenComplete((answer, error) -> {
+                try {
+                    context.runOnContext(ignored -> {
+                        if (ctx.response().ended()) {
+                            return;
+                        }
+                        if (error != null) {
+                            Throwable cause = error.getCause() != null ? error.getCause() : error;
+                            send(ctx, Reply.error(503, why + "; forwarding to the mirror failed: " + cause.getMessage()));
+                            return;
+                        }
+                        ctx.response().setStatusCode(answer.status())
+                                .putHeader("content-type", "application/json; charset=utf-8")
+                                .putHeader("cache-control", "no-store")
+                                .putHeader(MirrorForwarder.ANSWERED_BY, answer.answeredBy())
+                                .end(answer.body());
+                    });
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("HTTP API stopped before a forwarded call was answered");
                 }
             });
         }

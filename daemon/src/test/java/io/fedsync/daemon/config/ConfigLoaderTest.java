@@ -340,6 +340,25 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void electionTimeoutNeedsPeersAUnitAndARange() throws IOException {
+        String peers = "peers:\n  - {id: a, address: 127.0.0.1:7101}\n  - {id: b, address: 127.0.0.1:7102}\n";
+        DaemonConfig c = ConfigLoader.load(write(minimal().replace("  dataDir:", "  electionTimeout: 400ms\n  dataDir:")
+                + peers));
+        assertThat(c.electionTimeout()).isEqualTo(java.time.Duration.ofMillis(400));
+        assertThat(ConfigLoader.load(write(minimal().replace("  dataDir:", "  electionTimeout: 2s\n  dataDir:")
+                + peers)).electionTimeout()).isEqualTo(java.time.Duration.ofSeconds(2));
+        assertThat(ConfigLoader.load(write(minimal() + peers)).electionTimeout()).as("default").isNull();
+        assertThat(problem(minimal().replace("  dataDir:", "  electionTimeout: 400ms\n  dataDir:")))
+                .contains("invalid 'node.electionTimeout'", "there are no peers");
+        assertThat(problem(minimal().replace("  dataDir:", "  electionTimeout: 50ms\n  dataDir:") + peers))
+                .contains("invalid 'node.electionTimeout'", "100ms..60s");
+        assertThat(problem(minimal().replace("  dataDir:", "  electionTimeout: 400\n  dataDir:") + peers))
+                .contains("invalid 'node.electionTimeout'", "needs a unit");
+        assertThat(problem(minimal().replace("  dataDir:", "  electionTimeout: fast\n  dataDir:") + peers))
+                .contains("invalid 'node.electionTimeout'", "is not a duration");
+    }
+
+    @Test
     void atLeastTwoClusters() throws IOException {
         String one = minimal().substring(0, minimal().indexOf("  - name: host2"));
         assertThat(problem(one)).contains("invalid 'clusters'", "needs at least 2");

@@ -195,6 +195,7 @@ public final class MirrorBenchmark {
         out("etcd:      %s", EtcdBinary.describe());
         out("load:      %s (1/5/15-min load average before the run; other processes compete for the same cores)",
                 loadAverage());
+        out("cds:       %s", FedsyncdLauncher.cdsState());
     }
 
     // ---- sync -----------------------------------------------------------------------------

@@ -134,9 +134,10 @@ final class ReplicaGroup implements AutoCloseable {
         return Optional.empty();
     }
 
-    /** True when every replica runs, answers /readyz 200, and all name the same leader. */
+    /** True when every replica runs, answers /readyz 200, names the same leader, and has caught up with its term. */
     boolean allReadyWithOneLeader() {
         String leader = null;
+        java.util.Set<String> terms = new java.util.HashSet<>();
         for (String id : ids()) {
             FedsyncdLauncher l = replica(id);
             if (l == null || !l.isAlive() || l.get("/readyz", POLL_TIMEOUT).status() != 200) {
@@ -148,8 +149,11 @@ final class ReplicaGroup implements AutoCloseable {
                 return false;
             }
             leader = said;
+            // Caught up with this term: the leader's fencing term, taken through the log in its
+            // Raft term, has reached this replica (one just relaunched is ready before it is).
+            terms.add(s.get().path("raft").path("term").asText() + "/" + s.get().path("term").asText());
         }
-        return true;
+        return terms.size() == 1;
     }
 
     private static boolean allLive(JsonNode status) {

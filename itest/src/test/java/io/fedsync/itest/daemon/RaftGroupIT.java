@@ -136,10 +136,19 @@ class RaftGroupIT {
             assertThat(raft.path("peers")).hasSize(3);
             assertThat(r.get("/readyz").status()).as("replica %s ready", id).isEqualTo(200);
             if (!id.equals(leader)) {
-                assertThat(r.status().path("clusters").findValuesAsText("state")).containsOnly("standby");
+                // A standby reads every cluster (never writes): each answered it at some revision.
+                await().atMost(WAIT).untilAsserted(() -> {
+                    JsonNode clusters = r.status().path("clusters");
+                    assertThat(clusters.findValuesAsText("state")).containsOnly("standby");
+                    assertThat(clusters.findValues("revision")).allMatch(v -> v.asLong() > 0);
+                    assertThat(clusters.findValues("error")).allMatch(JsonNode::isNull);
+                });
+                // A call only the mirror answers is forwarded to it, and its answer relayed.
                 FedsyncdProcess.Response verify = r.send("POST", "/api/v1/verify", null);
-                assertThat(verify.status()).isEqualTo(503);
-                assertThat(verify.body()).contains("the leader is " + leader);
+                assertThat(verify.status()).as("POST /api/v1/verify on follower %s: %s", id, verify.body())
+                        .isEqualTo(200);
+                assertThat(verify.json().path("keysChecked").asLong()).isPositive();
+                assertThat(verify.json().path("clusters").toString()).isEqualTo("[\"host\",\"host2\"]");
             }
         }
     }

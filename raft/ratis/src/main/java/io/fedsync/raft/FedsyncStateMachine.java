@@ -95,6 +95,12 @@ final class FedsyncStateMachine extends BaseStateMachine {
         }
     }
 
+    String mirrorApi() {
+        synchronized (lock) {
+            return state.mirrorApi();
+        }
+    }
+
     Map<CursorKey, Long> cursors() {
         synchronized (lock) {
             return state.cursors();

@@ -420,6 +420,14 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * The HTTP API of the replica that took the last fencing term, as applied on this replica: the
+     * mirror's while it leads (compare {@link #status()}'s leader); null when it did not say.
+     */
+    public String mirrorApi() {
+        return stateMachine.mirrorApi();
+    }
+
+    /**
      * True while this replica leads as its listener was told: after {@code leading(term)} and
      * before {@code notLeading}, and Ratis still has it as leader of that term.
      */
@@ -740,7 +748,7 @@ public final class RaftNode implements AutoCloseable {
                 throw new NotLeadingException(tag + " a fencing term is handed out by the leader only; this replica"
                         + " does not lead" + (e == null ? "" : " (" + e.ended.getNow("") + ")"));
             }
-            Reply r = submit(new Command.NextTerm(e.term, Math.max(0, atLeast)), e, "fencing term");
+            Reply r = submit(new Command.NextTerm(e.term, Math.max(0, atLeast), settings.api()), e, "fencing term");
             if (r.stale()) {
                 throw new NotLeadingException(tag + " " + r.error());
             }

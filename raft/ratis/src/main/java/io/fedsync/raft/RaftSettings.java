@@ -22,13 +22,16 @@ import java.util.Objects;
  * @param snapshotEvery   take a snapshot every this many log entries and keep the log back to the
  *                        last snapshot only ({@code node.snapshotEvery}); 0 for the default
  *                        ({@value #DEFAULT_SNAPSHOT_EVERY})
+ * @param api             this replica's HTTP API as other replicas reach it ({@code http://host:port}), or
+ *                        null: recorded with each fencing term it takes, so that the others know where
+ *                        the mirror answers (they forward calls only the mirror can answer)
  */
 public record RaftSettings(String selfId, List<Peer> peers, Path storageDir, Duration electionTimeoutMin,
                            Duration electionTimeoutMax, Duration requestTimeout, Duration membershipTimeout,
-                           long snapshotEvery) {
+                           long snapshotEvery, String api) {
 
-    public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(500);
-    public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(1000);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT_MIN = Duration.ofMillis(400);
+    public static final Duration DEFAULT_ELECTION_TIMEOUT_MAX = Duration.ofMillis(800);
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(10);
     public static final Duration DEFAULT_MEMBERSHIP_TIMEOUT = Duration.ofSeconds(60);
     public static final long DEFAULT_SNAPSHOT_EVERY = 10_000;
@@ -61,17 +64,28 @@ public record RaftSettings(String selfId, List<Peer> peers, Path storageDir, Dur
     public RaftSettings(String selfId, List<Peer> peers, Path storageDir, Duration electionTimeoutMin,
                         Duration electionTimeoutMax, Duration requestTimeout) {
         this(selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax, requestTimeout,
-                DEFAULT_MEMBERSHIP_TIMEOUT, 0);
+                DEFAULT_MEMBERSHIP_TIMEOUT, 0, null);
     }
 
     public RaftSettings withMembershipTimeout(Duration timeout) {
         return new RaftSettings(selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax, requestTimeout,
-                timeout, snapshotEvery);
+                timeout, snapshotEvery, api);
     }
 
     public RaftSettings withSnapshotEvery(long entries) {
         return new RaftSettings(selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax, requestTimeout,
-                membershipTimeout, entries);
+                membershipTimeout, entries, api);
+    }
+
+    /** Election timeouts of {@code min} to twice that. */
+    public RaftSettings withElectionTimeout(Duration min) {
+        return new RaftSettings(selfId, peers, storageDir, min, min.multipliedBy(2), requestTimeout,
+                membershipTimeout, snapshotEvery, api);
+    }
+
+    public RaftSettings withApi(String url) {
+        return new RaftSettings(selfId, peers, storageDir, electionTimeoutMin, electionTimeoutMax, requestTimeout,
+                membershipTimeout, snapshotEvery, url);
     }
 
     public static RaftSettings of(String selfId, List<Peer> peers, Path storageDir) {

@@ -62,7 +62,7 @@ class RaftMembershipTest {
 
     private RaftSettings settings(String id, List<RaftSettings.Peer> peers, Duration membershipTimeout) {
         return new RaftSettings(id, peers, dir.resolve(id), ELECTION_MIN, ELECTION_MAX, REQUEST_TIMEOUT,
-                membershipTimeout, 0);
+                membershipTimeout, 0, null);
     }
 
     private Replica start(RaftSettings settings, RaftNode.Tuning tuning) throws IOException {

@@ -21,7 +21,7 @@ import java.util.TreeMap;
  * <pre>
  * {"op": "set-cursors", "leaderTerm": 7, "cursors": [{"cluster", "prefix", "revision"}, ...]}
  * {"op": "put-conflict", "record": { conflict record, see ConflictRecordCodec }}
- * {"op": "next-term", "leaderTerm": 7, "atLeast": 12}
+ * {"op": "next-term", "leaderTerm": 7, "atLeast": 12, "leaderApi": "http://10.0.0.11:8080"}
  * </pre>
  * {@code leaderTerm} is the Raft term in which the submitting replica was told it leads: the
  * state applies the command only if the log entry carries that same term, i.e. only if it was
@@ -53,13 +53,25 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
         }
     }
 
-    /** Hands out the next fencing term: {@code max(last + 1, atLeast)}. */
-    record NextTerm(long leaderTerm, long atLeast) implements Command {
+    /**
+     * Hands out the next fencing term: {@code max(last + 1, atLeast)}.
+     *
+     * @param leaderApi the HTTP API of the replica that asks, which mirrors under that term (where
+     *                  other replicas forward calls only the mirror answers); null when unknown
+     */
+    record NextTerm(long leaderTerm, long atLeast, String leaderApi) implements Command {
         public NextTerm {
             positive(leaderTerm, "leaderTerm");
             if (atLeast < 0) {
                 throw new IllegalArgumentException("atLeast must be >= 0, not " + atLeast);
             }
+            if (leaderApi != null && leaderApi.isBlank()) {
+                throw new IllegalArgumentException("leaderApi must not be blank");
+            }
+        }
+
+        public NextTerm(long leaderTerm, long atLeast) {
+            this(leaderTerm, atLeast, null);
         }
     }
 
@@ -76,6 +88,9 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
             o.put("op", "next-term");
             o.put("leaderTerm", n.leaderTerm());
             o.put("atLeast", n.atLeast());
+            if (n.leaderApi() != null) {
+                o.put("leaderApi", n.leaderApi());
+            }
         }
         return Json.bytes(o);
     }
@@ -99,7 +114,8 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
                 case "set-cursors" -> new SetCursors(Fields.number(node, "leaderTerm"),
                         FedsyncState.cursorsFromJson(Fields.array(node, "cursors")));
                 case "put-conflict" -> new PutConflict(ConflictRecordCodec.fromJson(Fields.required(node, "record")));
-                case "next-term" -> new NextTerm(Fields.number(node, "leaderTerm"), Fields.number(node, "atLeast"));
+                case "next-term" -> new NextTerm(Fields.number(node, "leaderTerm"), Fields.number(node, "atLeast"),
+                        optionalText(node, "leaderApi"));
                 default -> throw new JsonFormatException("unknown command op '" + op + "'");
             };
         } catch (JsonFormatException e) {
@@ -107,6 +123,18 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new JsonFormatException("malformed '" + op + "' command: " + e.getMessage(), e);
         }
+    }
+
+    /** A text field that may be absent (older entries) or null. */
+    static String optionalText(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) {
+            return null;
+        }
+        if (!v.isTextual()) {
+            throw new JsonFormatException("field '" + field + "' must be a string");
+        }
+        return v.asText();
     }
 
     private static void positive(long value, String name) {

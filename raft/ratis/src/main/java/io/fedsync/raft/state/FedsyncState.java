@@ -50,6 +50,8 @@ public final class FedsyncState {
     private final TreeMap<CursorKey, Long> cursors = new TreeMap<>(CURSOR_ORDER);
     private final ConflictLog conflicts;
     private long fenceTerm;
+    /** The HTTP API of the replica that took {@link #fenceTerm}, i.e. of the mirror; null when unknown. */
+    private String mirrorApi;
 
     public FedsyncState() {
         this(ConflictLog.DEFAULT_MAX_ENDED);
@@ -115,6 +117,7 @@ public final class FedsyncState {
             return Reply.refused("the fencing term cannot grow past " + Long.MAX_VALUE);
         }
         fenceTerm = Math.max(fenceTerm + 1, n.atLeast());
+        mirrorApi = n.leaderApi();
         return Reply.term(fenceTerm);
     }
 
@@ -125,6 +128,11 @@ public final class FedsyncState {
 
     public long fenceTerm() {
         return fenceTerm;
+    }
+
+    /** The HTTP API of the replica that took the last fencing term (the mirror, while it leads); null when unknown. */
+    public String mirrorApi() {
+        return mirrorApi;
     }
 
     /** A copy, in (cluster, prefix) order. */
@@ -143,18 +151,19 @@ public final class FedsyncState {
 
     /** An immutable copy of the whole state, to be serialised outside the caller's lock. */
     public Image image() {
-        return new Image(fenceTerm, Collections.unmodifiableSortedMap(new TreeMap<>(cursors)),
+        return new Image(fenceTerm, mirrorApi, Collections.unmodifiableSortedMap(new TreeMap<>(cursors)),
                 List.copyOf(conflicts.all()));
     }
 
     /**
      * The whole state at one point of the log.
      * <pre>
-     * {"format": "fedsync-raft-state/1", "fenceTerm": 6,
+     * {"format": "fedsync-raft-state/1", "fenceTerm": 6, "mirrorApi": "http://10.0.0.11:8080" (optional),
      *  "cursors": [{"cluster", "prefix", "revision"}, ...], "conflicts": [record, ...]}
      * </pre>
      */
-    public record Image(long fenceTerm, SortedMap<CursorKey, Long> cursors, List<ConflictRecord> conflicts) {
+    public record Image(long fenceTerm, String mirrorApi, SortedMap<CursorKey, Long> cursors,
+                        List<ConflictRecord> conflicts) {
 
         /** Streams the document to {@code out} (left open). */
         public void writeTo(OutputStream out) throws IOException {
@@ -163,6 +172,9 @@ public final class FedsyncState {
                 g.writeStartObject();
                 g.writeStringField("format", FORMAT);
                 g.writeNumberField("fenceTerm", fenceTerm);
+                if (mirrorApi != null) {
+                    g.writeStringField("mirrorApi", mirrorApi);
+                }
                 g.writeFieldName("cursors");
                 Json.MAPPER.writeTree(g, cursorsJson(cursors));
                 g.writeArrayFieldStart("conflicts");
@@ -219,6 +231,7 @@ public final class FedsyncState {
         if (state.fenceTerm < 0) {
             throw new JsonFormatException("field 'fenceTerm' must be >= 0");
         }
+        state.mirrorApi = Command.optionalText(node, "mirrorApi");
         state.cursors.putAll(cursorsFromJson(Fields.array(node, "cursors")));
         List<ConflictRecord> records = new ArrayList<>();
         int i = 0;

@@ -168,6 +168,36 @@ class FedsyncStateTest {
     }
 
     @Test
+    void theMirrorsApiIsTheOneRecordedWithTheLastFencingTermAndSurvivesASnapshot() {
+        apply(2, new Command.NextTerm(2, 0, "http://10.0.0.11:8080"));
+        assertThat(state.mirrorApi()).isEqualTo("http://10.0.0.11:8080");
+        // A deposed leader's request changes nothing, its address included.
+        apply(3, new Command.NextTerm(2, 0, "http://10.0.0.99:8080"));
+        assertThat(state.mirrorApi()).isEqualTo("http://10.0.0.11:8080");
+        apply(3, new Command.NextTerm(3, 0, "http://10.0.0.12:8080"));
+        byte[] snapshot = state.image().toBytes();
+
+        FedsyncState back = FedsyncState.restore(snapshot, state.maxEnded());
+
+        assertThat(back.mirrorApi()).isEqualTo("http://10.0.0.12:8080");
+        assertThat(back.image().toBytes()).isEqualTo(snapshot);
+        // A leader that did not say where it answers leaves none behind: no stale address.
+        apply(4, new Command.NextTerm(4, 0));
+        assertThat(state.mirrorApi()).isNull();
+    }
+
+    @Test
+    void aNextTermWithoutAnAddressAsOlderEntriesHaveIsRead() {
+        Reply r = apply(5, "{\"op\":\"next-term\",\"leaderTerm\":5,\"atLeast\":9}");
+
+        assertThat(r.ok()).isTrue();
+        assertThat(r.term()).isEqualTo(9);
+        assertThat(state.mirrorApi()).isNull();
+        assertThat(apply(5, "{\"op\":\"next-term\",\"leaderTerm\":5,\"atLeast\":0,\"leaderApi\":7}").error())
+                .contains("leaderApi", "string");
+    }
+
+    @Test
     void anEmptyStateRoundTrips() {
         byte[] snapshot = new FedsyncState().image().toBytes();
 
