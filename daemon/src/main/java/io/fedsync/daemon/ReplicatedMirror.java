@@ -297,6 +297,15 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
     }
 
     @Override
+    public Optional<io.fedsync.mirror.KeyExplanation> explain(String key) {
+        MirrorService e = engine;
+        if (e == null) {
+            throw new NotLeaderException(notLeaderMessage());
+        }
+        return e.explain(key);
+    }
+
+    @Override
     public CompletableFuture<VerifyResult> verify() {
         MirrorService e = engine;
         if (e == null) {

@@ -135,6 +135,18 @@ public final class FakeMirrorService implements MirrorService {
         return done;
     }
 
+    /** What {@link #explain} answers, per key. */
+    public final Map<String, io.fedsync.mirror.KeyExplanation> explanations = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Optional<io.fedsync.mirror.KeyExplanation> explain(String key) {
+        record();
+        if (notMirroring != null) {
+            throw new IllegalStateException(notMirroring);
+        }
+        return Optional.ofNullable(explanations.get(key));
+    }
+
     public volatile VerifyResult verifyResult = new VerifyResult(T0, List.of("host", "host2"), 40, 0, 0, 0, 0, 0, 12,
             null);
 

@@ -858,6 +858,45 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         }
     }
 
+    @Override
+    public Optional<KeyExplanation> explain(String wireKey) {
+        if (!running) {
+            throw new IllegalStateException("the mirror is not running");
+        }
+        Key key = Key.fromWire(wireKey);
+        int prefix = keySpace.prefixIndexOf(key);
+        if (prefix < 0) {
+            return Optional.empty();
+        }
+        List<KeyExplanation.ClusterView> views = new java.util.ArrayList<>();
+        for (ClusterLink link : links) {
+            String state;
+            synchronized (stateLock) {
+                state = states[link.index].name().toLowerCase(java.util.Locale.ROOT);
+            }
+            if (!isLive(link.index)) {
+                views.add(new KeyExplanation.ClusterView(link.name, state, "not read: the cluster is not live", 0,
+                        false, 0, "", null, 0, false));
+                continue;
+            }
+            try {
+                Observation o = link.read(key).observation();
+                Slot s = new Slot();
+                s.absorb(o);
+                views.add(new KeyExplanation.ClusterView(link.name, state, null, o.observedAt(), o.dataPresent(),
+                        o.dataModRev(), MetaRecord.hashOf(o.value()), o.meta(), o.metaModRev(), s.described()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while reading " + wireKey, e);
+            } catch (Exception e) {
+                views.add(new KeyExplanation.ClusterView(link.name, state, "not read: " + EtcdErrors.describe(e), 0,
+                        false, 0, "", null, 0, false));
+            }
+        }
+        List<ConflictRecord> on = recorder.log().all().stream().filter(r -> r.key().equals(key.wire())).toList();
+        return Optional.of(new KeyExplanation(key.wire(), settings.prefixes().get(prefix), views, on));
+    }
+
     private static final Duration RESOLVE_WAIT = Duration.ofSeconds(20);
     /** Conflicts being resolved now, so that two resolutions of one conflict never both go ahead. */
     private final Map<String, Thread> resolving = new ConcurrentHashMap<>();

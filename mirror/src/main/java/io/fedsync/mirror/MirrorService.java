@@ -41,6 +41,17 @@ public interface MirrorService extends AutoCloseable {
     ConflictRecord resolve(String id, ResolveAction action, String by);
 
     /**
+     * Reads one key on every live cluster now and says what each holds (see {@link KeyExplanation}).
+     *
+     * @param key the key's wire form ({@code /registry/...} or {@code hex:...})
+     * @return empty when the key is under no mirrored prefix
+     * @throws IllegalStateException when this replica does not mirror (another one must be asked)
+     */
+    default Optional<KeyExplanation> explain(String key) {
+        throw new IllegalStateException("this fedsyncd cannot read keys");
+    }
+
+    /**
      * Runs a verification pass now (or joins the one waiting to run); completes with its result.
      *
      * @throws IllegalStateException when the mirror is not running

@@ -27,7 +27,8 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "fedsyncctl", mixinStandardHelpOptions = true, versionProvider = Fedsyncctl.Version.class,
         description = "Shows and drives a fedsyncd group through its HTTP API.",
         subcommands = {Fedsyncctl.Status.class, Fedsyncctl.Peers.class, Fedsyncctl.Conflicts.class,
-                Fedsyncctl.ConflictCmd.class, Fedsyncctl.Resolve.class, Fedsyncctl.Verify.class})
+                Fedsyncctl.ConflictCmd.class, Fedsyncctl.Resolve.class, Fedsyncctl.Explain.class,
+                Fedsyncctl.Verify.class})
 public final class Fedsyncctl {
 
     public static final int OK = 0;
@@ -421,6 +422,58 @@ public final class Fedsyncctl {
             out.append(diff);
         }
         return out.toString();
+    }
+
+    @Command(name = "explain", description = "What every cluster holds for one key, read now: revision, value hash,"
+            + " fedsync's vector, origin and write time, tombstone; and the conflicts on it.")
+    static final class Explain extends Read {
+        @CommandLine.Parameters(index = "0", paramLabel = "KEY", description = "The etcd key, e.g."
+                + " /registry/iam.kubesphere.io/users/xxp (or hex:... for a key that is not UTF-8).")
+        String key;
+
+        @Override
+        String path() {
+            StringBuilder p = new StringBuilder("/api/v1/keys");
+            String k = key.startsWith("/") ? key : "/" + key;
+            for (String segment : k.substring(1).split("/", -1)) {
+                p.append('/').append(encode(segment));
+            }
+            return p.toString();
+        }
+
+        @Override
+        String table(JsonNode k) {
+            StringBuilder out = new StringBuilder();
+            out.append("KEY:     ").append(k.path("key").asText()).append('\n');
+            out.append("PREFIX:  ").append(k.path("prefix").asText()).append("\n\n");
+            Table t = new Table("CLUSTER", "STATE", "DATA", "MOD REV", "HASH", "VECTOR", "ORIGIN", "WRITE TIME",
+                    "TOMBSTONE", "META DESCRIBES DATA");
+            for (JsonNode c : k.path("clusters")) {
+                JsonNode m = c.path("meta");
+                if (c.hasNonNull("error")) {
+                    t.row(c.path("cluster").asText(), c.path("state").asText(), c.path("error").asText(), "-", "-", "-",
+                            "-", "-", "-", "-");
+                    continue;
+                }
+                t.row(c.path("cluster").asText(), c.path("state").asText(), c.path("present").asBoolean() ? "present"
+                                : "absent", c.path("modRevision").asLong(), c.path("valueHash").asText("-"),
+                        m.isObject() ? m.path("vector").toString() : "-", m.isObject() ? m.path("origin").asText() : "-",
+                        m.isObject() ? text(m.path("writeTime")) : "-",
+                        m.isObject() ? (m.path("tombstone").asBoolean() ? "yes" : "no") : "-",
+                        c.path("described").asBoolean() ? "yes" : "no");
+            }
+            out.append(t);
+            if (k.path("conflicts").size() > 0) {
+                out.append('\n');
+                Table cs = new Table("CONFLICT", "STATE", "TYPE", "CLUSTERS", "DETECTED");
+                for (JsonNode c : k.path("conflicts")) {
+                    cs.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(),
+                            String.join(",", toList(c.path("clusters"))), c.path("detectedAt").asText());
+                }
+                out.append(cs);
+            }
+            return out.toString();
+        }
     }
 
     static String encode(String segment) {

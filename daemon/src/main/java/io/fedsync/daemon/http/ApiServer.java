@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
+ * <li>{@code POST /api/v1/conflicts/{id}/resolve} — ends an open conflict ({@link ResolveBody});</li>
+ * <li>{@code GET /api/v1/keys/{key}} — what every cluster holds for one key ({@link KeyCodec});</li>
  * <li>{@code POST /api/v1/verify} — compares every mirrored key across the clusters now and repairs
  * what no open conflict explains; answers with the pass's result;</li>
  * <li>{@code GET /api/v1/peers} — the Raft group's live configuration as this replica sees it;</li>
@@ -63,6 +65,8 @@ import org.slf4j.LoggerFactory;
  * another change under way, 503 no leader or not a member (with the leader if known), 504 not done
  * in time and 500 failed (both: it may still complete).</li>
  * </ul>
+ * Calls that change something need the bearer token ({@link ApiAuth}); the mirror-only ones are
+ * forwarded from a replica that does not mirror ({@link MirrorForwarder}).
  * Every error is JSON {@code {"error": "..."}}. The mirror's methods may block (locks, the
  * store), so they run on worker threads and the event loop only writes responses.
  */
@@ -329,6 +333,7 @@ public final class ApiServer implements AutoCloseable {
                     .setBodyLimit(ResolveBody.MAX_BODY_BYTES));
             router.post("/api/v1/conflicts/:id/resolve").handler(this::resolve);
             router.post("/api/v1/verify").handler(this::verify);
+            router.get("/api/v1/keys/*").handler(this::explain);
             router.get("/api/v1/peers").handler(ctx -> blocking(ctx, () -> answer(peers.list())));
             router.post("/api/v1/peers").handler(BodyHandler.create(false).setBodyLimit(PeerRoutes.MAX_BODY_BYTES));
             router.post("/api/v1/peers").handler(ctx -> {
@@ -429,6 +434,61 @@ public final class ApiServer implements AutoCloseable {
             } catch (RejectedExecutionException e) {
                 send(ctx, Reply.error(503, "fedsyncd is stopping"));
             }
+        }
+
+        /**
+         * What every cluster holds for one key, read now by the mirror (forwarded to it from a
+         * replica that does not mirror). The key is the rest of the path, URL-decoded; a leading
+         * {@code /} is added when missing, so {@code /api/v1/keys/registry/...} and
+         * {@code /api/v1/keys/%2Fregistry%2F...} name the same key.
+         */
+        private void explain(RoutingContext ctx) {
+            String raw = ctx.request().path().substring("/api/v1/keys/".length());
+            String key;
+            try {
+                key = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                send(ctx, Reply.error(400, "the key is not valid URL encoding"));
+                return;
+            }
+            if (key.isEmpty()) {
+                send(ctx, Reply.error(400, "name a key: GET /api/v1/keys/registry/iam.kubesphere.io/users/NAME"));
+                return;
+            }
+            String wire = key.startsWith("/") || key.startsWith("hex:") ? key : "/" + key;
+            Context context = vertx.getOrCreateContext();
+            try {
+                workers.execute(() -> {
+                    Reply reply;
+                    try {
+                        reply = mirror.explain(wire).map(k -> Reply.ok(KeyCodec.toJson(k)))
+                                .orElseGet(() -> Reply.error(404, "key " + cut(wire) + " is under no mirrored prefix"));
+                    } catch (IllegalStateException e) {
+                        try {
+                            context.runOnContext(ignored -> forwardOr503(ctx, context, e.getMessage(),
+                                    RESOLVE_FORWARD_TIMEOUT));
+                        } catch (RejectedExecutionException stopped) {
+                            LOG.debug("HTTP API stopped before a key read was forwarded");
+                        }
+                        return;
+                    } catch (RuntimeException e) {
+                        LOG.warn("reading key {} failed", cut(wire), e);
+                        reply = Reply.error(500, "internal error: " + e.getMessage());
+                    }
+                    Reply answer = reply;
+                    try {
+                        context.runOnContext(ignored -> send(ctx, answer));
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("HTTP API stopped before a key read was answered");
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                send(ctx, Reply.error(503, "fedsyncd is stopping"));
+            }
+        }
+
+        private static String cut(String s) {
+            return s.length() <= 300 ? s : s.substring(0, 300) + "…";
         }
 
         /**

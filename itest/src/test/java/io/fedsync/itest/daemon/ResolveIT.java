@@ -163,6 +163,14 @@ class ResolveIT {
         assertThat(detail.path("diff").toString()).isEqualTo("[{\"path\":\"/spec/email\",\"values\":{\"host\":\""
                 + names.get(3) + "-one@163.com\",\"host2\":\"" + names.get(3) + "-two@163.com\"}}]");
 
+        // GET /api/v1/keys/{key}: both sides present with different content, the open conflict named.
+        JsonNode held = d.get("/api/v1/keys" + kX).json();
+        assertThat(held.path("clusters")).hasSize(2);
+        assertThat(held.path("clusters").findValuesAsText("present")).containsOnly("true");
+        assertThat(held.path("clusters").get(0).path("valueHash").asText())
+                .isNotEqualTo(held.path("clusters").get(1).path("valueHash").asText());
+        assertThat(held.path("conflicts").findValuesAsText("id")).contains(ids.get(kX));
+
         try (WatchRecorder onHost = WatchRecorder.open(host(), KubeObjects.USERS_PREFIX);
              WatchRecorder onHost2 = WatchRecorder.open(host2(), KubeObjects.USERS_PREFIX)) {
             // ---- refused, nothing changed ----
@@ -196,6 +204,20 @@ class ResolveIT {
             await().atMost(WAIT).until(() -> Kv.get(host(), kW).equals(Optional.of(edits.get(kW)[1])));
             assertThat(Kv.get(host2(), kW)).contains(edits.get(kW)[1]);
             assertError(resolve(d, ids.get(kW), "{\"winner\": \"host\"}"), 409, "already resolved");
+            // Explained: one version everywhere, its metadata describing the data, the conflict resolved.
+            await().atMost(WAIT).until(() -> {
+                JsonNode k = d.get("/api/v1/keys" + kW).json();
+                JsonNode a = k.path("clusters").get(0);
+                JsonNode b = k.path("clusters").get(1);
+                return a.path("described").asBoolean() && b.path("described").asBoolean()
+                        && a.path("valueHash").equals(b.path("valueHash"))
+                        && a.path("meta").path("vector").equals(b.path("meta").path("vector"));
+            });
+            JsonNode explained = d.get("/api/v1/keys" + kW).json();
+            assertThat(explained.path("conflicts").get(0).path("state").asText()).isEqualTo("resolved");
+            FedsyncdProcess.Result explainCtl = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "explain", kW);
+            assertThat(explainCtl.exitCode()).as(explainCtl.stderr()).isZero();
+            assertThat(explainCtl.stdout()).contains(kW, "host2", "present", ids.get(kW));
 
             // ---- by value: the operator's object everywhere ----
             ObjectNode mine = (ObjectNode) JSON.readTree(edits.get(kV)[0]);
@@ -309,6 +331,10 @@ class ResolveIT {
         for (FedsyncdProcess replica : group.values()) {
             await().atMost(WAIT).until(() -> replica.conflicts("state=resolved&key=" + key).size() == 1);
         }
+        // Explaining a key is the mirror's to answer too: the follower forwards it.
+        FedsyncdProcess.Response explained = follower.get("/api/v1/keys" + key);
+        assertThat(explained.status()).as(explained.body()).isEqualTo(200);
+        assertThat(explained.json().path("clusters").findValuesAsText("present")).containsExactly("true", "true");
         assertThat(answers).noneMatch(a -> a.contains(TOKEN));
         group.values().forEach(g -> assertThat(g.logText()).doesNotContain(TOKEN));
     }
