@@ -110,11 +110,22 @@ final class ConflictRecorder {
     /** A dominating version was propagated; an open conflict on the key (if any) is over. */
     void propagated(KeyEntry entry, String winner) {
         log.openFor(entry.key.wire()).ifPresent(open -> {
+            // An operator's resolution may end here too: its write reached some clusters, a retry
+            // found that version dominating and propagated it to the rest.
             KeyEntry.OperatorChoice operator = entry.operator;
-            boolean picked = operator != null && operator.winner() >= 0;
-            save(open.resolved(ConflictState.RESOLVED, new Resolution(winner, picked ? operator.by() : "propagated",
-                    clock.instant(), picked ? operator.by() + ": picked " + winner
-                    : "a later change on " + winner + " includes every side", picked ? operator.how() : null)));
+            Resolution how;
+            if (operator == null) {
+                how = new Resolution(winner, "propagated", clock.instant(),
+                        "a later change on " + winner + " includes every side");
+            } else if (operator.winner() >= 0) {
+                how = new Resolution(winner, operator.by(), clock.instant(), operator.by() + ": picked " + winner,
+                        operator.how());
+            } else {
+                how = new Resolution(null, operator.by(), clock.instant(), operator.by() + ": "
+                        + (operator.value() == null ? "deleted on every cluster" : "wrote the operator's object (hash "
+                        + MetaRecord.hashOf(operator.value()) + ") to every cluster"), operator.how());
+            }
+            save(open.resolved(ConflictState.RESOLVED, how));
             entry.operator = null;
         });
     }
