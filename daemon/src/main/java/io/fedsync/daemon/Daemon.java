@@ -2,6 +2,7 @@ package io.fedsync.daemon;
 
 import io.fedsync.daemon.config.DaemonConfig;
 import io.fedsync.daemon.config.ListenAddress;
+import io.fedsync.daemon.http.ApiAuth;
 import io.fedsync.daemon.http.ApiServer;
 import io.fedsync.daemon.state.FileStateStore;
 import io.fedsync.mirror.EtcdErrors;
@@ -52,7 +53,8 @@ public final class Daemon implements AutoCloseable {
             FileStateStore store = FileStateStore.open(config.dataDir());
             started.push(store);
             MirrorService mirror = factory.create(config.mirror(), store);
-            ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror));
+            ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
+                    java.util.Optional::empty, auth(config));
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
@@ -80,7 +82,7 @@ public final class Daemon implements AutoCloseable {
             ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
                     java.time.Clock.systemUTC());
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
-                    mirror::mirrorApi);
+                    mirror::mirrorApi, auth(config));
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
@@ -111,6 +113,17 @@ public final class Daemon implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Who may change things through the HTTP API; said once in the log. */
+    private static ApiAuth auth(DaemonConfig config) {
+        ApiAuth auth = ApiAuth.of(config.apiToken(), config.listen());
+        if (config.apiToken() == null && !ApiAuth.of(null, config.listen()).check(null).isEmpty()) {
+            LOG.warn(auth.describe());
+        } else {
+            LOG.info(auth.describe());
+        }
+        return auth;
     }
 
     /**

@@ -288,12 +288,21 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
     }
 
     @Override
-    public ConflictRecord resolve(String id, String winner) {
+    public ConflictRecord resolve(String id, io.fedsync.mirror.ResolveAction action, String by) {
         MirrorService e = engine;
         if (e == null) {
             throw new NotLeaderException(notLeaderMessage());
         }
-        return e.resolve(id, winner);
+        return e.resolve(id, action, by);
+    }
+
+    @Override
+    public Optional<io.fedsync.mirror.KeyExplanation> explain(String key) {
+        MirrorService e = engine;
+        if (e == null) {
+            throw new NotLeaderException(notLeaderMessage());
+        }
+        return e.explain(key);
     }
 
     @Override

@@ -100,9 +100,51 @@ public final class FakeMirrorService implements MirrorService {
         return conflicts.stream().filter(c -> c.id().equals(id)).findFirst();
     }
 
+    /** Every resolution asked of this mirror: id, how, by. */
+    public final List<String> resolutions = new CopyOnWriteArrayList<>();
+
+    /**
+     * Resolves like the engine decides (unknown, not open, a winner not a side), without etcd:
+     * the record is replaced by its resolved form. A replica that does not mirror refuses.
+     */
     @Override
-    public ConflictRecord resolve(String id, String winner) {
-        throw new UnsupportedOperationException("not needed by the daemon yet");
+    public synchronized ConflictRecord resolve(String id, io.fedsync.mirror.ResolveAction action, String by) {
+        record();
+        if (notMirroring != null) {
+            throw new IllegalStateException(notMirroring);
+        }
+        resolutions.add(id + " " + action.how() + " " + by);
+        ConflictRecord r = conflicts.stream().filter(c -> c.id().equals(id)).findFirst().orElseThrow(() ->
+                new io.fedsync.mirror.ResolveException(io.fedsync.mirror.ResolveException.Kind.UNKNOWN,
+                        "no conflict with id '" + id + "'"));
+        if (!r.isOpen()) {
+            throw new io.fedsync.mirror.ResolveException(io.fedsync.mirror.ResolveException.Kind.NOT_OPEN,
+                    "conflict " + id + " is already " + r.state().wireName());
+        }
+        String winner = null;
+        if (action instanceof io.fedsync.mirror.ResolveAction.Winner w) {
+            if (!r.clusters().contains(w.cluster())) {
+                throw new io.fedsync.mirror.ResolveException(io.fedsync.mirror.ResolveException.Kind.INVALID,
+                        "cluster '" + w.cluster() + "' is not a side of conflict " + id);
+            }
+            winner = w.cluster();
+        }
+        ConflictRecord done = r.resolved(ConflictState.RESOLVED, new Resolution(winner, by, T0.plusSeconds(60),
+                by + ": " + action.how(), action.how()));
+        conflicts.replaceAll(c -> c.id().equals(id) ? done : c);
+        return done;
+    }
+
+    /** What {@link #explain} answers, per key. */
+    public final Map<String, io.fedsync.mirror.KeyExplanation> explanations = new java.util.concurrent.ConcurrentHashMap<>();
+
+    @Override
+    public Optional<io.fedsync.mirror.KeyExplanation> explain(String key) {
+        record();
+        if (notMirroring != null) {
+            throw new IllegalStateException(notMirroring);
+        }
+        return Optional.ofNullable(explanations.get(key));
     }
 
     public volatile VerifyResult verifyResult = new VerifyResult(T0, List.of("host", "host2"), 40, 0, 0, 0, 0, 0, 12,

@@ -68,8 +68,13 @@ final class ConflictRecorder {
 
     void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by,
                   String reason) {
+        resolved(entry, type, contenders, winner, by, reason, null);
+    }
+
+    void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by,
+                  String reason, String operatorHow) {
         Instant now = clock.instant();
-        Resolution how = new Resolution(winner, by, now, reason);
+        Resolution how = new Resolution(winner, by, now, reason, operatorHow);
         Optional<ConflictRecord> open = log.openFor(entry.key.wire());
         ConflictRecord r;
         if (open.isPresent()) {
@@ -81,10 +86,10 @@ final class ConflictRecorder {
                     clusters(contenders), contenders.stream().map(ConflictSide::of).toList(), paths(contenders),
                     now, now, null).resolved(ConflictState.RESOLVED, how);
         }
-        entry.operatorWinner = -1;
+        entry.operator = null;
         save(r);
-        LOG.info("[{}] {} conflict {} resolved by {}: {} wins ({})", entry.key, type.wireName(), r.id(), by, winner,
-                reason);
+        LOG.info("[{}] {} conflict {} resolved by {}: {} ({})", entry.key, type.wireName(), r.id(), by,
+                winner != null ? winner + " wins" : operatorHow, reason);
     }
 
     void converged(KeyEntry entry, List<Version> sides) {
@@ -96,7 +101,7 @@ final class ConflictRecorder {
                         ConflictType.CONCURRENT_UPDATE, ConflictState.OPEN, clusters(sides),
                         sides.stream().map(ConflictSide::of).toList(), paths(sides), now, now, null)
                         .resolved(ConflictState.CONVERGED, how));
-        entry.operatorWinner = -1;
+        entry.operator = null;
         save(r);
         LOG.info("[{}] same object on {} (differs only in server-set fields): converged without a data write",
                 entry.key, r.clusters());
@@ -105,11 +110,23 @@ final class ConflictRecorder {
     /** A dominating version was propagated; an open conflict on the key (if any) is over. */
     void propagated(KeyEntry entry, String winner) {
         log.openFor(entry.key.wire()).ifPresent(open -> {
-            boolean operator = entry.operatorWinner >= 0;
-            save(open.resolved(ConflictState.RESOLVED, new Resolution(winner, operator ? "operator" : "propagated",
-                    clock.instant(), operator ? "operator: picked " + winner
-                    : "a later change on " + winner + " includes every side")));
-            entry.operatorWinner = -1;
+            // An operator's resolution may end here too: its write reached some clusters, a retry
+            // found that version dominating and propagated it to the rest.
+            KeyEntry.OperatorChoice operator = entry.operator;
+            Resolution how;
+            if (operator == null) {
+                how = new Resolution(winner, "propagated", clock.instant(),
+                        "a later change on " + winner + " includes every side");
+            } else if (operator.winner() >= 0) {
+                how = new Resolution(winner, operator.by(), clock.instant(), operator.by() + ": picked " + winner,
+                        operator.how());
+            } else {
+                how = new Resolution(null, operator.by(), clock.instant(), operator.by() + ": "
+                        + (operator.value() == null ? "deleted on every cluster" : "wrote the operator's object (hash "
+                        + MetaRecord.hashOf(operator.value()) + ") to every cluster"), operator.how());
+            }
+            save(open.resolved(ConflictState.RESOLVED, how));
+            entry.operator = null;
         });
     }
 
@@ -117,7 +134,7 @@ final class ConflictRecorder {
         log.openFor(entry.key.wire()).ifPresent(open -> {
             save(open.resolved(ConflictState.CONVERGED, new Resolution(null, "converged", clock.instant(),
                     "every side holds the same version now")));
-            entry.operatorWinner = -1;
+            entry.operator = null;
         });
     }
 

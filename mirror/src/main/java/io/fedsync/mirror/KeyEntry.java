@@ -18,10 +18,21 @@ final class KeyEntry {
     private Observation[] incoming;
     /** Per cluster, revisions whose cursor waits for this key. Lazy. */
     private long[][] pending;
-    /** Cluster index an operator picked to win this key's open conflict, or -1. */
-    volatile int operatorWinner = -1;
+    /** What an operator asked for to end this key's open conflict, or null. */
+    volatile OperatorChoice operator;
     /** Consecutive runs that had to be retried (for back-off). Owner only. */
     int retries;
+
+    /**
+     * An operator's resolution waiting for the key's next run.
+     *
+     * @param conflictId the open conflict it ends (ignored once that conflict is no longer open)
+     * @param winner     the cluster index whose version wins, or -1 for {@code value}/{@code delete}
+     * @param value      the operator's bytes for every cluster; null with {@code winner} or to delete
+     * @param by         who asked ({@code operator}, {@code api})
+     */
+    record OperatorChoice(String conflictId, int winner, byte[] value, String by, String how) {
+    }
 
     KeyEntry(Key key, int prefix, int clusters) {
         this.key = key;

@@ -41,6 +41,8 @@ final class KeyReconciler {
     private static final Logger LOG = LoggerFactory.getLogger(KeyReconciler.class);
     /** Stands for the bytes of a version another version dominates, when they were not read. */
     private static final byte[] NOT_READ = new byte[0];
+    /** The origin recorded for an operator's own value or delete (no cluster made that change). */
+    static final String OPERATOR_ORIGIN = "operator";
 
     enum Outcome { DONE, RETRY_NOW, RETRY_LATER }
 
@@ -218,12 +220,24 @@ final class KeyReconciler {
         Optional<Version> winner;
         String by;
         String reason;
-        int chosen = entry.operatorWinner;
-        if (chosen >= 0) {
-            String name = ctx.links().get(chosen).name;
+        KeyEntry.OperatorChoice chosen = entry.operator;
+        if (chosen != null && chosen.winner() < 0) {
+            Outcome o = impose(run, entry, live, chosen, c.merged());
+            if (o == Outcome.DONE) {
+                ctx.recorder().resolved(entry, c.type(), c.contenders(), null, chosen.by(), chosen.value() == null
+                        ? chosen.by() + ": deleted on every cluster"
+                        : chosen.by() + ": wrote the operator's object (hash " + MetaRecord.hashOf(chosen.value())
+                        + ") to every cluster", chosen.how());
+            }
+            return new Result(o, Action.RESOLVED, liveBits);
+        }
+        String how = null;
+        if (chosen != null) {
+            String name = ctx.links().get(chosen.winner()).name;
             winner = c.contenders().stream().filter(v -> v.cluster().equals(name)).findFirst();
-            by = "operator";
-            reason = "operator: picked " + name;
+            by = chosen.by();
+            reason = by + ": picked " + name;
+            how = chosen.how();
         } else {
             winner = policy.choose(c.contenders());
             by = policy.name();
@@ -237,9 +251,26 @@ final class KeyReconciler {
         // side can later win back with an older version.
         Outcome o = propagate(run, entry, live, versions, winner.get(), c.merged());
         if (o == Outcome.DONE) {
-            ctx.recorder().resolved(entry, c.type(), c.contenders(), winner.get().cluster(), by, reason);
+            ctx.recorder().resolved(entry, c.type(), c.contenders(), winner.get().cluster(), by, reason, how);
         }
         return new Result(o, Action.RESOLVED, liveBits);
+    }
+
+    /**
+     * An operator's own object, or a delete, written to every live cluster in one Txn each (data
+     * and metadata), with a vector that dominates every side: each cluster is written once, and
+     * what it then holds is one version everywhere, so nothing propagates back.
+     */
+    private Outcome impose(Run run, KeyEntry entry, List<ClusterLink> live, KeyEntry.OperatorChoice chosen,
+                           VersionVector vector) throws InterruptedException {
+        byte[] value = chosen.value();
+        MetaRecord m = new MetaRecord(vector, OPERATOR_ORIGIN, WriteTime.received(System.currentTimeMillis()),
+                MetaRecord.hashOf(value), value == null, 0);
+        List<Pending> writes = new ArrayList<>();
+        for (ClusterLink link : live) {
+            writes.add(write(entry, link, value, m));
+        }
+        return await(run, entry, writes);
     }
 
     /** The vector of what {@code s} holds: a change not yet stamped counts one more for its cluster. */

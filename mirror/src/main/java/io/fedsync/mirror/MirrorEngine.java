@@ -59,6 +59,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private final ConflictRecorder recorder;
     private final Problems problems;
     private final KeyReconciler reconciler;
+    private final ValueGuard valueGuard;
     private final KeyTable table;
     private final OwedKeys owed;
     private final Watchdog watchdog;
@@ -105,8 +106,8 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         ObjectNormaliser normaliser = new ObjectNormaliser(settings.ignoredFields());
         this.recorder = new ConflictRecorder(new ConflictLog(ConflictLog.DEFAULT_MAX_ENDED), store, normaliser, hlc, clock);
         this.problems = new Problems(clock);
-        this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), settings.policy(),
-                new ValueGuard(settings.maxValueBytes(), settings.requireJsonUnder()));
+        this.valueGuard = new ValueGuard(settings.maxValueBytes(), settings.requireJsonUnder());
+        this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), settings.policy(), valueGuard);
         this.table = new KeyTable(n, settings.prefixes().size());
         this.owed = new OwedKeys(n);
         this.watchdog = new Watchdog(WORKERS, Math.max(60_000, 12 * settings.requestTimeout().toMillis()),
@@ -778,37 +779,133 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     }
 
     @Override
-    public ConflictRecord resolve(String id, String winner) {
-        ConflictRecord r = recorder.log().get(id)
-                .orElseThrow(() -> new IllegalArgumentException("no conflict with id " + id));
+    public ConflictRecord resolve(String id, ResolveAction action, String by) {
+        ConflictRecord r = recorder.log().get(id).orElseThrow(() ->
+                new ResolveException(ResolveException.Kind.UNKNOWN, "no conflict with id '" + id + "'"));
         if (!r.isOpen()) {
-            throw new IllegalArgumentException("conflict " + id + " is already " + r.state().wireName());
+            throw new ResolveException(ResolveException.Kind.NOT_OPEN, "conflict " + id + " is already "
+                    + r.state().wireName() + (r.resolution() == null ? "" : " (by " + r.resolution().by() + ")"));
         }
-        if (!r.clusters().contains(winner)) {
-            throw new IllegalArgumentException("cluster " + winner + " is not a side of conflict " + id
-                    + " (its sides are " + r.clusters() + ")");
+        int winner = -1;
+        byte[] value = null;
+        Key key = Key.fromWire(r.key());
+        if (action instanceof ResolveAction.Winner w) {
+            if (!r.clusters().contains(w.cluster())) {
+                throw new ResolveException(ResolveException.Kind.INVALID, "cluster '" + w.cluster()
+                        + "' is not a side of conflict " + id + " (its sides are " + r.clusters() + ")");
+            }
+            winner = settings.clusterNames().indexOf(w.cluster());
+        } else if (action instanceof ResolveAction.Value v) {
+            value = v.value();
+            java.util.Optional<String> wrong = io.fedsync.conflict.OperatorValue.problem(r.sides(), value);
+            if (wrong.isEmpty()) {
+                wrong = valueGuard.refuse(key, value);
+            }
+            if (wrong.isPresent()) {
+                throw new ResolveException(ResolveException.Kind.INVALID, wrong.get());
+            }
         }
-        int idx = settings.clusterNames().indexOf(winner);
-        KeyEntry entry = table.get(Key.fromWire(r.key()));
-        if (entry == null || !isLive(idx)) {
-            throw new IllegalStateException("cluster " + winner + " is not live; try again when it is");
+        List<String> down = r.clusters().stream().filter(c -> !isLive(settings.clusterNames().indexOf(c))).toList();
+        if (!running || !down.isEmpty()) {
+            throw new ResolveException(ResolveException.Kind.UNAVAILABLE, !running ? "the mirror is not running"
+                    : "cluster " + String.join(", ", down) + " of conflict " + id + " is not live ("
+                    + down.stream().map(c -> c + ": " + stateOf(c)).collect(java.util.stream.Collectors.joining("; "))
+                    + "); nothing was written; try again when it is");
         }
-        entry.operatorWinner = idx;
-        table.offer(entry.key);
-        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-        while (System.nanoTime() < deadline) {
+        KeyEntry entry = table.get(key);
+        if (entry == null) {
+            throw new ResolveException(ResolveException.Kind.UNAVAILABLE, "the mirror has not loaded key " + r.key()
+                    + " yet; try again shortly");
+        }
+        if (resolving.putIfAbsent(id, Thread.currentThread()) != null) {
+            throw new ResolveException(ResolveException.Kind.NOT_OPEN, "another resolution of conflict " + id
+                    + " is under way");
+        }
+        try {
+            // Checked again now that this call owns the conflict: one that just ended is not resolved twice.
+            ConflictRecord current = recorder.log().get(id).orElseThrow();
+            if (!current.isOpen()) {
+                throw new ResolveException(ResolveException.Kind.NOT_OPEN, "conflict " + id + " is already "
+                        + current.state().wireName());
+            }
+            KeyEntry.OperatorChoice choice = new KeyEntry.OperatorChoice(id, winner, value, by, action.how());
+            entry.operator = choice;
+            table.offer(entry.key);
+            long deadline = System.nanoTime() + RESOLVE_WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                ConflictRecord now = recorder.log().get(id).orElseThrow();
+                if (!now.isOpen()) {
+                    return now;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            if (entry.operator == choice) {
+                entry.operator = null;
+            }
             ConflictRecord now = recorder.log().get(id).orElseThrow();
             if (!now.isOpen()) {
                 return now;
             }
+            throw new ResolveException(ResolveException.Kind.UNAVAILABLE, "conflict " + id + " was not resolved within "
+                    + RESOLVE_WAIT.toSeconds() + " s (a cluster may be slow or down); it is still open");
+        } finally {
+            resolving.remove(id);
+        }
+    }
+
+    @Override
+    public Optional<KeyExplanation> explain(String wireKey) {
+        if (!running) {
+            throw new IllegalStateException("the mirror is not running");
+        }
+        Key key = Key.fromWire(wireKey);
+        int prefix = keySpace.prefixIndexOf(key);
+        if (prefix < 0) {
+            return Optional.empty();
+        }
+        List<KeyExplanation.ClusterView> views = new java.util.ArrayList<>();
+        for (ClusterLink link : links) {
+            String state;
+            synchronized (stateLock) {
+                state = states[link.index].name().toLowerCase(java.util.Locale.ROOT);
+            }
+            if (!isLive(link.index)) {
+                views.add(new KeyExplanation.ClusterView(link.name, state, "not read: the cluster is not live", 0,
+                        false, 0, "", null, 0, false));
+                continue;
+            }
             try {
-                Thread.sleep(20);
+                Observation o = link.read(key).observation();
+                Slot s = new Slot();
+                s.absorb(o);
+                views.add(new KeyExplanation.ClusterView(link.name, state, null, o.observedAt(), o.dataPresent(),
+                        o.dataModRev(), MetaRecord.hashOf(o.value()), o.meta(), o.metaModRev(), s.described()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                break;
+                throw new IllegalStateException("interrupted while reading " + wireKey, e);
+            } catch (Exception e) {
+                views.add(new KeyExplanation.ClusterView(link.name, state, "not read: " + EtcdErrors.describe(e), 0,
+                        false, 0, "", null, 0, false));
             }
         }
-        throw new IllegalStateException("conflict " + id + " was not resolved within 20 s; a cluster may be down");
+        List<ConflictRecord> on = recorder.log().all().stream().filter(r -> r.key().equals(key.wire())).toList();
+        return Optional.of(new KeyExplanation(key.wire(), settings.prefixes().get(prefix), views, on));
+    }
+
+    private static final Duration RESOLVE_WAIT = Duration.ofSeconds(20);
+    /** Conflicts being resolved now, so that two resolutions of one conflict never both go ahead. */
+    private final Map<String, Thread> resolving = new ConcurrentHashMap<>();
+
+    private String stateOf(String cluster) {
+        int i = settings.clusterNames().indexOf(cluster);
+        synchronized (stateLock) {
+            return states[i].name().toLowerCase(java.util.Locale.ROOT) + (errors[i] == null ? "" : ", " + errors[i]);
+        }
     }
 
     @Override

@@ -18,12 +18,38 @@ public interface MirrorService extends AutoCloseable {
     Optional<ConflictRecord> conflict(String id);
 
     /**
-     * Ends an open conflict by keeping {@code winner}'s version everywhere.
+     * Ends an open conflict by keeping {@code winner}'s version everywhere (recorded as by
+     * {@code operator}).
      *
-     * @throws IllegalArgumentException when the id is unknown, the conflict is not open, or the
-     *                                  winner is not one of its clusters
+     * @throws ResolveException when the id is unknown, the conflict is not open, the winner is not
+     *                          one of its clusters, or a cluster is not live
      */
-    ConflictRecord resolve(String id, String winner);
+    default ConflictRecord resolve(String id, String winner) {
+        return resolve(id, ResolveAction.winner(winner), "operator");
+    }
+
+    /**
+     * Ends an open conflict as an operator asks: one side's version, their own object, or a delete,
+     * written once to every cluster with a vector that dominates every side. Blocks until the
+     * record says it is resolved (at most about 20 s).
+     *
+     * @param by who asked, kept in the record's resolution ({@code api}, {@code operator})
+     * @return the record, resolved
+     * @throws ResolveException when it is refused (nothing written) or did not complete in time
+     * @throws IllegalStateException when this replica does not mirror (another one must be asked)
+     */
+    ConflictRecord resolve(String id, ResolveAction action, String by);
+
+    /**
+     * Reads one key on every live cluster now and says what each holds (see {@link KeyExplanation}).
+     *
+     * @param key the key's wire form ({@code /registry/...} or {@code hex:...})
+     * @return empty when the key is under no mirrored prefix
+     * @throws IllegalStateException when this replica does not mirror (another one must be asked)
+     */
+    default Optional<KeyExplanation> explain(String key) {
+        throw new IllegalStateException("this fedsyncd cannot read keys");
+    }
 
     /**
      * Runs a verification pass now (or joins the one waiting to run); completes with its result.

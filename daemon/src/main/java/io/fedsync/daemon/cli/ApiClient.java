@@ -44,11 +44,23 @@ final class ApiClient {
     private final List<String> servers;
     private final HttpClient http;
     private final Duration timeout;
+    /** Sent as a bearer token with calls that change something; null for none. Never printed. */
+    private final String token;
 
     ApiClient(List<String> servers, Duration timeout) {
+        this(servers, timeout, null);
+    }
+
+    ApiClient(List<String> servers, Duration timeout, String token) {
         this.servers = List.copyOf(servers);
         this.timeout = timeout;
+        this.token = token;
         this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+    }
+
+    /** The same servers and token, with another timeout. */
+    ApiClient withTimeout(Duration newTimeout) {
+        return new ApiClient(servers, newTimeout, token);
     }
 
     Answer get(String path) throws NoAnswer {
@@ -84,6 +96,9 @@ final class ApiClient {
                                 : HttpRequest.BodyPublishers.ofString(json));
                 if (json != null) {
                     request.header("content-type", "application/json");
+                }
+                if (token != null && !method.equals("GET")) {
+                    request.header("authorization", "Bearer " + token);
                 }
                 HttpResponse<String> r = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
                 JsonNode body = null;

@@ -19,13 +19,15 @@ import picocli.CommandLine.ParentCommand;
  * {@code fedsyncctl}: the operator's view of a fedsyncd group over its HTTP API, kubectl-like.
  * Finds the daemon by {@code --server URL[,URL...]} (before or after the subcommand), else
  * {@code $FEDSYNC_SERVER}, else {@code http://127.0.0.1:8080}; with several URLs it uses the first
- * replica that answers.
+ * replica that answers. Calls that change something carry the bearer token read from
+ * {@code --token-file FILE}, else {@code $FEDSYNC_TOKEN_FILE} (the daemon's {@code http.tokenFile}).
  *
  * <p>Exit codes: 0 ok, 1 the daemon refused (an error answer), 2 usage, 3 no daemon answered.
  */
 @Command(name = "fedsyncctl", mixinStandardHelpOptions = true, versionProvider = Fedsyncctl.Version.class,
         description = "Shows and drives a fedsyncd group through its HTTP API.",
         subcommands = {Fedsyncctl.Status.class, Fedsyncctl.Peers.class, Fedsyncctl.Conflicts.class,
+                Fedsyncctl.ConflictCmd.class, Fedsyncctl.Resolve.class, Fedsyncctl.Explain.class,
                 Fedsyncctl.Verify.class})
 public final class Fedsyncctl {
 
@@ -39,6 +41,11 @@ public final class Fedsyncctl {
             description = "fedsyncd's HTTP API; several, comma-separated, are tried in turn."
                     + " Default: $FEDSYNC_SERVER, else " + DEFAULT_SERVER + ".")
     String server;
+
+    @Option(names = "--token-file", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "A file holding the API token (fedsyncd's http.tokenFile), sent with calls that change"
+                    + " something. Default: $FEDSYNC_TOKEN_FILE.")
+    java.nio.file.Path tokenFile;
 
     @Option(names = "--timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT, defaultValue = "5",
             description = "How long to wait for each replica (default ${DEFAULT-VALUE}).")
@@ -83,7 +90,38 @@ public final class Fedsyncctl {
     }
 
     ApiClient client() {
-        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)));
+        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)), token());
+    }
+
+    /**
+     * The token from {@code --token-file} or {@code $FEDSYNC_TOKEN_FILE}: its one non-blank line;
+     * null when neither is given.
+     *
+     * @throws IllegalArgumentException (exit 2) when the file cannot be read or holds no token
+     */
+    String token() {
+        java.nio.file.Path file = tokenFile;
+        String from = "--token-file";
+        if (file == null && env.get("FEDSYNC_TOKEN_FILE") != null && !env.get("FEDSYNC_TOKEN_FILE").isBlank()) {
+            file = java.nio.file.Path.of(env.get("FEDSYNC_TOKEN_FILE"));
+            from = "$FEDSYNC_TOKEN_FILE";
+        }
+        if (file == null) {
+            return null;
+        }
+        List<String> lines;
+        try {
+            lines = java.nio.file.Files.readAllLines(file, StandardCharsets.UTF_8).stream().map(String::strip)
+                    .filter(l -> !l.isEmpty()).toList();
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read the token file " + file + " (" + from + "): "
+                    + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getClass().getSimpleName()));
+        }
+        if (lines.size() != 1) {
+            throw new IllegalArgumentException("the token file " + file + " (" + from + ") must hold the token on one"
+                    + " line; it holds " + lines.size());
+        }
+        return lines.get(0);
     }
 
     /** Output format shared by the subcommands. */
@@ -234,7 +272,7 @@ public final class Fedsyncctl {
             Fedsyncctl root = peers.root;
             ApiClient.Answer a;
             try {
-                a = send(new ApiClient(root.servers(), CHANGE_TIMEOUT));
+                a = send(root.client().withTimeout(CHANGE_TIMEOUT));
             } catch (ApiClient.NoAnswer e) {
                 root.err.println("fedsyncctl: " + e.getMessage());
                 return NO_ANSWER;
@@ -317,6 +355,211 @@ public final class Fedsyncctl {
         }
     }
 
+    @Command(name = "conflict", description = "One conflict: its sides and the fields in which they differ.")
+    static final class ConflictCmd extends Read {
+        @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The conflict's id (see 'conflicts').")
+        String id;
+
+        @Override
+        String path() {
+            return "/api/v1/conflicts/" + encode(id);
+        }
+
+        @Override
+        String table(JsonNode c) {
+            return describe(c);
+        }
+    }
+
+    /** A conflict record as an operator reads it: what, the sides, the differing fields, how it ended. */
+    static String describe(JsonNode c) {
+        StringBuilder out = new StringBuilder();
+        out.append("ID:        ").append(c.path("id").asText()).append('\n');
+        out.append("KEY:       ").append(c.path("key").asText()).append('\n');
+        out.append("TYPE:      ").append(c.path("type").asText()).append('\n');
+        out.append("STATE:     ").append(c.path("state").asText()).append('\n');
+        out.append("DETECTED:  ").append(c.path("detectedAt").asText()).append('\n');
+        JsonNode res = c.path("resolution");
+        if (res.isObject()) {
+            out.append("RESOLVED:  ").append(res.path("at").asText()).append(" by ").append(res.path("by").asText());
+            if (res.hasNonNull("how")) {
+                out.append(" (").append(res.path("how").asText()).append(')');
+            }
+            if (res.hasNonNull("winner")) {
+                out.append(": ").append(res.path("winner").asText()).append(" wins");
+            }
+            if (!res.path("reason").asText("").isEmpty()) {
+                out.append(" — ").append(res.path("reason").asText());
+            }
+            out.append('\n');
+        }
+        out.append('\n');
+        Table sides = new Table("CLUSTER", "REVISION", "VECTOR", "WRITE TIME", "DELETED");
+        List<String> clusters = new java.util.ArrayList<>();
+        for (JsonNode s : c.path("sides")) {
+            clusters.add(s.path("cluster").asText());
+            sides.row(s.path("cluster").asText(), s.path("revision").asLong(), s.path("vector").toString(),
+                    text(s.path("writeTime")), s.path("tombstone").asBoolean() ? "yes" : "no");
+        }
+        out.append(sides);
+        if (c.path("diff").size() > 0) {
+            out.append('\n');
+            String[] headers = new String[clusters.size() + 1];
+            headers[0] = "FIELD";
+            for (int i = 0; i < clusters.size(); i++) {
+                headers[i + 1] = clusters.get(i).toUpperCase(java.util.Locale.ROOT);
+            }
+            Table diff = new Table(headers);
+            for (JsonNode d : c.path("diff")) {
+                Object[] row = new Object[clusters.size() + 1];
+                row[0] = d.path("path").asText().isEmpty() ? "(whole value)" : d.path("path").asText();
+                for (int i = 0; i < clusters.size(); i++) {
+                    JsonNode v = d.path("values").path(clusters.get(i));
+                    row[i + 1] = v.isMissingNode() || v.isNull() ? "<none>" : v.isTextual() ? v.asText() : v.toString();
+                }
+                diff.row(row);
+            }
+            out.append(diff);
+        }
+        return out.toString();
+    }
+
+    @Command(name = "explain", description = "What every cluster holds for one key, read now: revision, value hash,"
+            + " fedsync's vector, origin and write time, tombstone; and the conflicts on it.")
+    static final class Explain extends Read {
+        @CommandLine.Parameters(index = "0", paramLabel = "KEY", description = "The etcd key, e.g."
+                + " /registry/iam.kubesphere.io/users/xxp (or hex:... for a key that is not UTF-8).")
+        String key;
+
+        @Override
+        String path() {
+            StringBuilder p = new StringBuilder("/api/v1/keys");
+            String k = key.startsWith("/") ? key : "/" + key;
+            for (String segment : k.substring(1).split("/", -1)) {
+                p.append('/').append(encode(segment));
+            }
+            return p.toString();
+        }
+
+        @Override
+        String table(JsonNode k) {
+            StringBuilder out = new StringBuilder();
+            out.append("KEY:     ").append(k.path("key").asText()).append('\n');
+            out.append("PREFIX:  ").append(k.path("prefix").asText()).append("\n\n");
+            Table t = new Table("CLUSTER", "STATE", "DATA", "MOD REV", "HASH", "VECTOR", "ORIGIN", "WRITE TIME",
+                    "TOMBSTONE", "META DESCRIBES DATA");
+            for (JsonNode c : k.path("clusters")) {
+                JsonNode m = c.path("meta");
+                if (c.hasNonNull("error")) {
+                    t.row(c.path("cluster").asText(), c.path("state").asText(), c.path("error").asText(), "-", "-", "-",
+                            "-", "-", "-", "-");
+                    continue;
+                }
+                t.row(c.path("cluster").asText(), c.path("state").asText(), c.path("present").asBoolean() ? "present"
+                                : "absent", c.path("modRevision").asLong(), c.path("valueHash").asText("-"),
+                        m.isObject() ? m.path("vector").toString() : "-", m.isObject() ? m.path("origin").asText() : "-",
+                        m.isObject() ? text(m.path("writeTime")) : "-",
+                        m.isObject() ? (m.path("tombstone").asBoolean() ? "yes" : "no") : "-",
+                        c.path("described").asBoolean() ? "yes" : "no");
+            }
+            out.append(t);
+            if (k.path("conflicts").size() > 0) {
+                out.append('\n');
+                Table cs = new Table("CONFLICT", "STATE", "TYPE", "CLUSTERS", "DETECTED");
+                for (JsonNode c : k.path("conflicts")) {
+                    cs.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(),
+                            String.join(",", toList(c.path("clusters"))), c.path("detectedAt").asText());
+                }
+                out.append(cs);
+            }
+            return out.toString();
+        }
+    }
+
+    static String encode(String segment) {
+        return java.net.URLEncoder.encode(segment, StandardCharsets.UTF_8).replace("+", "%20");
+    }
+
+    @Command(name = "resolve", description = "Ends an open conflict: keep one cluster's version (--winner), write"
+            + " your own object to every cluster (--value-file), or delete the key everywhere (--delete).")
+    static final class Resolve implements Callable<Integer> {
+        @ParentCommand
+        Fedsyncctl root;
+
+        @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The conflict's id (see 'conflicts').")
+        String id;
+
+        @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+        How how;
+
+        static final class How {
+            @Option(names = "--winner", paramLabel = "CLUSTER", description = "Keep this cluster's version.")
+            String winner;
+
+            @Option(names = "--value-file", paramLabel = "FILE", description = "Write this object (JSON or YAML) to"
+                    + " every cluster: the same kind and name as the sides.")
+            java.nio.file.Path valueFile;
+
+            @Option(names = "--delete", description = "Delete the key on every cluster.")
+            boolean delete;
+        }
+
+        @Option(names = {"-o", "--output"}, paramLabel = "table|json|yaml", defaultValue = "table",
+                description = "Output format of the resolved record (default ${DEFAULT-VALUE}: one line).")
+        Format format;
+
+        @Override
+        public Integer call() {
+            com.fasterxml.jackson.databind.node.ObjectNode body = Json.object();
+            if (how.winner != null) {
+                body.put("winner", how.winner);
+            } else if (how.valueFile != null) {
+                JsonNode value;
+                try {
+                    value = new YAMLMapper().readTree(java.nio.file.Files.readAllBytes(how.valueFile));
+                } catch (java.nio.file.NoSuchFileException e) {
+                    throw new IllegalArgumentException("--value-file " + how.valueFile + ": no such file");
+                } catch (java.io.IOException e) {
+                    throw new IllegalArgumentException("--value-file " + how.valueFile + " is not JSON or YAML: "
+                            + (e instanceof com.fasterxml.jackson.core.JsonProcessingException j ? j.getOriginalMessage()
+                            : e.getMessage()));
+                }
+                if (value == null || !value.isObject()) {
+                    throw new IllegalArgumentException("--value-file " + how.valueFile + " must hold one object (the"
+                            + " whole Kubernetes object)");
+                }
+                body.set("value", value);
+            } else {
+                body.put("delete", true);
+            }
+            ApiClient.Answer a;
+            try {
+                a = root.client().withTimeout(RESOLVE_TIMEOUT).change("POST",
+                        "/api/v1/conflicts/" + encode(id) + "/resolve", body.toString());
+            } catch (ApiClient.NoAnswer e) {
+                root.err.println("fedsyncctl: " + e.getMessage());
+                return NO_ANSWER;
+            }
+            if (!a.ok() || a.body() == null) {
+                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
+                return REFUSED;
+            }
+            root.out.print(render(a.body(), format, c -> {
+                JsonNode res = c.path("resolution");
+                String what = res.hasNonNull("winner") ? res.path("winner").asText() + " wins"
+                        : "value".equals(res.path("how").asText()) ? "your object was written to every cluster"
+                        : "delete".equals(res.path("how").asText()) ? "the key was deleted on every cluster"
+                        : res.path("reason").asText();
+                return "conflict " + c.path("id").asText() + " on " + c.path("key").asText() + " " + c.path("state")
+                        .asText() + ": " + what + "\n";
+            }));
+            return OK;
+        }
+    }
+
+    /** The daemon waits up to about 20 s for a resolution to be written, more when forwarded. */
+    static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(60);
+
     @Command(name = "verify", description = "Runs a verification pass (compares every key across the clusters) now.")
     static final class Verify implements Callable<Integer> {
         @ParentCommand
@@ -328,7 +571,7 @@ public final class Fedsyncctl {
 
         @Override
         public Integer call() {
-            ApiClient client = new ApiClient(root.servers(), Duration.ofMinutes(10));
+            ApiClient client = root.client().withTimeout(Duration.ofMinutes(10));
             ApiClient.Answer a;
             try {
                 a = client.post("/api/v1/verify");

@@ -18,7 +18,7 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
     public record Peer(String id, String address) {
     }
 
-    public record Http(String listen) {
+    public record Http(String listen, String tokenFile) {
     }
 
     public record Cluster(String name, Etcd etcd) {

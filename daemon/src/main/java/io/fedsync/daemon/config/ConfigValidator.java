@@ -76,6 +76,7 @@ final class ConfigValidator {
             electionTimeout = electionTimeout(node.electionTimeout(), file.peers() != null && !file.peers().isEmpty());
         }
         ListenAddress listen = listen(file.http());
+        io.fedsync.daemon.http.ApiToken apiToken = tokenFile(file.http());
         List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
         List<ClusterEndpoint> clusters = clusters(file.clusters());
         ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
@@ -106,7 +107,7 @@ final class ConfigValidator {
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
         return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force,
-                snapshotEvery, electionTimeout);
+                snapshotEvery, electionTimeout, apiToken);
     }
 
     /**
@@ -208,6 +209,49 @@ final class ConfigValidator {
         }
         LocalAddresses.problem(listen.host()).ifPresent(why -> invalid("http.listen", why));
         return listen;
+    }
+
+    /**
+     * {@code http.tokenFile}: one line holding the token mutating API calls must carry. Read here,
+     * so that {@code --check} fails as start would; what it holds is never part of a message.
+     */
+    private io.fedsync.daemon.http.ApiToken tokenFile(ConfigFile.Http http) {
+        if (http == null || http.tokenFile() == null) {
+            return null;
+        }
+        int before = problems.size();
+        Path file = readableFile(http.tokenFile(), "http.tokenFile");
+        if (file == null || problems.size() > before) {
+            return null;
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(file, java.nio.charset.StandardCharsets.UTF_8).stream()
+                    .map(String::strip).filter(l -> !l.isEmpty()).toList();
+        } catch (java.nio.charset.CharacterCodingException e) {
+            invalid("http.tokenFile", "file " + file + " is not UTF-8 text: write the token on one line");
+            return null;
+        } catch (java.io.IOException e) {
+            invalid("http.tokenFile", "cannot read file " + file + " (" + e.getClass().getSimpleName() + ")");
+            return null;
+        }
+        if (lines.isEmpty()) {
+            invalid("http.tokenFile", "file " + file + " is empty: write the token on one line (e.g. the output of"
+                    + " 'openssl rand -hex 32')");
+            return null;
+        }
+        if (lines.size() > 1) {
+            invalid("http.tokenFile", "file " + file + " holds " + lines.size() + " lines: it must hold the token on"
+                    + " one line");
+            return null;
+        }
+        String token = lines.get(0);
+        if (!token.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            invalid("http.tokenFile", "the token in file " + file + " has spaces or characters other than printable"
+                    + " ASCII; an HTTP header cannot carry it");
+            return null;
+        }
+        return io.fedsync.daemon.http.ApiToken.of(file, token);
     }
 
     /**

@@ -17,10 +17,11 @@ import java.util.Objects;
  * @param snapshotEvery {@code node.snapshotEvery}: Raft log entries between snapshots, 0 for the default
  * @param electionTimeout {@code node.electionTimeout}: the shortest Raft election timeout (the longest is
  *                        twice that), null for the default
+ * @param apiToken {@code http.tokenFile}'s token (only its digest is kept), null when not set
  */
 public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                            MirrorSettings mirror, boolean force, long snapshotEvery,
-                           java.time.Duration electionTimeout) {
+                           java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken) {
 
     /**
      * One replica of the Raft group.
@@ -46,7 +47,7 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
 
     public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                         MirrorSettings mirror, boolean force) {
-        this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null);
+        this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null, null);
     }
 
     /**
@@ -55,7 +56,8 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
      */
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
-        lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen);
+        lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen
+                + (apiToken != null ? " http.tokenFile=" + apiToken.file() : ""));
         lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
                 : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList()
                 + " (used to form a new group or find the existing one; a member uses the group's own configuration)"

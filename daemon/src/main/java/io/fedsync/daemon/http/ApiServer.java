@@ -54,6 +54,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
+ * <li>{@code POST /api/v1/conflicts/{id}/resolve} — ends an open conflict ({@link ResolveBody});</li>
+ * <li>{@code GET /api/v1/keys/{key}} — what every cluster holds for one key ({@link KeyCodec});</li>
  * <li>{@code POST /api/v1/verify} — compares every mirrored key across the clusters now and repairs
  * what no open conflict explains; answers with the pass's result;</li>
  * <li>{@code GET /api/v1/peers} — the Raft group's live configuration as this replica sees it;</li>
@@ -63,6 +65,8 @@ import org.slf4j.LoggerFactory;
  * another change under way, 503 no leader or not a member (with the leader if known), 504 not done
  * in time and 500 failed (both: it may still complete).</li>
  * </ul>
+ * Calls that change something need the bearer token ({@link ApiAuth}); the mirror-only ones are
+ * forwarded from a replica that does not mirror ({@link MirrorForwarder}).
  * Every error is JSON {@code {"error": "..."}}. The mirror's methods may block (locks, the
  * store), so they run on worker threads and the event loop only writes responses.
  */
@@ -79,6 +83,8 @@ public final class ApiServer implements AutoCloseable {
     private static final int WORKERS = 4;
     /** A forwarded verification pass may take minutes on a large prefix, as it does on the mirror. */
     static final Duration VERIFY_FORWARD_TIMEOUT = Duration.ofMinutes(15);
+    /** The mirror waits up to about 20 s for a resolution to be written. */
+    static final Duration RESOLVE_FORWARD_TIMEOUT = Duration.ofSeconds(40);
 
     private final Vertx vertx;
     private final HttpServer server;
@@ -127,6 +133,15 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(MirrorService mirror, ListenAddress listen,
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
                                   java.util.function.Supplier<java.util.Optional<String>> mirrorApi) {
+        return start(mirror, listen, raft, peers, self, mirrorApi, ApiAuth.of(null, listen));
+    }
+
+    /**
+     * @param auth who may make calls that change something (see {@link ApiAuth})
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth) {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -139,7 +154,7 @@ public final class ApiServer implements AutoCloseable {
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
-                    new MirrorForwarder(self == null ? "?" : self, mirrorApi)).router();
+                    new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth).router();
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                             .setMaxHeaderSize(MAX_HEADER_BYTES))
@@ -282,9 +297,12 @@ public final class ApiServer implements AutoCloseable {
         private final java.util.function.Supplier<RaftStatus> raft;
         private final PeerRoutes peers;
         private final MirrorForwarder forwarder;
+        private final ApiAuth auth;
 
         Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
-               java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers, MirrorForwarder forwarder) {
+               java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers, MirrorForwarder forwarder,
+               ApiAuth auth) {
+            this.auth = auth;
             this.vertx = vertx;
             this.workers = workers;
             this.mirror = mirror;
@@ -303,10 +321,19 @@ public final class ApiServer implements AutoCloseable {
             router.get("/api/v1/conflicts/:id").handler(ctx -> {
                 String id = ctx.pathParam("id");
                 blocking(ctx, () -> mirror.conflict(id)
-                        .map(r -> Reply.ok(ConflictRecordCodec.toJson(r)))
+                        .map(r -> Reply.ok(ConflictDiff.detail(r)))
                         .orElseGet(() -> Reply.error(404, "no conflict with id '" + id + "'")));
             });
+            // Calls that change something: the token check comes first, before any body is read.
+            router.post("/api/v1/verify").handler(this::authorize);
+            router.post("/api/v1/peers").handler(this::authorize);
+            router.delete("/api/v1/peers/:id").handler(this::authorize);
+            router.post("/api/v1/conflicts/:id/resolve").handler(this::authorize);
+            router.post("/api/v1/conflicts/:id/resolve").handler(BodyHandler.create(false)
+                    .setBodyLimit(ResolveBody.MAX_BODY_BYTES));
+            router.post("/api/v1/conflicts/:id/resolve").handler(this::resolve);
             router.post("/api/v1/verify").handler(this::verify);
+            router.get("/api/v1/keys/*").handler(this::explain);
             router.get("/api/v1/peers").handler(ctx -> blocking(ctx, () -> answer(peers.list())));
             router.post("/api/v1/peers").handler(BodyHandler.create(false).setBodyLimit(PeerRoutes.MAX_BODY_BYTES));
             router.post("/api/v1/peers").handler(ctx -> {
@@ -337,6 +364,131 @@ public final class ApiServer implements AutoCloseable {
                         : ": " + ctx.failure().getMessage())));
             });
             return router;
+        }
+
+        /** Lets a call that changes something through, or answers 401/403 (see {@link ApiAuth}). */
+        private void authorize(RoutingContext ctx) {
+            java.util.Optional<ApiAuth.Refusal> refused = auth.check(ctx.request().getHeader("authorization"));
+            if (refused.isEmpty()) {
+                ctx.next();
+                return;
+            }
+            LOG.info("{} {} refused ({}): {}", ctx.request().method(), safePath(ctx), refused.get().status(),
+                    refused.get().message());
+            if (refused.get().status() == 401) {
+                ctx.response().putHeader("www-authenticate", "Bearer realm=\"fedsyncd\"");
+            }
+            send(ctx, Reply.error(refused.get().status(), refused.get().message()));
+        }
+
+        /**
+         * Ends an open conflict as the body asks (see {@link ResolveBody}); on a replica that does
+         * not mirror, the call goes to the one that does, body and headers as they came.
+         */
+        private void resolve(RoutingContext ctx) {
+            String id = ctx.pathParam("id");
+            byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes();
+            io.fedsync.mirror.ResolveAction action;
+            try {
+                action = ResolveBody.parse(body);
+            } catch (IllegalArgumentException e) {
+                send(ctx, Reply.error(400, e.getMessage()));
+                return;
+            }
+            Context context = vertx.getOrCreateContext();
+            try {
+                workers.execute(() -> {
+                    Reply reply;
+                    try {
+                        ConflictRecord r = mirror.resolve(id, action, "api");
+                        reply = Reply.ok(ConflictDiff.detail(r));
+                    } catch (io.fedsync.mirror.ResolveException e) {
+                        int status = switch (e.kind()) {
+                            case UNKNOWN -> 404;
+                            case NOT_OPEN -> 409;
+                            case INVALID -> 422;
+                            case UNAVAILABLE -> 503;
+                        };
+                        LOG.info("resolving conflict {} ({}) refused ({}): {}", id, action.how(), status, e.getMessage());
+                        reply = Reply.error(status, e.getMessage());
+                    } catch (IllegalStateException e) {
+                        // This replica does not mirror: the one that does decides.
+                        try {
+                            context.runOnContext(ignored -> forwardOr503(ctx, context, e.getMessage(),
+                                    RESOLVE_FORWARD_TIMEOUT, body));
+                        } catch (RejectedExecutionException stopped) {
+                            LOG.debug("HTTP API stopped before a resolution was forwarded");
+                        }
+                        return;
+                    } catch (RuntimeException e) {
+                        LOG.warn("resolving conflict {} failed", id, e);
+                        reply = Reply.error(500, "internal error: " + e.getMessage());
+                    }
+                    Reply answer = reply;
+                    try {
+                        context.runOnContext(ignored -> send(ctx, answer));
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("HTTP API stopped before a resolution was answered");
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                send(ctx, Reply.error(503, "fedsyncd is stopping"));
+            }
+        }
+
+        /**
+         * What every cluster holds for one key, read now by the mirror (forwarded to it from a
+         * replica that does not mirror). The key is the rest of the path, URL-decoded; a leading
+         * {@code /} is added when missing, so {@code /api/v1/keys/registry/...} and
+         * {@code /api/v1/keys/%2Fregistry%2F...} name the same key.
+         */
+        private void explain(RoutingContext ctx) {
+            String raw = ctx.request().path().substring("/api/v1/keys/".length());
+            String key;
+            try {
+                key = URLDecoder.decode(raw.replace("+", "%2B"), StandardCharsets.UTF_8);
+            } catch (IllegalArgumentException e) {
+                send(ctx, Reply.error(400, "the key is not valid URL encoding"));
+                return;
+            }
+            if (key.isEmpty()) {
+                send(ctx, Reply.error(400, "name a key: GET /api/v1/keys/registry/iam.kubesphere.io/users/NAME"));
+                return;
+            }
+            String wire = key.startsWith("/") || key.startsWith("hex:") ? key : "/" + key;
+            Context context = vertx.getOrCreateContext();
+            try {
+                workers.execute(() -> {
+                    Reply reply;
+                    try {
+                        reply = mirror.explain(wire).map(k -> Reply.ok(KeyCodec.toJson(k)))
+                                .orElseGet(() -> Reply.error(404, "key " + cut(wire) + " is under no mirrored prefix"));
+                    } catch (IllegalStateException e) {
+                        try {
+                            context.runOnContext(ignored -> forwardOr503(ctx, context, e.getMessage(),
+                                    RESOLVE_FORWARD_TIMEOUT));
+                        } catch (RejectedExecutionException stopped) {
+                            LOG.debug("HTTP API stopped before a key read was forwarded");
+                        }
+                        return;
+                    } catch (RuntimeException e) {
+                        LOG.warn("reading key {} failed", cut(wire), e);
+                        reply = Reply.error(500, "internal error: " + e.getMessage());
+                    }
+                    Reply answer = reply;
+                    try {
+                        context.runOnContext(ignored -> send(ctx, answer));
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("HTTP API stopped before a key read was answered");
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                send(ctx, Reply.error(503, "fedsyncd is stopping"));
+            }
+        }
+
+        private static String cut(String s) {
+            return s.length() <= 300 ? s : s.substring(0, 300) + "…";
         }
 
         /**
@@ -370,9 +522,15 @@ public final class ApiServer implements AutoCloseable {
          * was forwarded here already.
          */
         private void forwardOr503(RoutingContext ctx, Context context, String why, Duration timeout) {
+            forwardOr503(ctx, context, why, timeout, null);
+        }
+
+        /** @param body the request's body, forwarded with its content-type and authorization; null for none */
+        private void forwardOr503(RoutingContext ctx, Context context, String why, Duration timeout, byte[] body) {
             String forwardedBy = ctx.request().getHeader(MirrorForwarder.FORWARDED_BY);
             java.util.Optional<java.util.concurrent.CompletableFuture<MirrorForwarder.Answer>> sent =
-                    forwarder.forward(ctx.request().method().name(), ctx.request().uri(), forwardedBy, timeout);
+                    forwarder.forward(ctx.request().method().name(), ctx.request().uri(), forwardedBy, timeout, body,
+                            ctx.request().getHeader("content-type"), ctx.request().getHeader("authorization"));
             if (sent.isEmpty()) {
                 send(ctx, Reply.error(503, why + (forwardedBy == null ? ""
                         : " (forwarded here by replica " + forwardedBy + "; not forwarded again)")));

@@ -13,7 +13,7 @@ import java.util.concurrent.CompletionException;
 import java.util.function.Supplier;
 
 /**
- * Sends a call only the mirroring replica can answer (a verification pass today) from a replica
+ * Sends a call only the mirroring replica can answer (a verification pass, a conflict's resolution) from a replica
  * that does not mirror to the one that does, and hands back its answer as it is.
  *
  * <p>Where the mirror answers comes from the replicated state: a leader records its HTTP API with
@@ -57,6 +57,20 @@ final class MirrorForwarder {
      *         mirror did not answer
      */
     Optional<CompletableFuture<Answer>> forward(String method, String path, String forwardedBy, Duration timeout) {
+        return forward(method, path, forwardedBy, timeout, null, null, null);
+    }
+
+    /**
+     * Forwards {@code method path} with its body and the headers the mirror needs to judge it as
+     * this replica would: {@code content-type} and {@code authorization} (passed on as they came,
+     * never logged).
+     *
+     * @param body          the request body, or null for none
+     * @param contentType   the request's {@code content-type}, or null
+     * @param authorization the request's {@code authorization}, or null
+     */
+    Optional<CompletableFuture<Answer>> forward(String method, String path, String forwardedBy, Duration timeout,
+                                                byte[] body, String contentType, String authorization) {
         if (forwardedBy != null) {
             return Optional.empty();
         }
@@ -65,14 +79,30 @@ final class MirrorForwarder {
             return Optional.empty();
         }
         String base = target.get().endsWith("/") ? target.get().substring(0, target.get().length() - 1) : target.get();
-        HttpRequest request;
+        URI uri;
         try {
-            request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
-                    .header(FORWARDED_BY, self)
-                    .method(method, HttpRequest.BodyPublishers.noBody()).build();
+            uri = URI.create(base + path);
         } catch (IllegalArgumentException e) {
             return Optional.of(CompletableFuture.failedFuture(new IllegalStateException(
                     "the mirror's recorded API '" + base + "' is not a URL: " + e.getMessage())));
+        }
+        HttpRequest request;
+        try {
+            HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(timeout)
+                    .header(FORWARDED_BY, self)
+                    .method(method, body == null || body.length == 0 ? HttpRequest.BodyPublishers.noBody()
+                            : HttpRequest.BodyPublishers.ofByteArray(body));
+            if (contentType != null) {
+                b.header("content-type", contentType);
+            }
+            if (authorization != null) {
+                b.header("authorization", authorization);
+            }
+            request = b.build();
+        } catch (IllegalArgumentException e) {
+            // Not e's message: it may quote the header, and authorization is a secret.
+            return Optional.of(CompletableFuture.failedFuture(new IllegalStateException(
+                    "the call cannot be forwarded to " + base + ": a header of it is not valid")));
         }
         return Optional.of(client().sendAsync(request, HttpResponse.BodyHandlers.ofString())
                 .handle((r, failure) -> {

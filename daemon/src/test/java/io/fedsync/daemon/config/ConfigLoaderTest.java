@@ -178,6 +178,44 @@ class ConfigLoaderTest {
         }
     }
 
+    private String withToken(Path tokenFile) {
+        return minimal() + "http:\n  listen: 127.0.0.1:8080\n  tokenFile: " + tokenFile + "\n";
+    }
+
+    @Test
+    void tokenFileIsReadButOnlyItsPathIsDescribed() throws IOException {
+        String token = "s3cr3t-" + "f00d".repeat(8);
+        Path tokenFile = Files.writeString(dir.resolve("api.token"), token + "\n");
+
+        DaemonConfig config = ConfigLoader.load(write(withToken(tokenFile)));
+
+        assertThat(config.apiToken()).isNotNull();
+        assertThat(config.apiToken().matches(token)).isTrue();
+        assertThat(config.apiToken().matches(token + "x")).isFalse();
+        String described = String.join("\n", config.describe());
+        assertThat(described).contains("http.tokenFile=" + tokenFile).doesNotContain(token);
+        assertThat(config.toString()).doesNotContain(token);
+    }
+
+    @Test
+    void emptyMissingOrManyLinedTokenFileIsNamedWithItsLine() throws IOException {
+        Path empty = Files.writeString(dir.resolve("empty.token"), "\n  \n");
+        assertThat(problem(withToken(empty))).startsWith("invalid 'http.tokenFile' in ").contains("(line 13)",
+                "is empty");
+        assertThat(problem(withToken(dir.resolve("absent.token")))).contains("'http.tokenFile'", "does not exist");
+        Path two = Files.writeString(dir.resolve("two.token"), "first-secret\nsecond-secret\n");
+        assertThat(problem(withToken(two))).contains("'http.tokenFile'", "holds 2 lines")
+                .doesNotContain("first-secret", "second-secret");
+        Path spaced = Files.writeString(dir.resolve("spaced.token"), "two words\n");
+        assertThat(problem(withToken(spaced))).contains("'http.tokenFile'", "printable ASCII")
+                .doesNotContain("two words");
+    }
+
+    @Test
+    void unknownKeyUnderHttpIsRefused() throws IOException {
+        assertThat(problem(minimal() + "http:\n  tokenfile: /x\n")).startsWith("unknown key 'http.tokenfile'");
+    }
+
     @Test
     void unknownKeyIsNamedWithItsPathAndLine() throws IOException {
         String message = problem(withMirror("prefixs: [/registry/iam.kubesphere.io/]"));

@@ -76,6 +76,38 @@ class MirrorForwardingTest {
     }
 
     @Test
+    void aResolutionIsForwardedWithItsBodyAndAuthorization() throws Exception {
+        leader.close();
+        String token = "fwd-" + "c0ffee".repeat(6);
+        ListenAddress listen = new ListenAddress("127.0.0.1", 0);
+        leader = ApiServer.start(leaderMirror, listen, () -> null, null, "a", Optional::empty,
+                ApiAuth.of(ApiToken.of(java.nio.file.Path.of("api.token"), token), listen));
+        String leaderUrl = "http://127.0.0.1:" + leader.port();
+        target.set(Optional.of(leaderUrl));
+        leaderMirror.conflicts.add(ResolveRoutesTest.userConflict("c1", "a@163.com", "b@163.com"));
+
+        HttpResponse<String> unauthorised = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + follower.port() + "/api/v1/conflicts/c1/resolve"))
+                .POST(HttpRequest.BodyPublishers.ofString("{\"winner\": \"host2\"}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(unauthorised.statusCode()).as("the mirror judges the token: none sent, none forwarded")
+                .isEqualTo(401);
+        assertThat(leaderMirror.resolutions).isEmpty();
+
+        HttpResponse<String> r = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + follower.port()
+                        + "/api/v1/conflicts/c1/resolve"))
+                .header("content-type", "application/json").header("authorization", "Bearer " + token)
+                .POST(HttpRequest.BodyPublishers.ofString("{\"winner\": \"host2\"}"))
+                .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
+
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.headers().firstValue(MirrorForwarder.ANSWERED_BY)).contains(leaderUrl);
+        assertThat(Json.MAPPER.readTree(r.body()).path("resolution").path("winner").asText()).isEqualTo("host2");
+        assertThat(leaderMirror.resolutions).containsExactly("c1 winner api");
+        assertThat(r.body()).doesNotContain(token);
+    }
+
+    @Test
     void aForwardedCallIsNeverForwardedAgain() throws Exception {
         target.set(Optional.of("http://127.0.0.1:" + leader.port()));
 

@@ -170,6 +170,23 @@ class FedsyncdCliIT {
     }
 
     @Test
+    @DisplayName("http.tokenFile: an empty one is refused at --check naming key and line; a good one passes and"
+            + " its token is printed nowhere")
+    void tokenFile() throws IOException {
+        Path empty = Files.writeString(dir.resolve("empty.token"), "\n");
+        Path file = config(valid().replaceFirst("(listen: 127\\.0\\.0\\.1:\\d+)", "$1\n  tokenFile: " + empty));
+        assertThat(refused(check(file))).startsWith("invalid 'http.tokenFile' in " + file + " (line 6): file "
+                + empty + " is empty");
+
+        String token = "cli-it-" + Long.toHexString(System.nanoTime());
+        Path good = Files.writeString(dir.resolve("api.token"), token + "\n");
+        file = config(valid().replaceFirst("(listen: 127\\.0\\.0\\.1:\\d+)", "$1\n  tokenFile: " + good));
+        FedsyncdProcess.Result ok = check(file);
+        assertThat(ok.exitCode()).as(ok.stderr()).isZero();
+        assertThat(ok.stdout() + ok.stderr()).doesNotContain(token);
+    }
+
+    @Test
     @DisplayName("a data dir under /proc: --check says why it cannot be created")
     void dataDirOnProc() throws IOException {
         String yaml = valid().replaceFirst("dataDir: .*", "dataDir: /proc/fedsync");

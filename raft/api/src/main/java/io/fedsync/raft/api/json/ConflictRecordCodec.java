@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  *  "sides": [{"cluster", "tombstone", "vector": {"host": 2}, "revision",
  *             "writeTime" (ISO-8601 or null), "writeTimeSource": "managedFields|received|unknown",
  *             "value", "valueEncoding"}],
- *  "differingPaths": [...], "resolution": {"winner", "by", "at", "reason"} | null}
+ *  "differingPaths": [...], "resolution": {"winner", "by", "at", "reason", "how"} | null}
  * </pre>
  * {@code value} is the stored bytes as text when they are UTF-8 ({@code "valueEncoding": "utf8"}),
  * else base64; null for a tombstone.
@@ -54,6 +54,9 @@ public final class ConflictRecordCodec {
             res.put("by", r.resolution().by());
             res.put("at", Fields.iso(r.resolution().at()));
             res.put("reason", r.resolution().reason());
+            if (r.resolution().how() != null) {
+                res.put("how", r.resolution().how()); // only for an operator's resolution
+            }
         }
         return o;
     }
@@ -158,7 +161,7 @@ public final class ConflictRecordCodec {
             throw new JsonFormatException("field 'resolution' must be an object or null");
         }
         return new Resolution(Fields.optionalText(r, "winner"), Fields.text(r, "by"), Fields.instant(r, "at"),
-                Fields.optionalText(r, "reason"));
+                Fields.optionalText(r, "reason"), Fields.optionalText(r, "how"));
     }
 
     private static <T> T enumValue(Supplier<T> parse, String field, JsonNode node) {
