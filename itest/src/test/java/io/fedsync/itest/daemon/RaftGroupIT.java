@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.RaftReplicas;
 import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.AfterEach;
@@ -78,39 +78,9 @@ class RaftGroupIT {
         replicas.values().forEach(r -> r.awaitHealthy(WAIT));
     }
 
-    private static Optional<JsonNode> raft(FedsyncdProcess r) {
-        try {
-            return Optional.of(r.status().path("raft"));
-        } catch (RuntimeException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** The replica the running replicas agree is the leader, once one leads and mirrors. */
+    /** The replica the running ones agree leads, once it mirrors. */
     private String awaitLeader(List<String> running) {
-        String[] leader = new String[1];
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            String agreed = null;
-            for (String id : running) {
-                Optional<JsonNode> r = raft(replicas.get(id));
-                if (r.isEmpty() || r.get().path("leader").isNull() || r.get().path("leader").asText().isEmpty()) {
-                    return false;
-                }
-                String l = r.get().path("leader").asText();
-                if (agreed != null && !agreed.equals(l)) {
-                    return false;
-                }
-                agreed = l;
-            }
-            if (agreed == null || !running.contains(agreed)) {
-                return false;
-            }
-            JsonNode status = replicas.get(agreed).status();
-            boolean mirroring = status.path("writer").isTextual() && !status.path("writer").asText().isEmpty();
-            leader[0] = agreed;
-            return mirroring;
-        });
-        return leader[0];
+        return RaftReplicas.awaitLeader(replicas, running, WAIT);
     }
 
     private void assertArrivesOnce(String name) {

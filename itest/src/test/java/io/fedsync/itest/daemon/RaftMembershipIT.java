@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.RaftReplicas;
 import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
@@ -90,28 +91,7 @@ class RaftMembershipIT {
 
     /** The replica the running ones agree leads, once it mirrors. */
     private String awaitLeader(List<String> running) {
-        String[] leader = new String[1];
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            String agreed = null;
-            for (String id : running) {
-                Optional<JsonNode> r = raft(replicas.get(id));
-                if (r.isEmpty() || !r.get().path("leader").isTextual()) {
-                    return false;
-                }
-                String l = r.get().path("leader").asText();
-                if (agreed != null && !agreed.equals(l)) {
-                    return false;
-                }
-                agreed = l;
-            }
-            if (agreed == null || !running.contains(agreed)) {
-                return false;
-            }
-            JsonNode status = replicas.get(agreed).status();
-            leader[0] = agreed;
-            return status.path("writer").isTextual() && !status.path("writer").asText().isEmpty();
-        });
-        return leader[0];
+        return RaftReplicas.awaitLeader(replicas, running, WAIT);
     }
 
     private String urls(String... ids) {

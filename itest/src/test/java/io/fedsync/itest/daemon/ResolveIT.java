@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.RaftReplicas;
 import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
@@ -340,22 +341,7 @@ class ResolveIT {
     }
 
     private static String awaitLeader(Map<String, FedsyncdProcess> group) {
-        String[] leader = new String[1];
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).until(() -> {
-            for (Map.Entry<String, FedsyncdProcess> e : group.entrySet()) {
-                try {
-                    JsonNode s = e.getValue().status();
-                    if (s.path("writer").isTextual() && !s.path("writer").asText().isEmpty()) {
-                        leader[0] = e.getKey();
-                        return true;
-                    }
-                } catch (RuntimeException ignored) {
-                    // not answering yet
-                }
-            }
-            return false;
-        });
-        return leader[0];
+        return RaftReplicas.awaitLeader(group, group.keySet(), WAIT);
     }
 
     private static void assertError(FedsyncdProcess.Response r, int status, String says) {

@@ -7,6 +7,7 @@ import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.Dirs;
 import io.fedsync.itest.fixture.EtcdProcess;
 import io.fedsync.itest.fixture.FedsyncdProcess;
+import io.fedsync.itest.fixture.RaftReplicas;
 import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
@@ -246,8 +247,45 @@ public final class Sandbox {
             step("S2", "conflict %s: %s %s on %s, detected %s", c.path("id").asText(), c.path("type").asText(),
                     c.path("state").asText(), c.path("clusters"), c.path("detectedAt").asText());
         }
-        step("S2", "the key stays as it is on each host until an operator picks a winner (see README)");
+        step("S2", "the key stays as it is on each host until an operator picks a winner");
+        resolveS2(group, leader, host, host2, emailHost);
         return leader;
+    }
+
+    /**
+     * The end of S2: an operator keeps host's edit, through the API of a follower (forwarded to
+     * the leader, which mirrors): host2 gets host's bytes once, host is not written, and every
+     * replica shows the conflict resolved.
+     */
+    private void resolveS2(Map<String, FedsyncdProcess> group, String leader, Client host, Client host2,
+                           String emailHost) {
+        FedsyncdProcess follower = group.values().stream().filter(r -> !r.nodeId().equals(leader)).findFirst()
+                .orElseThrow();
+        List<JsonNode> open = follower.conflicts("state=open&key=" + KEY);
+        if (open.size() != 1) {
+            report("S2", "one open conflict to resolve", false, () -> conflicts(follower));
+            return;
+        }
+        String id = open.get(0).path("id").asText();
+        out.println();
+        step("S2", "operator: POST /api/v1/conflicts/%s/resolve {\"winner\": \"host\"} to follower %s"
+                + " (fedsyncctl resolve %s --winner host)", id, follower.nodeId(), id);
+        try (WatchRecorder w1 = WatchRecorder.open(host, KEY); WatchRecorder w2 = WatchRecorder.open(host2, KEY)) {
+            // A resolution answers once every cluster holds the result: longer than a plain call.
+            FedsyncdProcess.Response r = follower.send("POST", "/api/v1/conflicts/" + id + "/resolve",
+                    "{\"winner\": \"host\"}", Map.of());
+            check("S2", "answered 200 by the leader through the follower, the record resolved with winner host",
+                    () -> r.status() == 200 && r.json().path("state").asText().equals("resolved")
+                            && r.json().path("resolution").path("winner").asText().equals("host"),
+                    () -> r.status() + " " + r.body());
+            check("S2", "host2 now holds host's edit byte for byte (xxp-host@163.com)",
+                    () -> Kv.get(host2, KEY).equals(Optional.of(emailHost)), () -> email(Kv.get(host2, KEY)));
+            quiet("S2", "host2 written once, host not at all: watch events host=%d host2=%d",
+                    () -> w1.count() == 0 && w2.count() == 1, () -> new int[] {w1.count(), w2.count()});
+        }
+        check("S2", "every replica shows the conflict resolved", () -> group.values().stream().allMatch(
+                r -> r.conflicts("key=" + KEY).stream().anyMatch(c -> c.path("id").asText().equals(id)
+                        && c.path("state").asText().equals("resolved"))), () -> conflicts(follower));
     }
 
     /**
@@ -296,28 +334,11 @@ public final class Sandbox {
 
     /** The replica every running replica names as leader, once it mirrors. */
     private static String awaitLeader(Map<String, FedsyncdProcess> group, List<String> running) {
-        String[] leader = new String[1];
-        await().atMost(WAIT).pollInterval(Duration.ofMillis(100)).ignoreExceptions().until(() -> {
-            java.util.Set<String> named = new java.util.HashSet<>();
-            for (String id : running) {
-                named.add(group.get(id).status().path("raft").path("leader").asText(""));
-            }
-            if (named.size() != 1) {
-                return false;
-            }
-            String l = named.iterator().next();
-            if (!running.contains(l) || !mirrors(group.get(l))) {
-                return false;
-            }
-            leader[0] = l;
-            return true;
-        });
-        return leader[0];
+        return RaftReplicas.awaitLeader(group, running, WAIT);
     }
 
     private static boolean mirrors(FedsyncdProcess r) {
-        JsonNode s = r.status();
-        return s.path("writer").isTextual() && !s.path("writer").asText().isEmpty();
+        return RaftReplicas.mirrors(r);
     }
 
     private static boolean standbyEverywhereBut(Map<String, FedsyncdProcess> group, String leader) {
