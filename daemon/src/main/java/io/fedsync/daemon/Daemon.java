@@ -54,7 +54,8 @@ public final class Daemon implements AutoCloseable {
             started.push(store);
             MirrorService mirror = factory.create(config.mirror(), store);
             ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
-                    java.util.Optional::empty, auth(config));
+                    java.util.Optional::empty, auth(config), io.fedsync.daemon.http.Metrics.of(config.nodeId(), mirror,
+                            () -> groupOfOne(config, mirror)));
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
@@ -82,7 +83,8 @@ public final class Daemon implements AutoCloseable {
             ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
                     java.time.Clock.systemUTC());
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
-                    mirror::mirrorApi, auth(config));
+                    mirror::mirrorApi, auth(config), new io.fedsync.daemon.http.Metrics(config.nodeId(), mirror,
+                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges));
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.

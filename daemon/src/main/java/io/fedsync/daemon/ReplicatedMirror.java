@@ -59,6 +59,16 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
     private long leaderships;
     /** Writes of this replica's earlier mirrors that failed on the fence (a newer leader's token). */
     private long fenceRejections;
+    /**
+     * The counters of this replica's earlier mirrors, summed, and the one being closed (its
+     * counters are added once it stopped): with the running engine's, monotonic on this replica.
+     * Guarded by {@link #counterLock}, never held across a start or a close.
+     */
+    private final Map<String, Long> retiredCounters = new java.util.HashMap<>();
+    private MirrorService closing;
+    private final Object counterLock = new Object();
+    /** Counters of {@link MirrorStatus#counters()} that are levels, not counts. */
+    private static final java.util.Set<String> LEVELS = java.util.Set.of("conflictsOpen", "keysQueued", "keysKnown");
     /** A leading() that came before attach(), or -1. */
     private long pendingLeadingTerm = -1;
     /** Retries a start that failed while this replica still leads. */
@@ -146,7 +156,9 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
                 }, 2, java.util.concurrent.TimeUnit.SECONDS);
                 return;
             }
-            engine = e;
+            synchronized (counterLock) {
+                engine = e;
+            }
             leaderships++;
             stopStandby();
             notice("leading in Raft term " + raftTerm + ": mirroring as " + e.status().writer() + " (fencing term "
@@ -159,17 +171,72 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
         synchronized (lock) {
             pendingLeadingTerm = -1;
             MirrorService e = engine;
-            engine = null;
+            synchronized (counterLock) {
+                engine = null;
+                closing = e;
+            }
             if (e != null) {
                 String fenced = e.unhealthyReason();
                 fenceRejections += e.status().counters().getOrDefault("fenceRejections", 0L);
                 closeQuietly(e);
+                retire(e);
                 notice("stopped mirroring: " + why + (fenced != null ? " (" + fenced + ")" : ""));
             }
             if (!closed) {
                 startStandby();
             }
         }
+    }
+
+    /** Adds a stopped engine's counters to {@link #retiredCounters}. */
+    private void retire(MirrorService e) {
+        Map<String, Long> last;
+        try {
+            last = e.status().counters();
+        } catch (RuntimeException ex) {
+            LOG.warn("[raft {}] the stopped mirror's counters could not be read: {}", nodeId, ex.getMessage());
+            last = Map.of();
+        }
+        synchronized (counterLock) {
+            add(retiredCounters, last);
+            closing = null;
+        }
+    }
+
+    private static void add(Map<String, Long> into, Map<String, Long> counters) {
+        counters.forEach((k, v) -> {
+            if (!LEVELS.contains(k)) {
+                into.merge(k, v, Long::sum);
+            }
+        });
+    }
+
+    /**
+     * The mirror's counters since this replica started, over every leadership (for {@code /metrics}):
+     * never lower than in an earlier call. Levels ({@code conflictsOpen}, {@code keysQueued}, …) are left out.
+     */
+    Map<String, Long> countersSinceStart() {
+        MirrorService e;
+        MirrorService c;
+        Map<String, Long> sum;
+        synchronized (counterLock) {
+            e = engine;
+            c = closing;
+            sum = new java.util.HashMap<>(retiredCounters);
+        }
+        if (c != null) {
+            add(sum, c.status().counters());
+        }
+        if (e != null) {
+            add(sum, e.status().counters());
+        }
+        return sum;
+    }
+
+    /** Leaders Raft told this replica of since it started (0 before its Raft node runs). */
+    long leaderChanges() {
+        RaftNode n = node;
+        return n == null ? 0 : n.leaderChanges();
     }
 
     /** Under {@link #lock}. */

@@ -33,6 +33,8 @@ final class ConflictRecorder {
     private final HybridClock hlc;
     private final Clock clock;
     final AtomicLong detected = new AtomicLong();
+    /** {@link #detected} by type, for {@code /metrics}. */
+    final java.util.Map<ConflictType, AtomicLong> detectedByType = new java.util.EnumMap<>(ConflictType.class);
 
     ConflictRecorder(ConflictLog log, MirrorStateStore store, ObjectNormaliser normaliser, HybridClock hlc,
                      Clock clock) {
@@ -41,6 +43,14 @@ final class ConflictRecorder {
         this.normaliser = normaliser;
         this.hlc = hlc;
         this.clock = clock;
+        for (ConflictType t : ConflictType.values()) {
+            detectedByType.put(t, new AtomicLong());
+        }
+    }
+
+    private void detected(ConflictType type) {
+        detected.incrementAndGet();
+        detectedByType.get(type).incrementAndGet();
     }
 
     ConflictLog log() {
@@ -60,7 +70,7 @@ final class ConflictRecorder {
         }
         ConflictRecord r = new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(), type,
                 ConflictState.OPEN, clusters(contenders), sides, paths(contenders), now, now, null);
-        detected.incrementAndGet();
+        detected(type);
         save(r);
         LOG.warn("[{}] {} conflict {} between {}: held until an operator resolves it", entry.key, type.wireName(),
                 r.id(), r.clusters());
@@ -80,7 +90,7 @@ final class ConflictRecorder {
         if (open.isPresent()) {
             r = open.get().resolved(ConflictState.RESOLVED, how);
         } else {
-            detected.incrementAndGet();
+            detected(type);
             r = new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(), type,
                     ConflictState.OPEN,
                     clusters(contenders), contenders.stream().map(ConflictSide::of).toList(), paths(contenders),

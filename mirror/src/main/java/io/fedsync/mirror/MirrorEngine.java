@@ -300,6 +300,10 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
             }
             VerifyResult r = run.result((System.nanoTime() - t0) / 1_000_000, error);
             lastVerify = r;
+            count("verifyRuns");
+            count(error == null ? "verifyCompleted" : "verifyIncomplete");
+            count("verifyDivergent", r.divergent());
+            count("verifyRepaired", r.repaired());
             LOG.info("verification {}: {} keys compared on {}, {} divergent, {} repaired, {} conflicts, {} explained by"
                     + " open conflicts, {} tombstones collected, {} ms{}", started, r.keysChecked(), r.clusters(),
                     r.divergent(), r.repaired(), r.conflicts(), r.explained(), r.tombstonesCollected(), r.tookMillis(),
@@ -754,6 +758,7 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         Map<String, Long> cnt = new TreeMap<>();
         counters.forEach((k, v) -> cnt.put(k, v.get()));
         cnt.put("conflictsDetected", recorder.detected.get());
+        recorder.detectedByType.forEach((type, n) -> cnt.put("conflictsDetected." + type.wireName(), n.get()));
         cnt.put("conflictsOpen", (long) recorder.log().openCount());
         cnt.put("txns", links.stream().mapToLong(l -> l.pipeline.txnCount()).sum());
         cnt.put("keysQueued", (long) table.queue().size());

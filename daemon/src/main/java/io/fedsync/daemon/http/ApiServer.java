@@ -52,6 +52,7 @@ import org.slf4j.LoggerFactory;
  * <ul>
  * <li>{@code GET /healthz}, {@code GET /readyz} — 200 {@code {"status":"ok"}}, else 503 with a reason;</li>
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
+ * <li>{@code GET /metrics} — metrics in Prometheus' text format ({@link Metrics}), no token needed;</li>
  * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
  * <li>{@code POST /api/v1/conflicts/{id}/resolve} — ends an open conflict ({@link ResolveBody});</li>
@@ -91,7 +92,10 @@ public final class ApiServer implements AutoCloseable {
     private final ExecutorService workers;
     private final ListenAddress address;
 
-    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address) {
+    private final Metrics metrics;
+
+    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address, Metrics metrics) {
+        this.metrics = metrics;
         this.vertx = vertx;
         this.server = server;
         this.workers = workers;
@@ -142,6 +146,16 @@ public final class ApiServer implements AutoCloseable {
     public static ApiServer start(MirrorService mirror, ListenAddress listen,
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
                                   java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth) {
+        return start(mirror, listen, raft, peers, self, mirrorApi, auth, Metrics.of(self, mirror, raft));
+    }
+
+    /**
+     * @param metrics what {@code GET /metrics} renders; closed with the server
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
+                                  Metrics metrics) {
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -154,7 +168,7 @@ public final class ApiServer implements AutoCloseable {
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
-                    new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth).router();
+                    new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth, metrics).router();
             HttpServer server = vertx.createHttpServer(new HttpServerOptions()
                             .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                             .setMaxHeaderSize(MAX_HEADER_BYTES))
@@ -164,18 +178,21 @@ public final class ApiServer implements AutoCloseable {
                     .toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             ListenAddress actual = new ListenAddress(listen.host(), server.actualPort());
-            return new ApiServer(vertx, server, workers, actual);
+            return new ApiServer(vertx, server, workers, actual, metrics);
         } catch (ExecutionException e) {
             close(workers, vertx);
+            metrics.close();
             throw new DaemonException("cannot listen on " + listen + " (http.listen): "
                     + bindProblem(e.getCause(), listen), e.getCause());
         } catch (TimeoutException e) {
             close(workers, vertx);
+            metrics.close();
             throw new DaemonException("cannot listen on " + listen + " (http.listen): no answer within "
                     + START_TIMEOUT_SECONDS + " s", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             close(workers, vertx);
+            metrics.close();
             throw new DaemonException("interrupted while starting the HTTP API on " + listen, e);
         }
     }
@@ -251,6 +268,7 @@ public final class ApiServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         } finally {
             close(workers, vertx);
+            metrics.close();
         }
     }
 
@@ -298,11 +316,13 @@ public final class ApiServer implements AutoCloseable {
         private final PeerRoutes peers;
         private final MirrorForwarder forwarder;
         private final ApiAuth auth;
+        private final Metrics metrics;
 
         Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
                java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers, MirrorForwarder forwarder,
-               ApiAuth auth) {
+               ApiAuth auth, Metrics metrics) {
             this.auth = auth;
+            this.metrics = metrics;
             this.vertx = vertx;
             this.workers = workers;
             this.mirror = mirror;
@@ -317,6 +337,7 @@ public final class ApiServer implements AutoCloseable {
             router.get("/readyz").handler(ctx -> blocking(ctx, () -> health(Health.ready(mirror, raft.get()))));
             router.get("/api/v1/status").handler(ctx -> blocking(ctx,
                     () -> Reply.ok(StatusCodec.toJson(mirror.status(), raft.get()))));
+            router.get("/metrics").handler(this::metrics);
             router.get("/api/v1/conflicts").handler(this::conflicts);
             router.get("/api/v1/conflicts/:id").handler(ctx -> {
                 String id = ctx.pathParam("id");
@@ -480,6 +501,42 @@ public final class ApiServer implements AutoCloseable {
                         context.runOnContext(ignored -> send(ctx, answer));
                     } catch (RejectedExecutionException e) {
                         LOG.debug("HTTP API stopped before a key read was answered");
+                    }
+                });
+            } catch (RejectedExecutionException e) {
+                send(ctx, Reply.error(503, "fedsyncd is stopping"));
+            }
+        }
+
+        /** Prometheus' text format, rendered on a worker: the snapshot reads the mirror and the Raft status. */
+        private void metrics(RoutingContext ctx) {
+            Context context = vertx.getOrCreateContext();
+            try {
+                workers.execute(() -> {
+                    String text;
+                    try {
+                        text = metrics.scrape();
+                    } catch (RuntimeException e) {
+                        LOG.warn("GET /metrics failed", e);
+                        Reply reply = Reply.error(500, "internal error: " + e.getMessage());
+                        try {
+                            context.runOnContext(ignored -> send(ctx, reply));
+                        } catch (RejectedExecutionException stopped) {
+                            LOG.debug("HTTP API stopped before GET /metrics was answered");
+                        }
+                        return;
+                    }
+                    try {
+                        context.runOnContext(ignored -> {
+                            if (!ctx.response().ended()) {
+                                ctx.response().setStatusCode(200)
+                                        .putHeader("content-type", Metrics.CONTENT_TYPE)
+                                        .putHeader("cache-control", "no-store")
+                                        .end(text);
+                            }
+                        });
+                    } catch (RejectedExecutionException stopped) {
+                        LOG.debug("HTTP API stopped before GET /metrics was answered");
                     }
                 });
             } catch (RejectedExecutionException e) {

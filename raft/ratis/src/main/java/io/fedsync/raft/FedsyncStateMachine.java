@@ -63,6 +63,9 @@ final class FedsyncStateMachine extends BaseStateMachine {
 
     private static final Logger LOG = LoggerFactory.getLogger(FedsyncStateMachine.class);
 
+    /** Leaders Ratis told this replica of since it started (a new leader, or a new term of the same one). */
+    private final java.util.concurrent.atomic.AtomicLong leaderChanges = new java.util.concurrent.atomic.AtomicLong();
+
     /** What the state machine reports to its node; implementations must return at once. */
     interface Events {
         /** Ratis: this replica leads and has applied the first entry of its term. */
@@ -105,6 +108,10 @@ final class FedsyncStateMachine extends BaseStateMachine {
         synchronized (lock) {
             return state.cursors();
         }
+    }
+
+    long leaderChanges() {
+        return leaderChanges.get();
     }
 
     List<ConflictRecord> conflicts() {
@@ -277,6 +284,9 @@ final class FedsyncStateMachine extends BaseStateMachine {
 
     @Override
     public void notifyLeaderChanged(RaftGroupMemberId groupMemberId, RaftPeerId newLeaderId) {
+        if (newLeaderId != null) {
+            leaderChanges.incrementAndGet();
+        }
         if (newLeaderId != null && !newLeaderId.equals(groupMemberId.getPeerId())) {
             events.notLeader("replica " + newLeaderId + " leads now");
         }

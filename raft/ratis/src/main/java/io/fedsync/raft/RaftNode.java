@@ -404,6 +404,11 @@ public final class RaftNode implements AutoCloseable {
         return store;
     }
 
+    /** How many times this replica was told of a (new) leader since it started, for {@code /metrics}. */
+    public long leaderChanges() {
+        return stateMachine.leaderChanges();
+    }
+
     /** This replica's copy of the conflict log, oldest first. */
     public List<ConflictRecord> conflicts() {
         return stateMachine.conflicts();

@@ -1,0 +1,341 @@
+package io.fedsync.daemon.http;
+
+import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.conflict.ConflictState;
+import io.fedsync.conflict.ConflictType;
+import io.fedsync.mirror.MirrorService;
+import io.fedsync.mirror.MirrorStatus;
+import io.fedsync.raft.RaftStatus;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * {@code GET /metrics}: fedsync's state in Prometheus' text format, through Micrometer.
+ *
+ * <p>Nothing here is on the mirror's hot path: every {@code fedsync_} value is read at scrape time
+ * from one snapshot of what the status API already reports ({@link MirrorService#status()}, the
+ * conflict log, the Raft status) plus counters that are monotonic on this replica across its
+ * leaderships. A scrape takes the snapshot, registers meters for pairs and clusters it has not seen
+ * yet, then renders; scrapes run one at a time. No label carries a key or a conflict id.
+ */
+public final class Metrics implements AutoCloseable {
+
+    /** The content type of Prometheus' text exposition format 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
+
+    /** Mirror counters (keys of {@link MirrorStatus#counters()}) by the outcome label they are exported under. */
+    static final Map<String, String> WRITE_OUTCOMES = Map.of(
+            "written", "dataWrites",
+            "metadata_only", "metaStamps",
+            "echo_dropped", "echoesDropped",
+            "compare_failed", "compareRetries",
+            "refused", "refusedByEtcd",
+            "unknown", "unknownOutcomes",
+            "fenced", "fenceRejections");
+
+    private final MirrorService mirror;
+    private final Supplier<RaftStatus> raft;
+    private final Supplier<Map<String, Long>> counters;
+    private final LongSupplier leaderChanges;
+    private final PrometheusMeterRegistry registry;
+    private final JvmGcMetrics gc;
+    private final Set<String> pairsSeen = new HashSet<>();
+    private final Set<String> clustersSeen = new HashSet<>();
+    private volatile Snapshot now = Snapshot.EMPTY;
+
+    /**
+     * @param node          this replica's id, the {@code node} label of every metric; null for none
+     * @param raft          the Raft status; null from the supplier when there is none
+     * @param counters      the mirror's counters, monotonic on this replica (across its leaderships)
+     * @param leaderChanges leaders this replica was told of since it started
+     */
+    public Metrics(String node, MirrorService mirror, Supplier<RaftStatus> raft, Supplier<Map<String, Long>> counters,
+                   LongSupplier leaderChanges) {
+        this.mirror = mirror;
+        this.raft = raft;
+        this.counters = counters;
+        this.leaderChanges = leaderChanges;
+        this.registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (node != null) {
+            registry.config().commonTags("node", node);
+        }
+        new JvmMemoryMetrics().bindTo(registry);
+        gc = new JvmGcMetrics();
+        gc.bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        new ClassLoaderMetrics().bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        registerFixed();
+    }
+
+    /** Metrics of a fedsyncd without peers: the mirror's own counters, no leader changes. */
+    public static Metrics of(String node, MirrorService mirror, Supplier<RaftStatus> raft) {
+        return new Metrics(node, mirror, raft, () -> mirror.status().counters(), () -> 0);
+    }
+
+    /** Takes a snapshot of the state and renders every meter; blocking (run it off the event loop). */
+    public synchronized String scrape() {
+        Snapshot s = Snapshot.take(mirror, raft, counters, leaderChanges);
+        now = s;
+        registerNew(s.status());
+        return registry.scrape();
+    }
+
+    private void registerFixed() {
+        for (Map.Entry<String, String> e : WRITE_OUTCOMES.entrySet()) {
+            String key = e.getValue();
+            FunctionCounter.builder("fedsync.mirror.writes", this, m -> m.now.counter(key))
+                    .tag("outcome", e.getKey())
+                    .description("Writes of this replica's mirror to etcd by outcome, over every cluster (the engine"
+                            + " does not count them per pair): written = data put or deleted, metadata_only ="
+                            + " fedsync's metadata stamped without a data change, echo_dropped = watch events of"
+                            + " fedsync's own writes not copied back, compare_failed = the key changed under the"
+                            + " write (re-read, retried), refused = etcd refused it (too large), unknown = no answer"
+                            + " (re-read), fenced = another writer holds a newer fence")
+                    .register(registry);
+        }
+        FunctionCounter.builder("fedsync.mirror.txns", this, m -> m.now.counter("txns"))
+                .description("etcd Txns this replica's mirror sent, over every cluster")
+                .register(registry);
+        Gauge.builder("fedsync.mirror.active", this, m -> m.now.status() != null && m.now.status().writer() != null
+                        ? 1 : 0)
+                .description("1 while this replica runs the mirror (writes to etcd), else 0")
+                .register(registry);
+        Gauge.builder("fedsync.mirror.healthy", this, m -> m.now.healthy() ? 1 : 0)
+                .description("1 while the mirror is healthy or this replica stands by, 0 when fenced, stalled or"
+                        + " stopping (the reason is in /api/v1/status)")
+                .register(registry);
+        Gauge.builder("fedsync.mirror.keys.queued", this, m -> m.now.status() == null ? 0
+                        : m.now.status().counters().getOrDefault("keysQueued", 0L))
+                .description("Keys waiting to be reconciled by this replica's mirror")
+                .register(registry);
+        Gauge.builder("fedsync.mirror.problems", this, m -> m.now.status() == null ? 0
+                        : m.now.status().problems().size())
+                .description("Keys the mirror refuses to copy (too large, not JSON); listed in /api/v1/status")
+                .register(registry);
+        for (ConflictType t : ConflictType.values()) {
+            Gauge.builder("fedsync.conflicts.open", this, m -> m.now.open(t))
+                    .tag("type", t.wireName())
+                    .description("Conflicts open now (held until resolved), from the replicated conflict log")
+                    .register(registry);
+            FunctionCounter.builder("fedsync.conflicts.detected", this,
+                            m -> m.now.counter("conflictsDetected." + t.wireName()))
+                    .tag("type", t.wireName())
+                    .description("Conflicts this replica's mirror detected while it led (sum over the replicas for"
+                            + " the group), whatever became of them")
+                    .register(registry);
+        }
+        FunctionCounter.builder("fedsync.verify.runs", this, m -> m.now.counter("verifyRuns"))
+                .description("Verification passes (anti-entropy) this replica's mirror ran, complete or not")
+                .register(registry);
+        FunctionCounter.builder("fedsync.verify.incomplete.runs", this, m -> m.now.counter("verifyIncomplete"))
+                .description("Verification passes that did not complete (a cluster not live, fenced, stopped)")
+                .register(registry);
+        FunctionCounter.builder("fedsync.verify.divergent.keys", this, m -> m.now.counter("verifyDivergent"))
+                .description("Keys verification passes found different with no open conflict or change in flight"
+                        + " to explain it")
+                .register(registry);
+        FunctionCounter.builder("fedsync.verify.repaired.keys", this, m -> m.now.counter("verifyRepaired"))
+                .description("Divergent keys verification passes brought back in step")
+                .register(registry);
+        Gauge.builder("fedsync.verify.last.run.timestamp", this, m -> m.now.lastVerifySeconds())
+                .baseUnit("seconds")
+                .description("When the last verification pass of this replica's mirror started (Unix time);"
+                        + " 0 before the first one")
+                .register(registry);
+        Gauge.builder("fedsync.raft.term", this, m -> m.now.raft() == null ? 0 : Math.max(0, m.now.raft().term()))
+                .description("The current Raft term as this replica knows it")
+                .register(registry);
+        Gauge.builder("fedsync.raft.leader", this, m -> m.now.raft() != null
+                        && "leader".equals(m.now.raft().role()) ? 1 : 0)
+                .description("1 on the replica that leads the Raft group (and runs the mirror), 0 elsewhere")
+                .register(registry);
+        Gauge.builder("fedsync.raft.has.leader", this, m -> m.now.raft() != null && m.now.raft().leader() != null
+                        ? 1 : 0)
+                .description("1 when this replica knows a leader of its group, 0 when there is none")
+                .register(registry);
+        Gauge.builder("fedsync.raft.peers", this, m -> m.now.raft() == null ? 0 : m.now.raft().peers().size())
+                .description("Voting members of the Raft group's configuration as this replica sees it")
+                .register(registry);
+        FunctionCounter.builder("fedsync.raft.leader.changes", this, m -> m.now.leaderChanges())
+                .description("Leaders (a new leader or a new term) this replica was told of since it started;"
+                        + " failovers show as increases on every replica")
+                .register(registry);
+        FunctionCounter.builder("fedsync.fenced.writes", this, m -> m.now.counter("fenceRejections"))
+                .description("Writes of this replica's mirrors that failed on the fence: a newer writer holds it")
+                .register(registry);
+        FunctionCounter.builder("fedsync.flipflops", this, m -> m.now.counter("conflictsDetected.flip-flop"))
+                .description("Keys found changing back and forth (flip-flop conflicts); fedsync does not detect"
+                        + " flip-flops yet, so this stays 0")
+                .register(registry);
+    }
+
+    /** Meters for pairs and clusters not seen before (the set is the config's, fixed while fedsyncd runs). */
+    private void registerNew(MirrorStatus s) {
+        if (s == null) {
+            return;
+        }
+        for (MirrorStatus.PairStatus p : s.pairs()) {
+            String from = p.from();
+            String to = p.to();
+            if (!pairsSeen.add(from + "\u0000" + to)) {
+                continue;
+            }
+            Tags tags = Tags.of("from", from, "to", to);
+            Gauge.builder("fedsync.mirror.lag.revisions", this, m -> m.now.pair(from, to, false))
+                    .tags(tags)
+                    .description("Revisions of `from` seen but not yet applied to `to` (while `to` is down: at least"
+                            + " the keys it is owed); 0 on a replica that does not mirror")
+                    .register(registry);
+            Gauge.builder("fedsync.mirror.lag", this, m -> m.now.pair(from, to, true))
+                    .tags(tags)
+                    .baseUnit("seconds")
+                    .description("Age of the oldest change of `from` not yet applied to `to`; 0 on a replica that"
+                            + " does not mirror")
+                    .register(registry);
+            Gauge.builder("fedsync.mirror.cursor.revision", this, m -> m.now.cursor(from, to))
+                    .tags(tags)
+                    .description("Every change of `from` up to this revision has reached every cluster")
+                    .register(registry);
+        }
+        for (MirrorStatus.ClusterStatus c : s.clusters()) {
+            String name = c.name();
+            if (!clustersSeen.add(name)) {
+                continue;
+            }
+            Gauge.builder("fedsync.cluster.up", this, m -> m.now.up(name))
+                    .tag("cluster", name)
+                    .description("1 when this replica reaches the cluster's etcd (the mirror: live, loading or"
+                            + " fenced; a replica standing by: its last probe answered), else 0")
+                    .register(registry);
+            Gauge.builder("fedsync.cluster.revision", this, m -> m.now.revision(name))
+                    .tag("cluster", name)
+                    .description("The latest revision of the cluster's etcd this replica has seen (0: none yet)")
+                    .register(registry);
+            Gauge.builder("fedsync.cluster.owed.keys", this, m -> m.now.owed(name))
+                    .tag("cluster", name)
+                    .description("Keys changed elsewhere that the cluster has not received yet")
+                    .register(registry);
+        }
+    }
+
+    @Override
+    public void close() {
+        gc.close();
+        registry.close();
+    }
+
+    /** Whether a cluster counts as up: see {@code fedsync_cluster_up}'s help. */
+    static boolean up(MirrorStatus.ClusterStatus c) {
+        return switch (c.state()) {
+            case "live", "loading", "fenced" -> true;
+            case "standby" -> c.error() == null && c.downSince() == null && c.revision() > 0;
+            default -> false;
+        };
+    }
+
+    /** What one scrape reads; every meter of the scrape reads the same one. */
+    private record Snapshot(MirrorStatus status, boolean healthy, Map<ConflictType, Long> openByType, RaftStatus raft,
+                            Map<String, Long> counters, long leaderChanges) {
+
+        static final Snapshot EMPTY = new Snapshot(null, true, Map.of(), null, Map.of(), 0);
+
+        static Snapshot take(MirrorService mirror, Supplier<RaftStatus> raft, Supplier<Map<String, Long>> counters,
+                             LongSupplier leaderChanges) {
+            MirrorStatus status = mirror.status();
+            Map<ConflictType, Long> open = new EnumMap<>(ConflictType.class);
+            List<ConflictRecord> conflicts = mirror.conflicts();
+            for (ConflictRecord r : conflicts) {
+                if (r.state() == ConflictState.OPEN) {
+                    open.merge(r.type(), 1L, Long::sum);
+                }
+            }
+            return new Snapshot(status, mirror.healthy(), open, raft.get(), counters.get(),
+                    leaderChanges.getAsLong());
+        }
+
+        double counter(String key) {
+            return counters.getOrDefault(key, 0L);
+        }
+
+        double open(ConflictType t) {
+            return openByType.getOrDefault(t, 0L);
+        }
+
+        double lastVerifySeconds() {
+            return status == null || status.verify() == null || status.verify().lastRun() == null ? 0
+                    : status.verify().lastRun().toEpochMilli() / 1000.0;
+        }
+
+        private MirrorStatus.PairStatus findPair(String from, String to) {
+            if (status == null) {
+                return null;
+            }
+            for (MirrorStatus.PairStatus p : status.pairs()) {
+                if (p.from().equals(from) && p.to().equals(to)) {
+                    return p;
+                }
+            }
+            return null;
+        }
+
+        double pair(String from, String to, boolean seconds) {
+            MirrorStatus.PairStatus p = findPair(from, to);
+            if (p == null) {
+                return 0;
+            }
+            return seconds ? p.lagMillis() / 1000.0 : p.lagRevisions();
+        }
+
+        double cursor(String from, String to) {
+            MirrorStatus.PairStatus p = findPair(from, to);
+            return p == null ? 0 : p.cursorRevision();
+        }
+
+        private MirrorStatus.ClusterStatus cluster(String name) {
+            if (status == null) {
+                return null;
+            }
+            for (MirrorStatus.ClusterStatus c : status.clusters()) {
+                if (c.name().equals(name)) {
+                    return c;
+                }
+            }
+            return null;
+        }
+
+        double up(String name) {
+            MirrorStatus.ClusterStatus c = cluster(name);
+            return c != null && Metrics.up(c) ? 1 : 0;
+        }
+
+        double revision(String name) {
+            MirrorStatus.ClusterStatus c = cluster(name);
+            return c == null ? 0 : c.revision();
+        }
+
+        double owed(String name) {
+            MirrorStatus.ClusterStatus c = cluster(name);
+            return c == null ? 0 : c.owedKeys();
+        }
+    }
+}
