@@ -76,6 +76,37 @@ final class ConflictRecorder {
                 r.id(), r.clusters());
     }
 
+    /** The open flip-flop conflict on the key, if any: while there is one, nothing propagates. */
+    Optional<ConflictRecord> openFlipFlop(KeyEntry entry) {
+        return log.openFor(entry.key.wire()).filter(r -> r.type() == ConflictType.FLIP_FLOP);
+    }
+
+    /**
+     * The key's content keeps coming back: it is held as an open {@code flip-flop} conflict (an
+     * open conflict of another type on it ends, superseded), its sides kept up to date.
+     */
+    void flipFlop(KeyEntry entry, List<Version> sidesNow) {
+        List<ConflictSide> sides = sidesNow.stream().map(ConflictSide::of).toList();
+        Optional<ConflictRecord> open = log.openFor(entry.key.wire());
+        Instant now = clock.instant();
+        if (open.isPresent() && open.get().type() == ConflictType.FLIP_FLOP) {
+            if (!open.get().sides().equals(sides)) {
+                save(open.get().withSides(sides, paths(sidesNow), now));
+            }
+            return;
+        }
+        ConflictRecord r = new ConflictRecord(ConflictRecord.idFor(entry.key.wire(), hlc.now()), entry.key.wire(),
+                ConflictType.FLIP_FLOP, ConflictState.OPEN, clusters(sidesNow), sides, paths(sidesNow), now, now, null);
+        if (open.isPresent()) {
+            save(open.get().resolved(ConflictState.RESOLVED, new Resolution(null, "flip-flop", now,
+                    "superseded by flip-flop conflict " + r.id() + ": the key's content keeps coming back")));
+        }
+        detected(ConflictType.FLIP_FLOP);
+        save(r);
+        LOG.warn("[{}] flip-flop conflict {} on {}: the key's content keeps coming back to earlier versions;"
+                + " nothing is propagated until an operator resolves it", entry.key, r.id(), r.clusters());
+    }
+
     void resolved(KeyEntry entry, ConflictType type, List<Version> contenders, String winner, String by,
                   String reason) {
         resolved(entry, type, contenders, winner, by, reason, null);

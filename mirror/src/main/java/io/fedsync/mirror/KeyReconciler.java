@@ -8,6 +8,8 @@ import io.etcd.jetcd.options.DeleteOption;
 import io.etcd.jetcd.options.PutOption;
 import io.fedsync.conflict.Causality;
 import io.fedsync.conflict.ConflictClassifier;
+import io.fedsync.conflict.ConflictType;
+import io.fedsync.conflict.ObjectNormaliser;
 import io.fedsync.conflict.ReconcileDecision;
 import io.fedsync.conflict.ResolutionPolicy;
 import io.fedsync.conflict.Version;
@@ -67,12 +69,17 @@ final class KeyReconciler {
 
     private final MirrorContext ctx;
     private final ConflictClassifier classifier;
+    private final ObjectNormaliser normaliser;
     private final ResolutionPolicy policy;
     private final ValueGuard guard;
+    /** Stands for a content that was not read: never equal to another. */
+    private final java.util.concurrent.atomic.AtomicLong unreadContent = new java.util.concurrent.atomic.AtomicLong(-1);
 
-    KeyReconciler(MirrorContext ctx, ConflictClassifier classifier, ResolutionPolicy policy, ValueGuard guard) {
+    KeyReconciler(MirrorContext ctx, ConflictClassifier classifier, ObjectNormaliser normaliser, ResolutionPolicy policy,
+                  ValueGuard guard) {
         this.ctx = ctx;
         this.classifier = classifier;
+        this.normaliser = normaliser;
         this.policy = policy;
         this.guard = guard;
     }
@@ -122,7 +129,14 @@ final class KeyReconciler {
         ReconcileDecision decision = classifier.decide(versions);
         Result r;
         Run run = new Run();
-        if (decision instanceof ReconcileDecision.Propagate p) {
+        boolean changes = decision instanceof ReconcileDecision.Propagate || decision instanceof ReconcileDecision.Conflict;
+        if (changes && ctx.recorder().openFlipFlop(entry).isPresent()) {
+            // Frozen: nothing propagates until an operator resolves it (or every side agrees).
+            r = flipFlop(run, entry, live, versions, liveBits);
+        } else if (decision instanceof ReconcileDecision.Propagate p && entry.operator == null
+                && flipsWith(entry, p.winner())) {
+            r = flipFlop(run, entry, live, versions, liveBits);
+        } else if (decision instanceof ReconcileDecision.Propagate p) {
             Outcome o = propagate(run, entry, live, versions, p.winner(), p.vector());
             if (o == Outcome.DONE) {
                 ctx.recorder().propagated(entry, p.winner().cluster());
@@ -148,6 +162,72 @@ final class KeyReconciler {
             r = new Result(o, run.writes == 0 ? Action.IN_SYNC : Action.PROPAGATED, liveBits);
         }
         return r.next() == Outcome.DONE ? r : new Result(r.next(), r.action(), 0);
+    }
+
+    /**
+     * Tells the flip-flop guard that {@code winner}'s content is about to be propagated; true when
+     * the key's content keeps coming back, and it must be frozen instead.
+     */
+    private boolean flipsWith(KeyEntry entry, Version winner) {
+        if (!ctx.flipFlops().enabled()) {
+            return false;
+        }
+        int returns = ctx.flipFlops().propagating(entry.key.wire(), () -> contentOf(winner), ctx.clock().millis());
+        if (returns > 0) {
+            ctx.count("flipFlops");
+            LOG.warn("[{}] its content came back to an earlier one {} times within the flip-flop window: frozen",
+                    entry.key, returns);
+            return true;
+        }
+        return false;
+    }
+
+    /** What the guard compares: the normalised object (server-set fields left out), or a deletion. */
+    private long contentOf(Version v) {
+        if (v.tombstone() || v.value() == null) {
+            return io.fedsync.conflict.FlipFlopGuard.DELETED;
+        }
+        if (v.value() == NOT_READ) {
+            return unreadContent.getAndDecrement();
+        }
+        return 0x1_0000_0000L | (normaliser.normalise(v.value()).hashCode() & 0xffff_ffffL);
+    }
+
+    /**
+     * A key that flip-flops is held as a {@code flip-flop} conflict whatever the policy: nothing is
+     * propagated until an operator resolves it. The operator's choice is then written with a vector
+     * above every side's, so each cluster is written once and nothing comes back.
+     */
+    private Result flipFlop(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions, long liveBits)
+            throws InterruptedException {
+        KeyEntry.OperatorChoice chosen = entry.operator;
+        if (chosen == null) {
+            // The record shows every side's object, the dominated ones included.
+            List<Version> sides = new ArrayList<>(versions.size());
+            for (int i = 0; i < live.size(); i++) {
+                Version v = versions.get(i);
+                if (v.value() == NOT_READ) {
+                    if (!refresh(entry, live.get(i))) {
+                        return new Result(Outcome.RETRY_LATER, Action.NOTHING, 0);
+                    }
+                    v = derive(entry, live.get(i));
+                }
+                sides.add(v);
+            }
+            ctx.recorder().flipFlop(entry, withWriteTimes(sides));
+            return new Result(Outcome.DONE, Action.HELD, liveBits);
+        }
+        VersionVector merged = VersionVector.EMPTY;
+        for (Version v : versions) {
+            merged = merged.merge(v.vector());
+        }
+        String over = chosen.winner() >= 0 ? ctx.links().get(chosen.winner()).name : OPERATOR_ORIGIN;
+        Result r = conflict(run, entry, live, versions,
+                new ReconcileDecision.Conflict(ConflictType.FLIP_FLOP, versions, merged.increment(over)), liveBits);
+        if (r.next() == Outcome.DONE && r.action() == Action.RESOLVED) {
+            ctx.flipFlops().forget(entry.key.wire());
+        }
+        return r;
     }
 
     /** Every live cluster's metadata describes its data, and all carry the same version. */
@@ -243,9 +323,13 @@ final class KeyReconciler {
             by = policy.name();
             reason = winner.map(w -> policy.explain(c.contenders(), w)).orElse("");
         }
-        if (winner.isEmpty()) {
+        if (winner.isEmpty() || c.type() == ConflictType.FLIP_FLOP && chosen == null) {
             ctx.recorder().held(entry, c.type(), c.contenders());
             return new Result(Outcome.DONE, Action.HELD, liveBits);
+        }
+        if (chosen == null && flipsWith(entry, winner.get())) {
+            // A policy settling the same fight again and again is a flip-flop too.
+            return flipFlop(run, entry, live, versions, liveBits);
         }
         // The merged vector dominates every side, so each loser is written exactly once and no
         // side can later win back with an older version.

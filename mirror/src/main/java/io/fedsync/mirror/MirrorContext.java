@@ -29,4 +29,9 @@ interface MirrorContext {
 
     /** How long a worker waits for one of its writes before treating the outcome as unknown. */
     long writeWaitMillis();
+
+    /** Keys whose content keeps coming back (see {@link io.fedsync.conflict.FlipFlopGuard}). */
+    io.fedsync.conflict.FlipFlopGuard flipFlops();
+
+    java.time.Clock clock();
 }

@@ -59,6 +59,9 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
     private final ConflictRecorder recorder;
     private final Problems problems;
     private final KeyReconciler reconciler;
+    private final io.fedsync.conflict.FlipFlopGuard flipFlops;
+    /** Keys the flip-flop guard remembers at most (least recently changed forgotten first). */
+    private static final int FLIP_FLOP_KEYS = 10_000;
     private final ValueGuard valueGuard;
     private final KeyTable table;
     private final OwedKeys owed;
@@ -107,7 +110,10 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         this.recorder = new ConflictRecorder(new ConflictLog(ConflictLog.DEFAULT_MAX_ENDED), store, normaliser, hlc, clock);
         this.problems = new Problems(clock);
         this.valueGuard = new ValueGuard(settings.maxValueBytes(), settings.requireJsonUnder());
-        this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), settings.policy(), valueGuard);
+        this.reconciler = new KeyReconciler(this, new ConflictClassifier(normaliser), normaliser, settings.policy(),
+                valueGuard);
+        this.flipFlops = new io.fedsync.conflict.FlipFlopGuard(settings.flipFlop().returns(),
+                settings.flipFlop().window().toMillis(), FLIP_FLOP_KEYS);
         this.table = new KeyTable(n, settings.prefixes().size());
         this.owed = new OwedKeys(n);
         this.watchdog = new Watchdog(WORKERS, Math.max(60_000, 12 * settings.requestTimeout().toMillis()),
@@ -1038,7 +1044,13 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
         return owed;
     }
 
-    Clock clock() {
+    @Override
+    public io.fedsync.conflict.FlipFlopGuard flipFlops() {
+        return flipFlops;
+    }
+
+    @Override
+    public Clock clock() {
         return clock;
     }
 

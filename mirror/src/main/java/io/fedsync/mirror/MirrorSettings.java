@@ -21,11 +21,13 @@ import java.util.Objects;
  * @param requestTimeout  timeout of one etcd request
  * @param verifyInterval  how often every key is compared across clusters (anti-entropy); zero: never
  * @param tombstoneRetention how long a delete's tombstone is kept after every cluster has it
+ * @param flipFlop        when a key whose content keeps coming back is frozen (see {@link FlipFlopLimit})
  */
 public record MirrorSettings(String nodeId, List<ClusterEndpoint> clusters, List<String> prefixes,
                              ResolutionPolicy policy, List<String> ignoredFields, String metaPrefix,
                              int maxValueBytes, List<String> requireJsonUnder, int batchKeys, int maxInFlightTxns,
-                             Duration requestTimeout, Duration verifyInterval, Duration tombstoneRetention) {
+                             Duration requestTimeout, Duration verifyInterval, Duration tombstoneRetention,
+                             FlipFlopLimit flipFlop) {
 
     public static final String DEFAULT_NODE_ID = "fedsync";
     public static final String DEFAULT_META_PREFIX = "/fedsync/v1/";
@@ -35,6 +37,23 @@ public record MirrorSettings(String nodeId, List<ClusterEndpoint> clusters, List
     public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(5);
     public static final Duration DEFAULT_VERIFY_INTERVAL = Duration.ofMinutes(10);
     public static final Duration DEFAULT_TOMBSTONE_RETENTION = Duration.ofHours(1);
+
+    /**
+     * A key is frozen as a {@code flip-flop} conflict when its content comes back to an earlier one
+     * more than {@code returns} times within {@code window} ({@code io.fedsync.conflict.FlipFlopGuard});
+     * {@code returns} 0 turns it off.
+     */
+    public record FlipFlopLimit(int returns, Duration window) {
+        public static final FlipFlopLimit DEFAULT = new FlipFlopLimit(3, Duration.ofSeconds(60));
+
+        public FlipFlopLimit {
+            Objects.requireNonNull(window, "window");
+            if (returns < 0 || window.isNegative() || window.isZero()) {
+                throw new IllegalArgumentException("flip-flop limit: returns >= 0 and a positive window, not " + returns
+                        + " in " + window);
+            }
+        }
+    }
 
     public MirrorSettings {
         Objects.requireNonNull(nodeId, "nodeId");
@@ -47,6 +66,7 @@ public record MirrorSettings(String nodeId, List<ClusterEndpoint> clusters, List
         Objects.requireNonNull(requestTimeout, "requestTimeout");
         Objects.requireNonNull(verifyInterval, "verifyInterval");
         Objects.requireNonNull(tombstoneRetention, "tombstoneRetention");
+        Objects.requireNonNull(flipFlop, "flipFlop");
         if (clusters.size() < 2) {
             throw new IllegalArgumentException("the mirror needs at least two clusters, got " + clusters.size());
         }
@@ -77,37 +97,42 @@ public record MirrorSettings(String nodeId, List<ClusterEndpoint> clusters, List
         return new MirrorSettings(DEFAULT_NODE_ID, clusters, prefixes, policy, ObjectNormaliser.DEFAULT_IGNORED_FIELDS,
                 DEFAULT_META_PREFIX, DEFAULT_MAX_VALUE_BYTES, List.of("/registry/"), DEFAULT_BATCH_KEYS,
                 DEFAULT_MAX_IN_FLIGHT_TXNS, DEFAULT_REQUEST_TIMEOUT, DEFAULT_VERIFY_INTERVAL,
-                DEFAULT_TOMBSTONE_RETENTION);
+                DEFAULT_TOMBSTONE_RETENTION, FlipFlopLimit.DEFAULT);
     }
 
     public MirrorSettings withNodeId(String id) {
         return new MirrorSettings(id, clusters, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention, flipFlop);
     }
 
     public MirrorSettings withIgnoredFields(List<String> fields) {
         return new MirrorSettings(nodeId, clusters, prefixes, policy, fields, metaPrefix, maxValueBytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention, flipFlop);
     }
 
     public MirrorSettings withMaxValueBytes(int bytes) {
         return new MirrorSettings(nodeId, clusters, prefixes, policy, ignoredFields, metaPrefix, bytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention, flipFlop);
     }
 
     public MirrorSettings withVerify(Duration interval, Duration retention) {
         return new MirrorSettings(nodeId, clusters, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, interval, retention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, interval, retention, flipFlop);
     }
 
     public MirrorSettings withClusters(List<ClusterEndpoint> endpoints) {
         return new MirrorSettings(nodeId, endpoints, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention, flipFlop);
     }
 
     public MirrorSettings withRequestTimeout(Duration timeout) {
         return new MirrorSettings(nodeId, clusters, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
-                requireJsonUnder, batchKeys, maxInFlightTxns, timeout, verifyInterval, tombstoneRetention);
+                requireJsonUnder, batchKeys, maxInFlightTxns, timeout, verifyInterval, tombstoneRetention, flipFlop);
+    }
+
+    public MirrorSettings withFlipFlop(FlipFlopLimit limit) {
+        return new MirrorSettings(nodeId, clusters, prefixes, policy, ignoredFields, metaPrefix, maxValueBytes,
+                requireJsonUnder, batchKeys, maxInFlightTxns, requestTimeout, verifyInterval, tombstoneRetention, limit);
     }
 
     public List<String> clusterNames() {

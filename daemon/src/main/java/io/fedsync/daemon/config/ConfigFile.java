@@ -29,6 +29,10 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
 
     public record Mirror(List<String> prefixes, String conflictPolicy, List<String> priority, Boolean force,
                          List<String> ignoredFields, BigInteger maxValueBytes, String verifyInterval,
-                         String tombstoneRetention) {
+                         String tombstoneRetention, FlipFlop flipFlop) {
+    }
+
+    /** {@code mirror.flipFlop}: when a key whose content keeps coming back is frozen. */
+    public record FlipFlop(BigInteger returns, String window) {
     }
 }

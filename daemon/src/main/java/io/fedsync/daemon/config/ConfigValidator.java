@@ -80,7 +80,7 @@ final class ConfigValidator {
         List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
         List<ClusterEndpoint> clusters = clusters(file.clusters());
         ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
-                : new ConfigFile.Mirror(null, null, null, null, null, null, null, null);
+                : new ConfigFile.Mirror(null, null, null, null, null, null, null, null, null);
         boolean force = Boolean.TRUE.equals(m.force());
         List<String> prefixes = m.prefixes() != null ? m.prefixes() : DEFAULT_PREFIXES;
         if (prefixes.isEmpty()) {
@@ -95,13 +95,15 @@ final class ConfigValidator {
                 MirrorSettings.DEFAULT_VERIFY_INTERVAL);
         Duration tombstoneRetention = duration(m.tombstoneRetention(), "mirror.tombstoneRetention",
                 MirrorSettings.DEFAULT_TOMBSTONE_RETENTION);
+        MirrorSettings.FlipFlopLimit flipFlop = flipFlop(m.flipFlop());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
         MirrorSettings settings;
         try {
             settings = MirrorSettings.of(clusters, prefixes, policy).withNodeId(nodeId).withIgnoredFields(ignored)
-                    .withMaxValueBytes(maxValueBytes).withVerify(verifyInterval, tombstoneRetention);
+                    .withMaxValueBytes(maxValueBytes).withVerify(verifyInterval, tombstoneRetention)
+                    .withFlipFlop(flipFlop);
         } catch (IllegalArgumentException e) {
             // The checks above should have caught it; still, report it as config, not as a crash.
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
@@ -156,6 +158,32 @@ final class ConfigValidator {
             return null;
         }
         return d;
+    }
+
+    /**
+     * {@code mirror.flipFlop}: a key is frozen once its content comes back to an earlier one more
+     * than {@code returns} times (0: never) within {@code window}.
+     */
+    private MirrorSettings.FlipFlopLimit flipFlop(ConfigFile.FlipFlop f) {
+        MirrorSettings.FlipFlopLimit d = MirrorSettings.FlipFlopLimit.DEFAULT;
+        if (f == null) {
+            return d;
+        }
+        int returns = d.returns();
+        if (f.returns() != null) {
+            if (f.returns().signum() < 0 || f.returns().compareTo(BigInteger.valueOf(1000)) > 0) {
+                invalid("mirror.flipFlop.returns", f.returns() + " is outside the allowed range 0..1000 (0 turns the"
+                        + " flip-flop guard off)");
+            } else {
+                returns = f.returns().intValueExact();
+            }
+        }
+        Duration window = duration(f.window(), "mirror.flipFlop.window", d.window());
+        if (window.isZero() || window.compareTo(Duration.ofDays(1)) > 0) {
+            invalid("mirror.flipFlop.window", "'" + f.window() + "' is outside the allowed range 1s..24h");
+            window = d.window();
+        }
+        return new MirrorSettings.FlipFlopLimit(returns, window);
     }
 
     private static final Duration MIN_ELECTION_TIMEOUT = Duration.ofMillis(100);

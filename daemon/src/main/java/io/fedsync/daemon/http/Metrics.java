@@ -184,8 +184,8 @@ public final class Metrics implements AutoCloseable {
                 .description("Writes of this replica's mirrors that failed on the fence: a newer writer holds it")
                 .register(registry);
         FunctionCounter.builder("fedsync.flipflops", this, m -> m.now.counter("conflictsDetected.flip-flop"))
-                .description("Keys found changing back and forth (flip-flop conflicts); fedsync does not detect"
-                        + " flip-flops yet, so this stays 0")
+                .description("Keys this replica's mirrors froze because their content kept coming back to an"
+                        + " earlier version (flip-flop conflicts)")
                 .register(registry);
     }
 

@@ -378,6 +378,23 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void flipFlopLimitHasDefaultsARangeAndCanBeTurnedOff() throws IOException {
+        assertThat(ConfigLoader.load(write(minimal())).mirror().flipFlop())
+                .isEqualTo(MirrorSettings.FlipFlopLimit.DEFAULT);
+        assertThat(ConfigLoader.load(write(minimal() + "mirror:\n  flipFlop:\n    returns: 5\n    window: 2m\n"))
+                .mirror().flipFlop()).isEqualTo(new MirrorSettings.FlipFlopLimit(5, java.time.Duration.ofMinutes(2)));
+        assertThat(ConfigLoader.load(write(minimal() + "mirror:\n  flipFlop:\n    returns: 0\n")).mirror().flipFlop()
+                .returns()).isZero();
+        assertThat(problem(minimal() + "mirror:\n  flipFlop:\n    returns: -1\n"))
+                .contains("invalid 'mirror.flipFlop.returns'", "0..1000");
+        assertThat(problem(minimal() + "mirror:\n  flipFlop:\n    window: 0\n"))
+                .contains("invalid 'mirror.flipFlop.window'", "1s..24h");
+        assertThat(problem(minimal() + "mirror:\n  flipFlop:\n    window: soon\n"))
+                .contains("invalid 'mirror.flipFlop.window'", "is not a duration");
+        assertThat(problem(minimal() + "mirror:\n  flipFlop:\n    limit: 3\n")).contains("limit");
+    }
+
+    @Test
     void electionTimeoutNeedsPeersAUnitAndARange() throws IOException {
         String peers = "peers:\n  - {id: a, address: 127.0.0.1:7101}\n  - {id: b, address: 127.0.0.1:7102}\n";
         DaemonConfig c = ConfigLoader.load(write(minimal().replace("  dataDir:", "  electionTimeout: 400ms\n  dataDir:")
