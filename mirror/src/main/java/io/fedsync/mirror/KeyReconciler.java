@@ -200,20 +200,25 @@ final class KeyReconciler {
      */
     private Result flipFlop(Run run, KeyEntry entry, List<ClusterLink> live, List<Version> versions, long liveBits)
             throws InterruptedException {
+        // Every side's object, the dominated ones included: the record shows them all, and the
+        // operator may pick any of them (one another version dominates is not read otherwise).
+        List<Version> sides = new ArrayList<>(versions.size());
+        for (int i = 0; i < live.size(); i++) {
+            Version v = versions.get(i);
+            if (v.value() == NOT_READ) {
+                if (!refresh(entry, live.get(i))) {
+                    return new Result(Outcome.RETRY_LATER, Action.NOTHING, 0);
+                }
+                v = derive(entry, live.get(i));
+                if (v.value() == NOT_READ) {
+                    return new Result(Outcome.RETRY_NOW, Action.NOTHING, 0);
+                }
+            }
+            sides.add(v);
+        }
+        versions = sides;
         KeyEntry.OperatorChoice chosen = entry.operator;
         if (chosen == null) {
-            // The record shows every side's object, the dominated ones included.
-            List<Version> sides = new ArrayList<>(versions.size());
-            for (int i = 0; i < live.size(); i++) {
-                Version v = versions.get(i);
-                if (v.value() == NOT_READ) {
-                    if (!refresh(entry, live.get(i))) {
-                        return new Result(Outcome.RETRY_LATER, Action.NOTHING, 0);
-                    }
-                    v = derive(entry, live.get(i));
-                }
-                sides.add(v);
-            }
             ctx.recorder().flipFlop(entry, withWriteTimes(sides));
             return new Result(Outcome.DONE, Action.HELD, liveBits);
         }
@@ -388,6 +393,13 @@ final class KeyReconciler {
                               VersionVector vector) throws InterruptedException {
         ClusterLink w = live.get(indexOf(live, winner.cluster()));
         Slot ws = entry.slots[w.index];
+        if (!winner.tombstone() && winner.value() == NOT_READ) {
+            // Never copy a value that was not read (a dominated version picked by an operator):
+            // read it and decide again.
+            LOG.warn("[{}] the version of {} to propagate was not read; reading it and deciding again", entry.key,
+                    winner.cluster());
+            return refresh(entry, w) ? Outcome.RETRY_NOW : Outcome.RETRY_LATER;
+        }
         String origin = winner.local() || ws.meta == null ? winner.cluster() : ws.meta.origin();
         MetaRecord carried = new MetaRecord(vector, origin, winner.writeTime(), MetaRecord.hashOf(winner.value()),
                 winner.tombstone(), 0);

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.etcd.jetcd.Client;
+import io.fedsync.conflict.Causality;
 import io.fedsync.conflict.ConflictRecord;
+import io.fedsync.conflict.ConflictSide;
 import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.ResolutionPolicy;
@@ -95,7 +97,7 @@ class FlipFlopIT {
 
     @Test
     @DisplayName("two controllers fighting through the mirror: frozen as a flip-flop conflict, quiet;"
-            + " an operator's winner reaches the other side once")
+            + " an operator's winner (the side that lost the last round) reaches the other side once")
     void fightingControllersAreFrozenThenResolved() {
         // priority: a race between the two rewrites is settled by the policy, and counted too.
         mirror = new MirrorHarness(ETCD, new ResolutionPolicy.Priority(List.of("host", "host2"))).start();
@@ -135,14 +137,23 @@ class FlipFlopIT {
         assertThat(frozen.differingPaths()).contains("/spec/email");
         assertThat(mirror.counter("flipFlops")).isPositive();
 
-        // The operator keeps host's version: host2 is written once, host not at all, and it stays so.
-        String kept = Kv.get(host, key).orElseThrow();
-        try (WatchRecorder w1 = WatchRecorder.open(host, key); WatchRecorder w2 = WatchRecorder.open(host2, key)) {
-            ConflictRecord resolved = mirror.engine().resolve(frozen.id(), "host");
+        // The operator keeps the version of the side that lost the last round (the one the other
+        // side's last write dominates, whose value the mirror had no reason to read): the other
+        // side is written once, the winner's data not at all, and it stays so.
+        ConflictRecord latest = mirror.conflicts().stream().filter(c -> c.id().equals(frozen.id())).findFirst()
+                .orElseThrow();
+        ConflictSide a = latest.sides().get(0);
+        ConflictSide b = latest.sides().get(1);
+        String winner = a.vector().compareTo(b.vector()) == Causality.AFTER ? b.cluster() : a.cluster();
+        Client winnerSide = ETCD.client(winner);
+        Client otherSide = ETCD.client(winner.equals("host") ? "host2" : "host");
+        String kept = Kv.get(winnerSide, key).orElseThrow();
+        try (WatchRecorder ww = WatchRecorder.open(winnerSide, key); WatchRecorder wo = WatchRecorder.open(otherSide, key)) {
+            ConflictRecord resolved = mirror.engine().resolve(frozen.id(), winner);
             assertThat(resolved.state()).isEqualTo(ConflictState.RESOLVED);
-            assertThat(resolved.resolution().winner()).isEqualTo("host");
-            await().atMost(WAIT).until(() -> Kv.get(host2, key).equals(Optional.of(kept)));
-            await().during(QUIET).atMost(QUIET.plus(WAIT)).until(() -> w1.count() == 0 && w2.count() == 1);
+            assertThat(resolved.resolution().winner()).isEqualTo(winner);
+            await().atMost(WAIT).until(() -> Kv.get(otherSide, key).equals(Optional.of(kept)));
+            await().during(QUIET).atMost(QUIET.plus(WAIT)).until(() -> ww.count() == 0 && wo.count() == 1);
         }
         // Counting starts again: an ordinary edit afterwards propagates.
         String edited = KubeObjects.user(name, "after@163.com");
