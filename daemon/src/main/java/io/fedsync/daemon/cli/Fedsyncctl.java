@@ -142,20 +142,39 @@ public final class Fedsyncctl {
 
         @Override
         public Integer call() {
-            ApiClient.Answer a;
-            try {
-                a = root.client().get(path());
-            } catch (ApiClient.NoAnswer e) {
-                root.err.println("fedsyncctl: " + e.getMessage());
-                return NO_ANSWER;
-            }
-            if (!a.ok() || a.body() == null) {
-                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
-                return REFUSED;
-            }
-            root.out.print(render(a.body(), format, this::table));
-            return OK;
+            return root.call(root.client(), c -> c.get(path()), body -> render(body, format, this::table));
         }
+    }
+
+    /** One call to the daemon, through whichever replica answers. */
+    @FunctionalInterface
+    interface Call {
+        ApiClient.Answer send(ApiClient client) throws ApiClient.NoAnswer;
+    }
+
+    /**
+     * Makes the call and prints what {@code print} makes of the answer's body. Exit code 0 when
+     * the daemon answered 2xx with a body, 1 when it refused (its reason on stderr), 3 when no
+     * replica answered.
+     */
+    int call(ApiClient client, Call call, java.util.function.Function<JsonNode, String> print) {
+        ApiClient.Answer a;
+        try {
+            a = call.send(client);
+        } catch (ApiClient.NoAnswer e) {
+            err.println("fedsyncctl: " + e.getMessage());
+            return NO_ANSWER;
+        }
+        if (!a.ok() || a.body() == null) {
+            String leader = a.body() != null && a.body().hasNonNull("leader")
+                    ? " (leader: " + a.body().get("leader").asText()
+                    + (a.body().hasNonNull("leaderAddress") ? " at " + a.body().get("leaderAddress").asText() : "")
+                    + ")" : "";
+            err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error() + leader);
+            return REFUSED;
+        }
+        out.print(print.apply(a.body()));
+        return OK;
     }
 
     static String render(JsonNode body, Format format, java.util.function.Function<JsonNode, String> table) {
@@ -239,19 +258,8 @@ public final class Fedsyncctl {
         public Integer call() {
             if (format != Format.table) {
                 // The raft part only, in json or yaml.
-                ApiClient.Answer a;
-                try {
-                    a = root.client().get(path());
-                } catch (ApiClient.NoAnswer e) {
-                    root.err.println("fedsyncctl: " + e.getMessage());
-                    return NO_ANSWER;
-                }
-                if (!a.ok() || a.body() == null) {
-                    root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
-                    return REFUSED;
-                }
-                root.out.print(render(a.body().path("raft"), format, this::table));
-                return OK;
+                return root.call(root.client(), c -> c.get(path()),
+                        body -> render(body.path("raft"), format, this::table));
             }
             return super.call();
         }
@@ -270,23 +278,8 @@ public final class Fedsyncctl {
         @Override
         public Integer call() {
             Fedsyncctl root = peers.root;
-            ApiClient.Answer a;
-            try {
-                a = send(root.client().withTimeout(CHANGE_TIMEOUT));
-            } catch (ApiClient.NoAnswer e) {
-                root.err.println("fedsyncctl: " + e.getMessage());
-                return NO_ANSWER;
-            }
-            if (!a.ok() || a.body() == null) {
-                String leader = a.body() != null && a.body().hasNonNull("leader")
-                        ? " (leader: " + a.body().get("leader").asText()
-                        + (a.body().hasNonNull("leaderAddress") ? " at " + a.body().get("leaderAddress").asText() : "")
-                        + ")" : "";
-                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error() + leader);
-                return REFUSED;
-            }
-            root.out.println(a.body().path("message").asText("done"));
-            return OK;
+            return root.call(root.client().withTimeout(CHANGE_TIMEOUT), this::send,
+                    body -> body.path("message").asText("done") + System.lineSeparator());
         }
     }
 
@@ -532,19 +525,8 @@ public final class Fedsyncctl {
             } else {
                 body.put("delete", true);
             }
-            ApiClient.Answer a;
-            try {
-                a = root.client().withTimeout(RESOLVE_TIMEOUT).change("POST",
-                        "/api/v1/conflicts/" + encode(id) + "/resolve", body.toString());
-            } catch (ApiClient.NoAnswer e) {
-                root.err.println("fedsyncctl: " + e.getMessage());
-                return NO_ANSWER;
-            }
-            if (!a.ok() || a.body() == null) {
-                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
-                return REFUSED;
-            }
-            root.out.print(render(a.body(), format, c -> {
+            return root.call(root.client().withTimeout(RESOLVE_TIMEOUT), client -> client.change("POST",
+                    "/api/v1/conflicts/" + encode(id) + "/resolve", body.toString()), answer -> render(answer, format, c -> {
                 JsonNode res = c.path("resolution");
                 String what = res.hasNonNull("winner") ? res.path("winner").asText() + " wins"
                         : "value".equals(res.path("how").asText()) ? "your object was written to every cluster"
@@ -553,7 +535,6 @@ public final class Fedsyncctl {
                 return "conflict " + c.path("id").asText() + " on " + c.path("key").asText() + " " + c.path("state")
                         .asText() + ": " + what + "\n";
             }));
-            return OK;
         }
     }
 
@@ -571,25 +552,14 @@ public final class Fedsyncctl {
 
         @Override
         public Integer call() {
-            ApiClient client = root.client().withTimeout(Duration.ofMinutes(10));
-            ApiClient.Answer a;
-            try {
-                a = client.post("/api/v1/verify");
-            } catch (ApiClient.NoAnswer e) {
-                root.err.println("fedsyncctl: " + e.getMessage());
-                return NO_ANSWER;
-            }
-            if (!a.ok() || a.body() == null) {
-                root.err.println("fedsyncctl: " + a.server() + " answered " + a.status() + ": " + a.error());
-                return REFUSED;
-            }
-            root.out.print(render(a.body(), format, v -> new Table("KEYS CHECKED", "DIVERGENT", "REPAIRED",
-                    "CONFLICTS", "EXPLAINED", "TOMBSTONES COLLECTED", "TOOK")
-                    .row(v.path("keysChecked").asLong(), v.path("divergent").asLong(), v.path("repaired").asLong(),
-                            v.path("conflicts").asLong(), v.path("explained").asLong(),
-                            v.path("tombstonesCollected").asLong(), v.path("tookMillis").asLong() + "ms")
-                    .toString()));
-            return OK;
+            return root.call(root.client().withTimeout(Duration.ofMinutes(10)), c -> c.post("/api/v1/verify"),
+                    body -> render(body, format, v -> new Table("KEYS CHECKED", "DIVERGENT", "REPAIRED",
+                            "CONFLICTS", "EXPLAINED", "TOMBSTONES COLLECTED", "TOOK")
+                            .row(v.path("keysChecked").asLong(), v.path("divergent").asLong(),
+                                    v.path("repaired").asLong(), v.path("conflicts").asLong(),
+                                    v.path("explained").asLong(), v.path("tombstonesCollected").asLong(),
+                                    v.path("tookMillis").asLong() + "ms")
+                            .toString()));
         }
     }
 
