@@ -113,7 +113,7 @@ final class ReplicaGroup implements AutoCloseable {
     Optional<String> mirroringLeader() {
         for (String id : ids()) {
             Optional<JsonNode> s = status(id);
-            if (s.isPresent() && "leader".equals(s.get().path("raft").path("role").asText()) && allLive(s.get())) {
+            if (s.isPresent() && "leader".equals(s.get().path("raft").path("role").asText()) && FedsyncdLauncher.allClustersLive(s.get())) {
                 return Optional.of(id);
             }
         }
@@ -154,19 +154,6 @@ final class ReplicaGroup implements AutoCloseable {
             terms.add(s.get().path("raft").path("term").asText() + "/" + s.get().path("term").asText());
         }
         return terms.size() == 1;
-    }
-
-    private static boolean allLive(JsonNode status) {
-        JsonNode clusters = status.path("clusters");
-        if (!clusters.isArray() || clusters.isEmpty()) {
-            return false;
-        }
-        for (JsonNode c : clusters) {
-            if (!"live".equals(c.path("state").asText())) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** "fedsyncd a" → pid of every replica launched (a killed one's pid counts 0 CPU from then). */
