@@ -51,7 +51,13 @@ public sealed interface ResolutionPolicy {
         }
     }
 
-    /** The cluster earliest in {@code order} wins; unlisted clusters rank last, by name. */
+    /**
+     * The change made on the cluster earliest in {@code order} wins, wherever it is held: a copy of
+     * host3's write on host ranks as host3's, or a stale copy would beat a newer write by holding
+     * a better place. Changes of one origin rank by that origin's counter in their vectors (its
+     * later write first). A change of no listed cluster (an operator's own value) ranks as the
+     * cluster holding it; unlisted clusters rank last, by name.
+     */
     record Priority(List<String> order) implements ResolutionPolicy {
         public Priority {
             if (order == null || order.isEmpty()) {
@@ -63,8 +69,15 @@ public sealed interface ResolutionPolicy {
         @Override
         public Optional<Version> choose(List<Version> contenders) {
             return contenders.stream().min(Comparator
-                    .comparingInt((Version v) -> rank(v.cluster()))
+                    .comparingInt((Version v) -> rank(rankedAs(v)))
+                    .thenComparing(this::rankedAs)
+                    .thenComparing((Version v) -> v.vector().get(rankedAs(v)), Comparator.reverseOrder())
                     .thenComparing(Version::cluster));
+        }
+
+        /** The cluster whose place in {@code order} the version takes: its origin when listed. */
+        private String rankedAs(Version v) {
+            return order.contains(v.origin()) ? v.origin() : v.cluster();
         }
 
         private int rank(String cluster) {
@@ -79,10 +92,15 @@ public sealed interface ResolutionPolicy {
 
         @Override
         public String explain(List<Version> contenders, Version winner) {
-            List<String> others = contenders.stream().map(Version::cluster)
-                    .filter(c -> !c.equals(winner.cluster())).sorted().toList();
-            return "priority: " + winner.cluster() + " is listed before " + String.join(", ", others)
-                    + " in mirror.priority " + order;
+            String by = rankedAs(winner);
+            List<String> others = contenders.stream().map(this::rankedAs)
+                    .filter(c -> !c.equals(by)).distinct().sorted().toList();
+            String held = by.equals(winner.cluster()) ? "" : " (held on " + winner.cluster() + ")";
+            if (others.isEmpty()) {
+                return "priority: every side holds a change made on " + by + "; its latest wins" + held;
+            }
+            return "priority: the change made on " + by + held + " wins; " + by + " is listed before "
+                    + String.join(", ", others) + " in mirror.priority " + order;
         }
     }
 

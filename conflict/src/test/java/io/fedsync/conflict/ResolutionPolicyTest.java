@@ -101,12 +101,65 @@ class ResolutionPolicyTest {
             ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host2", "host"));
             Version host2 = withWriteTime("host2", 1);
             assertThat(p.explain(List.of(withWriteTime("host", 2), host2), host2))
-                    .isEqualTo("priority: host2 is listed before host in mirror.priority [host2, host]");
+                    .isEqualTo("priority: the change made on host2 wins; host2 is listed before host in mirror.priority"
+                            + " [host2, host]");
         }
 
         @Test
         void noContendersNoWinner() {
             assertThat(new ResolutionPolicy.Priority(List.of("host")).choose(List.of())).isEmpty();
+        }
+
+        /** What host holds and what host3 wrote. */
+        private Version copy(String holder, String origin, VersionVector vector, String value) {
+            return new Version(holder, vector, false, bytes(value), wt(100), 7, false, origin);
+        }
+
+        @Test
+        void aCopyRanksAsTheClusterThatMadeTheChangeNotTheOneHoldingIt() {
+            // host3's write was copied to host; host2's concurrent write must beat it under
+            // [host, host2, host3] wherever host3's write happens to be held.
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host", "host2", "host3"));
+            VersionVector v1 = vv("host3", 1);
+            Version onHost = copy("host", "host3", v1, "A");
+            Version onHost3 = copy("host3", "host3", v1, "A");
+            Version host2 = Fixtures.localLive("host2", vv("host2", 1), "B");
+            for (List<Version> order : List.of(List.of(onHost, host2, onHost3), List.of(onHost3, host2, onHost),
+                    List.of(host2, onHost, onHost3))) {
+                assertThat(p.choose(order)).contains(host2);
+            }
+            assertThat(p.explain(List.of(onHost, host2, onHost3), host2))
+                    .isEqualTo("priority: the change made on host2 wins; host2 is listed before host3 in mirror.priority"
+                            + " [host, host2, host3]");
+            // Reversed order: host3's write wins, whichever cluster holds it.
+            ResolutionPolicy reversed = new ResolutionPolicy.Priority(List.of("host3", "host2", "host"));
+            assertThat(reversed.choose(List.of(onHost, host2, onHost3)).orElseThrow().origin()).isEqualTo("host3");
+            assertThat(reversed.explain(List.of(onHost, host2), onHost))
+                    .isEqualTo("priority: the change made on host3 (held on host) wins; host3 is listed before host2"
+                            + " in mirror.priority [host3, host2, host]");
+        }
+
+        @Test
+        void ofTwoChangesFromOneClusterItsLaterOneWins() {
+            // host holds host3's write A under a merged vector; host3 has since written C locally,
+            // concurrent with that vector: C is host3's later write (its own counter is higher).
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host", "host2", "host3"));
+            Version a = copy("host", "host3", vv("host3", 1, "host2", 1), "A");
+            Version c = Fixtures.localLive("host3", vv("host3", 2), "C");
+            assertThat(p.choose(List.of(a, c))).contains(c);
+            assertThat(p.choose(List.of(c, a))).contains(c);
+            assertThat(p.explain(List.of(a, c), c)).isEqualTo("priority: every side holds a change made on host3;"
+                    + " its latest wins");
+        }
+
+        @Test
+        void anOperatorsValueRanksAsTheClusterHoldingIt() {
+            ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host", "host2"));
+            Version operator = copy("host2", "operator", vv("operator", 1), "X");
+            Version host = Fixtures.localLive("host", vv("host", 1), "Y");
+            assertThat(p.choose(List.of(operator, host))).contains(host);
+            ResolutionPolicy reversed = new ResolutionPolicy.Priority(List.of("host2", "host"));
+            assertThat(reversed.choose(List.of(operator, host))).contains(operator);
         }
 
         @Test
@@ -197,7 +250,8 @@ class ResolutionPolicyTest {
             ResolutionPolicy p = new ResolutionPolicy.Priority(List.of("host2", "host"));
             Version host2 = withWriteTime("host2", 1);
             assertThat(p.explain(List.of(withWriteTime("host", 2), host2), host2))
-                    .isEqualTo("priority: host2 is listed before host in mirror.priority [host2, host]");
+                    .isEqualTo("priority: the change made on host2 wins; host2 is listed before host in mirror.priority"
+                            + " [host2, host]");
         }
 
         @Test

@@ -127,6 +127,10 @@ final class KeyReconciler {
         }
         ctx.problems().clear(entry.key);
         ReconcileDecision decision = classifier.decide(versions);
+        if (LOG.isDebugEnabled()) {
+            LOG.debug("[{}] {} -> {}", entry.key, describeVersions(entry, live, versions),
+                    decision.getClass().getSimpleName());
+        }
         Result r;
         Run run = new Run();
         boolean changes = decision instanceof ReconcileDecision.Propagate || decision instanceof ReconcileDecision.Conflict;
@@ -290,10 +294,8 @@ final class KeyReconciler {
     private static List<Version> withWriteTimes(List<Version> contenders) {
         List<Version> out = new ArrayList<>(contenders.size());
         for (Version v : contenders) {
-            WriteTime t = v.value() != null && v.value() != NOT_READ ? WriteTime.of(v.value(), v.writeTime())
-                    : v.writeTime();
-            out.add(t.equals(v.writeTime()) ? v
-                    : new Version(v.cluster(), v.vector(), v.tombstone(), v.value(), t, v.revision(), v.local()));
+            out.add(v.value() != null && v.value() != NOT_READ ? v.withWriteTime(WriteTime.of(v.value(), v.writeTime()))
+                    : v);
         }
         return out;
     }
@@ -377,7 +379,8 @@ final class KeyReconciler {
         MetaRecord m = s.meta;
         byte[] value = s.dataPresent ? (s.value != null ? s.value : NOT_READ) : null;
         if (m != null && s.described()) {
-            return new Version(link.name, m.vector(), m.tombstone(), value, m.writeTime(), s.dataModRev, false);
+            return new Version(link.name, m.vector(), m.tombstone(), value, m.writeTime(), s.dataModRev, false,
+                    m.origin());
         }
         if (!s.dataPresent && m == null) {
             return new Version(link.name, VersionVector.EMPTY, true, null, WriteTime.UNKNOWN, 0, false);
@@ -400,7 +403,7 @@ final class KeyReconciler {
                     winner.cluster());
             return refresh(entry, w) ? Outcome.RETRY_NOW : Outcome.RETRY_LATER;
         }
-        String origin = winner.local() || ws.meta == null ? winner.cluster() : ws.meta.origin();
+        String origin = winner.origin();
         MetaRecord carried = new MetaRecord(vector, origin, winner.writeTime(), MetaRecord.hashOf(winner.value()),
                 winner.tombstone(), 0);
         if (needsStamp(ws, vector, winner)) {
@@ -586,6 +589,23 @@ final class KeyReconciler {
             ctx.suspect(link.index, describe(e));
             return false;
         }
+    }
+
+    /** Each side as the decision saw it (for the DEBUG trace): vector, data revision, hash, local. */
+    private static String describeVersions(KeyEntry entry, List<ClusterLink> live, List<Version> versions) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < versions.size(); i++) {
+            Version v = versions.get(i);
+            Slot s = entry.slots[live.get(i).index];
+            b.append(i == 0 ? "" : "; ").append(v.cluster()).append(' ').append(v.vector())
+                    .append(v.tombstone() ? " deleted" : " rev " + v.revision())
+                    .append(v.value() == null ? "" : v.value() == NOT_READ ? " unread" : " " + MetaRecord.hashOf(v.value()))
+                    .append(v.local() ? " local" : "")
+                    .append(v.origin().equals(v.cluster()) ? "" : " from " + v.origin())
+                    .append(" meta@").append(s.metaModRev)
+                    .append(s.meta == null ? "" : " describes " + s.meta.describedRevision(s.metaModRev));
+        }
+        return b.toString();
     }
 
     static String describe(Throwable t) {

@@ -121,6 +121,44 @@ class ThreeClusterScenariosIT {
         assertThat(Kv.get(all().get(2), key)).contains(winner);
     }
 
+    /**
+     * The soak's lost write: host3's write A reached host but not host2 (down), and host2 wrote B.
+     * host holds a copy of host3's A. Under priority the change made on the cluster listed first
+     * wins, wherever it is held: a copy on host must not rank as host's own change.
+     */
+    @org.junit.jupiter.params.ParameterizedTest(name = "priority {0}: {1} wins")
+    @org.junit.jupiter.params.provider.CsvSource({"'host,host2,host3', host2", "'host3,host2,host', host3"})
+    @DisplayName("S2 priority, 3 clusters: a write copied to host ranks as the cluster that made it, not as host")
+    void priorityRanksTheWriteNotItsCopy(String order, String expectedWinner) {
+        String name = Names.random("u");
+        String key = KubeObjects.userKey(name);
+        mirror = new MirrorHarness(ETCD, new ResolutionPolicy.Priority(List.of(order.split(",")))).start();
+        Kv.put(all().get(0), key, KubeObjects.user(name, "first@163.com"));
+        await().atMost(Duration.ofSeconds(30)).until(() -> all().stream().allMatch(c -> Kv.get(c, key).isPresent()));
+        mirror.awaitSettled();
+        ETCD.get("host2").kill();
+        String a = KubeObjects.user(name, "a-from-host3@163.com");
+        Kv.put(all().get(2), key, a);
+        await().atMost(Duration.ofSeconds(30)).until(() -> Kv.get(all().get(0), key).equals(Optional.of(a)));
+        mirror.stop();
+        ETCD.get("host2").restart();
+        String b = KubeObjects.user(name, "b-from-host2@163.com");
+        Kv.put(all().get(1), key, b);
+        mirror.start();
+        String expected = expectedWinner.equals("host2") ? b : a;
+        await().atMost(Duration.ofSeconds(30)).until(() -> all().stream()
+                .allMatch(c -> Kv.get(c, key).equals(Optional.of(expected))));
+        mirror.awaitSettled();
+        assertThat(conflictsFor(key)).singleElement().satisfies(c -> {
+            assertThat(c.state()).isEqualTo(ConflictState.RESOLVED);
+            assertThat(c.resolution().by()).isEqualTo("priority");
+            assertThat(c.resolution().reason()).startsWith("priority: the change made on " + expectedWinner);
+        });
+        for (Client c : all()) {
+            assertThat(Kv.get(c, key)).as("every cluster holds %s's write", expectedWinner).contains(expected);
+        }
+    }
+
     @Test
     @DisplayName("S3/S4: a delete reaches both others; round-robin edits are never conflicts")
     void deletesAndSequentialEdits() {
