@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.etcd.jetcd.Client;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
@@ -17,6 +19,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
@@ -47,6 +50,7 @@ import org.openqa.selenium.support.ui.Select;
 class WebPageIT {
 
     private static final Duration WAIT = Duration.ofSeconds(60);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
     private static final Path SCREENSHOTS = Path.of("target/screenshots").toAbsolutePath();
@@ -146,8 +150,8 @@ class WebPageIT {
         return byId(id).getText();
     }
 
-    private Object js(String script) {
-        return ((JavascriptExecutor) browser).executeScript(script);
+    private Object js(String script, Object... args) {
+        return ((JavascriptExecutor) browser).executeScript(script, args);
     }
 
     /** Opens a conflict's detail by clicking its id in the table. */
@@ -191,7 +195,8 @@ class WebPageIT {
     @Test
     @DisplayName("real Chromium shows health and the S2 conflicts with the differing field marked, keys and values"
             + " as text; keeping host2 by clicking asks for the token (401, then 403 for a wrong one); both real etcds"
-            + " then hold host2's object and the page shows the conflict resolved")
+            + " then hold host2's object and the page shows the conflict resolved; a custom value of another name is"
+            + " refused with the API's 422 message, a right one reaches both etcds")
     void showsAndResolvesAConflict() throws Exception {
         browser = chromium();
         try {
@@ -211,27 +216,34 @@ class WebPageIT {
         System.out.println("WebPageIT: real fedsyncd at " + fedsyncd.url("/") + " (pid " + fedsyncd.pid()
                 + "), real etcds host " + etcd.get("host") + " and host2 " + etcd.get("host2"));
 
-        // S2 as users hit it, twice: created on host and mirrored; fedsyncd down; edited on both hosts.
+        // S2 as users hit it, three times: created on host and mirrored; fedsyncd down; edited on both hosts.
         String run = Names.random("web");
         String name = run + "-alice";
         String hostileName = run + "-mallory";
         String key = KubeObjects.userKey(name);
         String hostileKey = KubeObjects.userKey(hostileName);
+        String bobKey = KubeObjects.userKey(run + "-bob");
         Kv.put(host(), key, KubeObjects.user(name, name + "@163.com"));
         Kv.put(host(), hostileKey, KubeObjects.user(hostileName, hostileName + "@163.com"));
-        await().atMost(WAIT).until(() -> Kv.get(host2(), key).isPresent() && Kv.get(host2(), hostileKey).isPresent());
+        Kv.put(host(), bobKey, KubeObjects.user(run + "-bob", "bob@163.com"));
+        await().atMost(WAIT).until(() -> Kv.get(host2(), key).isPresent() && Kv.get(host2(), hostileKey).isPresent()
+                && Kv.get(host2(), bobKey).isPresent());
         await().pollDelay(Duration.ofSeconds(1)).atMost(WAIT).until(() -> true); // metadata stamped before the stop
         fedsyncd.stop();
         String one = KubeObjects.user(name, name + "-one@163.com");
         String two = KubeObjects.user(name, name + "-two@163.com");
         Kv.put(host(), key, one);
         Kv.put(host2(), key, two);
-        Kv.put(host(), hostileKey, KubeObjects.user(hostileName, HOSTILE + "@one"));
+        String hostileOne = KubeObjects.user(hostileName, HOSTILE + "@one");
+        Kv.put(host(), hostileKey, hostileOne);
+        Kv.put(host(), bobKey, KubeObjects.user(run + "-bob", "bob-one@163.com"));
+        Kv.put(host2(), bobKey, KubeObjects.user(run + "-bob", "bob-two@163.com"));
         Kv.put(host2(), hostileKey, KubeObjects.user(hostileName, "</pre><script>document.title='pwned'</script>"));
         fedsyncd.start().awaitHealthy(WAIT);
-        await().atMost(WAIT).until(() -> fedsyncd.conflicts("state=open&key=" + KubeObjects.USERS_PREFIX + run).size() == 2);
+        await().atMost(WAIT).until(() -> fedsyncd.conflicts("state=open&key=" + KubeObjects.USERS_PREFIX + run).size() == 3);
         String id = fedsyncd.conflicts("state=open&key=" + key).get(0).path("id").asText();
         String hostileId = fedsyncd.conflicts("state=open&key=" + hostileKey).get(0).path("id").asText();
+        String bobId = fedsyncd.conflicts("state=open&key=" + bobKey).get(0).path("id").asText();
 
         // ---- the page: health at the top ----
         browser.get(fedsyncd.url("/"));
@@ -339,25 +351,57 @@ class WebPageIT {
 
         // The open list drops it by itself; the resolved filter shows it.
         await("gone from the open list").atMost(WAIT).ignoreExceptions()
-                .until(() -> rowIds().equals(List.of(hostileId)));
+                .until(() -> Set.copyOf(rowIds()).equals(Set.of(hostileId, bobId)));
         new Select(byId("f-state")).selectByValue("resolved");
         await("listed as resolved").atMost(WAIT).ignoreExceptions()
                 .until(() -> rowIds().equals(List.of(id)) && cell(row(id), 0).equals("resolved"));
         assertThat(row(id).getDomAttribute("class")).contains("selected");
         Path after = screenshot("resolved.png");
 
+        // ---- a custom value: one of another name refused with the API's message, then one written everywhere ----
+        new Select(byId("f-state")).selectByValue("open");
+        open(hostileId);
+        ObjectNode wrong = (ObjectNode) JSON.readTree(hostileOne);
+        ((ObjectNode) wrong.path("metadata")).put("name", "someone-else");
+        js("document.getElementById('custom-value').value = arguments[0]", wrong.toPrettyString());
+        byId("resolve-value").click();
+        await().atMost(WAIT).until(() -> byId("confirm").isDisplayed());
+        assertThat(text("confirm-text")).isEqualTo("Write this value to every cluster of conflict " + hostileId + "?");
+        byId("confirm-yes").click();
+        await("the API's refusal shown").atMost(WAIT).ignoreExceptions()
+                .until(() -> text("resolve-error").startsWith("Not resolved: 422: ") && text("resolve-error")
+                        .contains("metadata.name"));
+        assertThat(fedsyncd.conflicts("state=open&key=" + hostileKey)).as("still open").hasSize(1);
+        ObjectNode mine = (ObjectNode) JSON.readTree(hostileOne);
+        ((ObjectNode) mine.path("spec")).put("email", "operator@163.com");
+        js("document.getElementById('custom-value').value = arguments[0]", mine.toPrettyString());
+        byId("resolve-value").click();
+        await().atMost(WAIT).until(() -> byId("confirm").isDisplayed());
+        byId("confirm-yes").click();
+        await("resolved by value in the page").atMost(WAIT).ignoreExceptions().until(() ->
+                text("resolve-result").equals("Conflict " + hostileId + " resolved: your value written everywhere."));
+        assertThat(byId("resolve-error").isDisplayed()).isFalse();
+        await("the operator's object in both etcds").atMost(WAIT).until(() -> {
+            Optional<String> a = Kv.get(host(), hostileKey);
+            Optional<String> b = Kv.get(host2(), hostileKey);
+            return a.isPresent() && a.equals(b) && JSON.readTree(a.get()).equals(mine);
+        });
+
         // A resolution made elsewhere (the API, here) shows up without a reload.
-        FedsyncdProcess.Response other = fedsyncd.send("POST", "/api/v1/conflicts/" + hostileId + "/resolve",
+        new Select(byId("f-state")).selectByValue("resolved");
+        await().atMost(WAIT).ignoreExceptions()
+                .until(() -> Set.copyOf(rowIds()).equals(Set.of(id, hostileId)));
+        FedsyncdProcess.Response other = fedsyncd.send("POST", "/api/v1/conflicts/" + bobId + "/resolve",
                 "{\"delete\": true}", Map.of("content-type", "application/json", "authorization", "Bearer " + TOKEN));
         assertThat(other.status()).as(other.body()).isEqualTo(200);
         await("the other resolution shown by auto-refresh").atMost(WAIT).ignoreExceptions()
-                .until(() -> rowIds().containsAll(List.of(id, hostileId)));
+                .until(() -> Set.copyOf(rowIds()).equals(Set.of(id, hostileId, bobId)));
 
-        // No script error and no Content-Security-Policy violation in the console (the 401/403 the page
-        // handled are logged by Chromium as failed loads).
+        // No script error and no Content-Security-Policy violation in the console (the 401, 403 and 422
+        // the page handled are logged by Chromium as failed loads).
         List<LogEntry> console = browser.manage().logs().get(LogType.BROWSER).getAll();
         assertThat(console).as("browser console").noneMatch(e -> e.getLevel().intValue() >= Level.SEVERE.intValue()
-                && !e.getMessage().matches("(?s).*status of 40[13].*"));
+                && !e.getMessage().matches("(?s).*status of (401|403|422).*"));
         assertThat(fedsyncd.logText()).doesNotContain(TOKEN);
         System.out.println("WebPageIT: screenshots " + before + " and " + after);
     }
