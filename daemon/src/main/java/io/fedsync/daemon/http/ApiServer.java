@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
 /**
  * fedsyncd's HTTP API on Vert.x:
  * <ul>
+ * <li>{@code GET /} — the operators' web page ({@link WebPage});</li>
  * <li>{@code GET /healthz}, {@code GET /readyz} — 200 {@code {"status":"ok"}}, else 503 with a reason;</li>
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /metrics} — metrics in Prometheus' text format ({@link Metrics}), no token needed;</li>
@@ -338,6 +339,7 @@ public final class ApiServer implements AutoCloseable {
             router.get("/api/v1/status").handler(ctx -> blocking(ctx,
                     () -> Reply.ok(StatusCodec.toJson(mirror.status(), raft.get()))));
             router.get("/metrics").handler(this::metrics);
+            WebPage.load().mount(router); // GET / and its script and style (see WebPage)
             router.get("/api/v1/conflicts").handler(this::conflicts);
             router.get("/api/v1/conflicts/:id").handler(ctx -> {
                 String id = ctx.pathParam("id");
