@@ -153,6 +153,8 @@ class ThreeClusterScenariosIT {
             assertThat(c.state()).isEqualTo(ConflictState.RESOLVED);
             assertThat(c.resolution().by()).isEqualTo("priority");
             assertThat(c.resolution().reason()).startsWith("priority: the change made on " + expectedWinner);
+            assertThat(c.sides()).filteredOn(side -> side.cluster().equals("host")).singleElement()
+                    .satisfies(side -> assertThat(side.origin()).as("host holds host3's write").isEqualTo("host3"));
         });
         for (Client c : all()) {
             assertThat(Kv.get(c, key)).as("every cluster holds %s's write", expectedWinner).contains(expected);

@@ -23,6 +23,7 @@ import java.util.function.Supplier;
  *  "detectedAt", "updatedAt" (ISO-8601),
  *  "sides": [{"cluster", "tombstone", "vector": {"host": 2}, "revision",
  *             "writeTime" (ISO-8601 or null), "writeTimeSource": "managedFields|received|unknown",
+ *             "origin" (where the change was made; absent in records of older versions: the cluster),
  *             "value", "valueEncoding"}],
  *  "differingPaths": [...], "resolution": {"winner", "by", "at", "reason", "how"} | null}
  * </pre>
@@ -74,6 +75,7 @@ public final class ConflictRecordCodec {
             o.putNull("writeTime");
         }
         o.put("writeTimeSource", s.writeTime().source().wireName());
+        o.put("origin", s.origin());
         if (s.value() == null) {
             o.putNull("value");
             o.putNull("valueEncoding");
@@ -125,8 +127,11 @@ public final class ConflictRecordCodec {
             String encoding = Fields.optionalText(s, "valueEncoding");
             value = ValueEncoding.fromWireName(encoding == null ? "utf8" : encoding).decode(encoded);
         }
-        return new ConflictSide(Fields.text(s, "cluster"), value, Fields.bool(s, "tombstone"),
-                vector(Fields.required(s, "vector")), Fields.number(s, "revision"), writeTime(s));
+        String cluster = Fields.text(s, "cluster");
+        String origin = Fields.optionalText(s, "origin");
+        return new ConflictSide(cluster, value, Fields.bool(s, "tombstone"),
+                vector(Fields.required(s, "vector")), Fields.number(s, "revision"), writeTime(s),
+                origin == null || origin.isEmpty() ? cluster : origin);
     }
 
     private static WriteTime writeTime(JsonNode s) {

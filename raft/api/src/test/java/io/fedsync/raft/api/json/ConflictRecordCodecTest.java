@@ -51,6 +51,24 @@ class ConflictRecordCodecTest {
     }
 
     @Test
+    void aSideHoldingAnotherClustersChangeKeepsItsOriginAndOlderRecordsReadAsTheirOwn() throws Exception {
+        ConflictRecord r = new ConflictRecord("id3", "/registry/x.io/b", ConflictType.CONCURRENT_UPDATE,
+                ConflictState.OPEN, List.of("host", "host2"),
+                List.of(new ConflictSide("host", JSON_VALUE, false, VersionVector.of(Map.of("host3", 1L)), 5,
+                                WriteTime.received(9), "host3"),
+                        new ConflictSide("host2", JSON_VALUE, false, VersionVector.of(Map.of("host2", 1L)), 6,
+                                WriteTime.received(9))),
+                List.of(), DETECTED, DETECTED, null);
+        ObjectNode json = ConflictRecordCodec.toJson(r);
+        assertThat(json.path("sides").path(0).path("origin").asText()).isEqualTo("host3");
+        assertThat(json.path("sides").path(1).path("origin").asText()).isEqualTo("host2");
+        assertThat(roundTrip(r)).isEqualTo(r);
+        // A record written before sides had an origin.
+        ((ObjectNode) json.path("sides").path(0)).remove("origin");
+        assertThat(ConflictRecordCodec.fromJson(json).sides().get(0).origin()).isEqualTo("host");
+    }
+
+    @Test
     void resolvedRecordWithBinaryValueRoundTrips() throws Exception {
         ConflictRecord r = new ConflictRecord("id2", "/registry/x.io/a", ConflictType.CONCURRENT_UPDATE,
                 ConflictState.OPEN, List.of("host", "host2"),
