@@ -1,5 +1,6 @@
 /**
- * Federation of users, roles and workspaces from host clusters to member clusters. Not built
- * yet: nothing in this package is wired into fedsyncd.
+ * Federation of users, roles and workspaces from host clusters to member clusters: profiles,
+ * placement, member copies and jwtSecret fingerprints. Pure logic so far; not wired into fedsyncd
+ * (see this module's README).
  */
 package io.fedsync.federation;

@@ -1,0 +1,37 @@
+package io.fedsync.federation;
+
+/**
+ * A Kubernetes API call that did not succeed, with what the operator needs: the cluster, what was
+ * asked, the HTTP status (0 when the API server did not answer) and its reason. Never a token or a
+ * secret: messages are built from the request and the server's Status, not from the kubeconfig.
+ */
+public final class KubeAccessException extends Exception {
+
+    private final int code;
+
+    public KubeAccessException(String message, int code, Throwable cause) {
+        super(message, cause);
+        this.code = code;
+    }
+
+    public KubeAccessException(String message, int code) {
+        this(message, code, null);
+    }
+
+    /** The HTTP status; 0 when the API server could not be reached or did not answer. */
+    public int code() {
+        return code;
+    }
+
+    public boolean unreachable() {
+        return code == 0;
+    }
+
+    public boolean conflict() {
+        return code == 409;
+    }
+
+    public boolean notFound() {
+        return code == 404;
+    }
+}

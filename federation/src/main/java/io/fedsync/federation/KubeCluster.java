@@ -1,0 +1,284 @@
+package io.fedsync.federation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.ApiException;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ConfigMap;
+import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.util.ClientBuilder;
+import io.kubernetes.client.util.KubeConfig;
+import io.kubernetes.client.util.generic.KubernetesApiResponse;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesListObject;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import io.kubernetes.client.util.generic.options.DeleteOptions;
+import io.kubernetes.client.util.generic.options.ListOptions;
+import java.io.IOException;
+import java.io.Reader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One Kubernetes cluster reached through its kubeconfig (a host or a member), with the calls the
+ * federation makes: the facts a join checks (kube-system's uid, KubeSphere's config) and get,
+ * list, create, replace and delete of federated objects. Every call has a timeout; failures are a
+ * {@link KubeAccessException} naming the cluster and the call, never a token.
+ *
+ * <p>The kubeconfig is read from its path each time the cluster is connected and never copied
+ * anywhere else. {@code insecure-skip-tls-verify: true} works, with a warning ({@link #warnings}).
+ */
+public final class KubeCluster {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+
+    private final String name;
+    private final ApiClient client;
+    private final String server;
+    private final List<String> warnings;
+
+    private KubeCluster(String name, ApiClient client, String server, List<String> warnings) {
+        this.name = name;
+        this.client = client;
+        this.server = server;
+        this.warnings = List.copyOf(warnings);
+    }
+
+    /**
+     * Reads {@code kubeconfig} (its {@code context}, or its current context when null) and
+     * prepares a client; nothing is sent yet.
+     *
+     * @throws IllegalArgumentException naming the file and what is wrong with it
+     */
+    public static KubeCluster connect(String name, Path kubeconfig, String context) {
+        KubeConfig config;
+        try (Reader r = Files.newBufferedReader(kubeconfig, StandardCharsets.UTF_8)) {
+            config = KubeConfig.loadKubeConfig(r);
+        } catch (NoSuchFileException e) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " does not exist");
+        } catch (IOException e) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " cannot be read: "
+                    + e.getMessage());
+        } catch (RuntimeException e) {
+            // SnakeYAML's messages may quote the file (tokens): name the file, not its content.
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " is not a valid kubeconfig"
+                    + " (YAML with clusters, users and contexts)");
+        }
+        if (config == null) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " is empty");
+        }
+        config.setFile(kubeconfig.toAbsolutePath().getParent().toFile());
+        if (context != null && !context.isEmpty() && !config.setContext(context)) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " has no context '"
+                    + context + "'");
+        }
+        if (config.getCurrentContext() == null || config.getCurrentContext().isEmpty()) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + " names no current context;"
+                    + " give one with --context");
+        }
+        String server;
+        try {
+            server = config.getServer();
+        } catch (RuntimeException e) {
+            server = null;
+        }
+        if (server == null || server.isEmpty()) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + ": context '"
+                    + config.getCurrentContext() + "' names no cluster server");
+        }
+        List<String> warnings = new ArrayList<>();
+        if (!config.verifySSL()) {
+            warnings.add("kubeconfig " + kubeconfig + " of " + name + " sets insecure-skip-tls-verify: the API server"
+                    + " at " + server + " is not authenticated");
+        }
+        ApiClient client;
+        try {
+            client = ClientBuilder.kubeconfig(config).build();
+        } catch (IOException | RuntimeException e) {
+            throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + ": cannot build a client ("
+                    + e.getClass().getSimpleName() + ")");
+        }
+        client.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
+        client.setReadTimeout((int) CALL_TIMEOUT.toMillis());
+        client.setWriteTimeout((int) CALL_TIMEOUT.toMillis());
+        return new KubeCluster(name, client, server, warnings);
+    }
+
+    public String name() {
+        return name;
+    }
+
+    public String server() {
+        return server;
+    }
+
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** The client-java client (for informers); its calls time out after 15 s. */
+    public ApiClient client() {
+        return client;
+    }
+
+    /** The uid of the kube-system namespace: what identifies a cluster across kubeconfigs. */
+    public String kubeSystemUid() throws KubeAccessException {
+        try {
+            V1Namespace ns = new CoreV1Api(client).readNamespace("kube-system").execute();
+            String uid = ns.getMetadata() == null ? null : ns.getMetadata().getUid();
+            if (uid == null || uid.isEmpty()) {
+                throw new KubeAccessException(name + ": namespace kube-system has no uid", 200);
+            }
+            return uid;
+        } catch (ApiException e) {
+            throw failure("reading namespace kube-system", e);
+        }
+    }
+
+    /**
+     * The text of {@code kubesphere.yaml} in {@code kubesphere-system/kubesphere-config}; empty when
+     * the ConfigMap or the key is absent (not a KubeSphere cluster).
+     */
+    public Optional<String> kubesphereYaml() throws KubeAccessException {
+        try {
+            V1ConfigMap cm = new CoreV1Api(client).readNamespacedConfigMap(JwtSecret.CONFIG_MAP_NAME,
+                    JwtSecret.CONFIG_MAP_NAMESPACE).execute();
+            return Optional.ofNullable(cm.getData() == null ? null : cm.getData().get(JwtSecret.CONFIG_FILE_KEY));
+        } catch (ApiException e) {
+            if (e.getCode() == 404) {
+                return Optional.empty();
+            }
+            throw failure("reading ConfigMap " + JwtSecret.CONFIG_MAP_NAMESPACE + "/" + JwtSecret.CONFIG_MAP_NAME, e);
+        }
+    }
+
+    private DynamicKubernetesApi api(FederatedKind.Target t) {
+        return new DynamicKubernetesApi(t.group(), t.version(), t.plural(), client);
+    }
+
+    /** The object, or empty when there is none. */
+    public Optional<JsonNode> get(FederatedKind.Target t, String namespace, String objectName)
+            throws KubeAccessException {
+        KubernetesApiResponse<DynamicKubernetesObject> r = namespace.isEmpty() ? api(t).get(objectName)
+                : api(t).get(namespace, objectName);
+        if (r.getHttpStatusCode() == 404) {
+            return Optional.empty();
+        }
+        return Optional.of(object(check(r, "get " + t.plural() + " " + objectName)));
+    }
+
+    /** Every object of the kind carrying {@code labelSelector} (null: all). */
+    public List<JsonNode> list(FederatedKind.Target t, String labelSelector) throws KubeAccessException {
+        ListOptions o = new ListOptions();
+        if (labelSelector != null) {
+            o.setLabelSelector(labelSelector);
+        }
+        KubernetesApiResponse<DynamicKubernetesListObject> r = api(t).list(o);
+        if (!r.isSuccess()) {
+            throw status("list " + t.plural(), r.getHttpStatusCode(), r.getStatus());
+        }
+        List<JsonNode> out = new ArrayList<>();
+        if (r.getObject() != null && r.getObject().getItems() != null) {
+            for (DynamicKubernetesObject o2 : r.getObject().getItems()) {
+                out.add(object(o2));
+            }
+        }
+        return out;
+    }
+
+    /** Creates {@code object}; 409 (it exists) is a {@link KubeAccessException#conflict()}. */
+    public JsonNode create(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
+        return object(check(api(t).create(dynamic(object)), "create " + t.plural() + " " + nameOf(object)));
+    }
+
+    /**
+     * Replaces the object, conditional on {@code resourceVersion} (kube-apiserver's optimistic
+     * concurrency): 409 when it changed since it was read.
+     */
+    public JsonNode replace(FederatedKind.Target t, ObjectNode object, String resourceVersion)
+            throws KubeAccessException {
+        ObjectNode o = object.deepCopy();
+        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
+        return object(check(api(t).update(dynamic(o)), "replace " + t.plural() + " " + nameOf(object)));
+    }
+
+    /** Deletes the object if it is still at {@code resourceVersion}; gone already is fine. */
+    public void delete(FederatedKind.Target t, String namespace, String objectName, String resourceVersion)
+            throws KubeAccessException {
+        DeleteOptions o = new DeleteOptions();
+        if (resourceVersion != null && !resourceVersion.isEmpty()) {
+            io.kubernetes.client.openapi.models.V1Preconditions p = new io.kubernetes.client.openapi.models.V1Preconditions();
+            p.setResourceVersion(resourceVersion);
+            o.setPreconditions(p);
+        }
+        KubernetesApiResponse<DynamicKubernetesObject> r = namespace.isEmpty() ? api(t).delete(objectName, o)
+                : api(t).delete(namespace, objectName, o);
+        if (r.getHttpStatusCode() == 404) {
+            return;
+        }
+        check(r, "delete " + t.plural() + " " + objectName);
+    }
+
+    private DynamicKubernetesObject check(KubernetesApiResponse<DynamicKubernetesObject> r, String what)
+            throws KubeAccessException {
+        if (!r.isSuccess()) {
+            throw status(what, r.getHttpStatusCode(), r.getStatus());
+        }
+        return r.getObject();
+    }
+
+    private KubeAccessException status(String what, int code, io.kubernetes.client.openapi.models.V1Status s) {
+        String reason = s == null ? "" : (s.getReason() == null ? "" : s.getReason())
+                + (s.getMessage() == null ? "" : ": " + s.getMessage());
+        if (code == 0) {
+            return new KubeAccessException(name + " (" + server + ") did not answer to " + what, 0);
+        }
+        return new KubeAccessException(name + ": " + what + " answered " + code + (reason.isEmpty() ? "" : " " + reason),
+                code);
+    }
+
+    private KubeAccessException failure(String what, ApiException e) {
+        if (e.getCode() == 0) {
+            String cause = e.getCause() == null ? e.getMessage() : e.getCause().getClass().getSimpleName()
+                    + (e.getCause().getMessage() == null ? "" : ": " + e.getCause().getMessage());
+            return new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": " + cause, 0, e);
+        }
+        return new KubeAccessException(name + ": " + what + " answered " + e.getCode(), e.getCode(), e);
+    }
+
+    private static String nameOf(JsonNode object) {
+        return object.path("metadata").path("name").asText("?");
+    }
+
+    private static DynamicKubernetesObject dynamic(ObjectNode o) {
+        return new DynamicKubernetesObject(JsonParser.parseString(o.toString()).getAsJsonObject());
+    }
+
+    private static JsonNode object(DynamicKubernetesObject o) throws KubeAccessException {
+        if (o == null || o.getRaw() == null) {
+            throw new KubeAccessException("the API server answered without an object", 200);
+        }
+        JsonObject raw = o.getRaw();
+        try {
+            return JSON.readTree(raw.toString());
+        } catch (IOException e) {
+            throw new KubeAccessException("the API server answered an object that is not JSON", 200, e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return name + " (" + server + ")";
+    }
+}

@@ -1,0 +1,102 @@
+package io.fedsync.federation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+
+/**
+ * Decides what one member should get for one object (pure and idempotent: the same inputs give
+ * the same decision, and a decision carried out gives {@code Nothing} next time).
+ *
+ * <p>The hosts must agree first: the object's content is the same on every host (the same object
+ * created on two hosts with different uids and timestamps agrees), or absent from all. While they
+ * differ — the mirror is still copying, or holds an open conflict — the member keeps what it has.
+ * Then the member gets one write, made from the host whose name sorts first, not one per host.
+ *
+ * <p>Deletes need no tombstones: fedsync's copies are marked ({@value MemberCopy#ORIGIN_CLUSTER}),
+ * so a copy on a member whose object the hosts no longer hold, or that is no longer placed there,
+ * is deleted whenever the member is reconciled — also after it was down, or after fedsync lost its
+ * state. An object fedsync never wrote is never deleted.
+ */
+public final class PushPlanner {
+
+    private PushPlanner() {
+    }
+
+    /**
+     * @param hosts          each host's stored object (empty when it has none), by host name
+     * @param openConflict   the id of an open mirror conflict on the object, or null
+     * @param placed         the object is placed on this member
+     * @param jwtMatches     the member's jwtSecret matches the hosts'
+     * @param onMember       what the member holds (empty when nothing)
+     * @param versionVector  the mirror's vector for the object (for the copy's annotation), or null
+     */
+    public static PushDecision decide(FederatedKind kind, Map<String, Optional<byte[]>> hosts, String openConflict,
+                                      boolean placed, boolean jwtMatches, Optional<JsonNode> onMember,
+                                      DriftPolicy driftPolicy, String versionVector) {
+        if (!jwtMatches) {
+            return new PushDecision.Refuse("the member's jwtSecret differs from the hosts': tokens the hosts issue"
+                    + " would not verify there");
+        }
+        if (openConflict != null) {
+            return new PushDecision.Hold(true, "open conflict " + openConflict + " between the hosts: pushed nowhere"
+                    + " until it is resolved");
+        }
+        SortedMap<String, ObjectNode> copies = new TreeMap<>();
+        int absent = 0;
+        for (Map.Entry<String, Optional<byte[]>> h : new TreeMap<>(hosts).entrySet()) {
+            if (h.getValue().isEmpty()) {
+                absent++;
+                continue;
+            }
+            try {
+                copies.put(h.getKey(), MemberCopy.desired(kind, h.getValue().get(),
+                        new MemberCopy.Source(h.getKey(), versionVector)));
+            } catch (IllegalArgumentException e) {
+                return new PushDecision.Hold(false, h.getKey() + " holds an object fedsync cannot copy: " + e.getMessage());
+            }
+        }
+        if (!copies.isEmpty() && absent > 0) {
+            return new PushDecision.Hold(false, "present on " + String.join(", ", copies.keySet()) + " but not on "
+                    + absent + " other host(s): the hosts have not settled");
+        }
+        if (copies.values().stream().map(MemberCopy::contentHash).distinct().count() > 1) {
+            return new PushDecision.Hold(false, "the hosts hold different versions (" + String.join(", ", copies.keySet())
+                    + "): the hosts have not settled");
+        }
+        boolean mine = onMember.map(PushPlanner::writtenByFedsync).orElse(false);
+        String rv = onMember.map(m -> m.path("metadata").path("resourceVersion").asText("")).orElse("");
+        if (copies.isEmpty() || !placed) {
+            String why = copies.isEmpty() ? "deleted on every host" : "no longer placed on this member";
+            if (onMember.isEmpty()) {
+                return new PushDecision.Nothing(why + "; the member has none");
+            }
+            return mine ? new PushDecision.Delete(rv, why)
+                    : new PushDecision.Nothing(why + "; the member's object was not written by fedsync: left alone");
+        }
+        Map.Entry<String, ObjectNode> first = copies.entrySet().iterator().next();
+        ObjectNode desired = first.getValue();
+        MemberCopy.State state = MemberCopy.compare(onMember, desired);
+        return switch (state) {
+            case IN_SYNC -> new PushDecision.Nothing("in sync");
+            case MISSING -> new PushDecision.Create(desired, "created from " + first.getKey());
+            case OUTDATED -> new PushDecision.Update(desired, rv, false, "updated from " + first.getKey());
+            case DRIFTED, FOREIGN -> {
+                String what = state == MemberCopy.State.DRIFTED ? "the member's copy was edited on the member"
+                        : "the member holds an object of this name that fedsync did not write";
+                yield driftPolicy == DriftPolicy.OVERWRITE
+                        ? new PushDecision.Update(desired, rv, true, what + "; overwritten from " + first.getKey()
+                        + " (driftPolicy overwrite)")
+                        : new PushDecision.Report(state, what + "; left as it is (driftPolicy report)");
+            }
+        };
+    }
+
+    /** Does the member's object carry fedsync's mark? */
+    static boolean writtenByFedsync(JsonNode object) {
+        return object.path("metadata").path("annotations").has(MemberCopy.ORIGIN_CLUSTER);
+    }
+}

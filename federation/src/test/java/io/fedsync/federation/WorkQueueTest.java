@@ -1,0 +1,169 @@
+package io.fedsync.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+class WorkQueueTest {
+
+    private static final Duration SHORT = Duration.ofMillis(50);
+
+    /** A clock the test moves by hand. */
+    private static final class ManualClock extends Clock {
+        long millis = 1_000;
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+    }
+
+    @Test
+    void aKeyAddedTwiceBeforeItIsTakenIsQueuedOnce() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>();
+        q.add("a");
+        q.add("b");
+        q.add("a");
+        assertThat(q.size()).isEqualTo(2);
+        assertThat(q.take(SHORT)).contains("a");
+        assertThat(q.take(SHORT)).contains("b");
+        assertThat(q.take(SHORT)).isEmpty();
+    }
+
+    @Test
+    void aKeyHeldByAWorkerIsNotHandedToAnotherAndComesBackWhenDone() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>();
+        q.add("a");
+        assertThat(q.take(SHORT)).contains("a");
+        q.add("a"); // changed while being worked on
+        assertThat(q.take(SHORT)).as("no second worker gets a held key").isEmpty();
+        q.done("a");
+        assertThat(q.take(SHORT)).contains("a");
+        q.done("a");
+        assertThat(q.take(SHORT)).isEmpty();
+    }
+
+    @Test
+    void delayedKeysWaitUntilDueAndAnAddNowWins() throws Exception {
+        ManualClock clock = new ManualClock();
+        WorkQueue<String> q = new WorkQueue<>(clock);
+        q.addAfter("later", Duration.ofSeconds(5));
+        q.addAfter("sooner", Duration.ofSeconds(5));
+        assertThat(q.take(SHORT)).isEmpty();
+        assertThat(q.delayedCount()).isEqualTo(2);
+        q.add("sooner");
+        assertThat(q.take(SHORT)).contains("sooner");
+        q.done("sooner");
+        clock.millis += 5_000;
+        assertThat(q.take(SHORT)).contains("later");
+        q.done("later");
+        assertThat(q.take(SHORT)).as("the superseded delayed entry of 'sooner' is not handed out").isEmpty();
+        // An earlier retry replaces a later one; a later one does not replace an earlier one.
+        q.addAfter("x", Duration.ofSeconds(10));
+        q.addAfter("x", Duration.ofSeconds(1));
+        q.addAfter("x", Duration.ofSeconds(20));
+        clock.millis += 1_000;
+        assertThat(q.take(SHORT)).contains("x");
+        q.done("x");
+        clock.millis += 20_000;
+        assertThat(q.take(SHORT)).isEmpty();
+    }
+
+    @Test
+    void shutDownWakesWaitingWorkers() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>();
+        ExecutorService pool = Executors.newSingleThreadExecutor();
+        try {
+            var taken = pool.submit(() -> q.take(Duration.ofSeconds(30)));
+            q.shutDown();
+            assertThat(taken.get(5, TimeUnit.SECONDS)).isEmpty();
+            q.add("a");
+            assertThat(q.take(SHORT)).isEmpty();
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void manyWorkersNeverHoldOneKeyAtOnceAndEveryAddIsSeen() throws Exception {
+        WorkQueue<Integer> q = new WorkQueue<>();
+        int keys = 20;
+        int adds = 4_000;
+        ConcurrentHashMap<Integer, AtomicInteger> holders = new ConcurrentHashMap<>();
+        AtomicInteger overlaps = new AtomicInteger();
+        // The last add of each key must be followed by at least one processing of that key.
+        int[] lastAddStamp = new int[keys];
+        int[] processedStamp = new int[keys];
+        AtomicInteger stamp = new AtomicInteger();
+        ExecutorService workers = Executors.newFixedThreadPool(4);
+        CountDownLatch stop = new CountDownLatch(1);
+        List<java.util.concurrent.Future<?>> fs = new ArrayList<>();
+        for (int w = 0; w < 4; w++) {
+            fs.add(workers.submit(() -> {
+                while (stop.getCount() > 0 || q.size() > 0) {
+                    Optional<Integer> k = q.take(Duration.ofMillis(20));
+                    if (k.isEmpty()) {
+                        continue;
+                    }
+                    int key = k.get();
+                    if (holders.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet() > 1) {
+                        overlaps.incrementAndGet();
+                    }
+                    int seen = stamp.get();
+                    Thread.yield();
+                    synchronized (processedStamp) {
+                        processedStamp[key] = Math.max(processedStamp[key], seen);
+                    }
+                    holders.get(key).decrementAndGet();
+                    q.done(key);
+                }
+                return null;
+            }));
+        }
+        java.util.Random rnd = new java.util.Random(7);
+        for (int i = 0; i < adds; i++) {
+            int key = rnd.nextInt(keys);
+            synchronized (processedStamp) {
+                lastAddStamp[key] = stamp.incrementAndGet();
+            }
+            q.add(key);
+        }
+        stop.countDown();
+        for (var f : fs) {
+            f.get(30, TimeUnit.SECONDS);
+        }
+        workers.shutdown();
+        assertThat(overlaps.get()).isZero();
+        List<Integer> missed = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+            if (lastAddStamp[k] > 0 && processedStamp[k] < lastAddStamp[k]) {
+                missed.add(k);
+            }
+        }
+        assertThat(missed).as("keys whose last add was never processed").isEqualTo(Collections.emptyList());
+    }
+}
