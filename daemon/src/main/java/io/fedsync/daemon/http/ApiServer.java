@@ -1,12 +1,10 @@
 package io.fedsync.daemon.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.daemon.DaemonException;
 import io.fedsync.daemon.config.ListenAddress;
-import io.fedsync.raft.api.json.ConflictRecordCodec;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.daemon.json.StatusCodec;
 import io.fedsync.mirror.MirrorService;
@@ -53,7 +51,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /healthz}, {@code GET /readyz} — 200 {@code {"status":"ok"}}, else 503 with a reason;</li>
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /metrics} — metrics in Prometheus' text format ({@link Metrics}), no token needed;</li>
- * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
+ * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=&kind=&limit=&continue=]} — one page,
+ * {@code {"items":[...], "metadata":{...}}} ({@link ConflictPage});</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
  * <li>{@code POST /api/v1/conflicts/{id}/resolve} — ends an open conflict ({@link ResolveBody});</li>
  * <li>{@code GET /api/v1/keys/{key}} — what every cluster holds for one key ({@link KeyCodec});</li>
@@ -653,23 +652,14 @@ public final class ApiServer implements AutoCloseable {
         }
 
         private void conflicts(RoutingContext ctx) {
-            ConflictFilter filter;
+            ConflictPage page;
             try {
-                filter = ConflictFilter.parse(query(ctx));
+                page = ConflictPage.parse(query(ctx));
             } catch (IllegalArgumentException e) {
                 send(ctx, Reply.error(400, e.getMessage()));
                 return;
             }
-            blocking(ctx, () -> {
-                ObjectNode body = Json.object();
-                ArrayNode items = body.putArray("items");
-                for (ConflictRecord r : mirror.conflicts()) {
-                    if (filter.test(r)) {
-                        items.add(ConflictRecordCodec.toJson(r));
-                    }
-                }
-                return Reply.ok(body);
-            });
+            blocking(ctx, () -> Reply.ok(page.answer(mirror.conflicts())));
         }
 
         private static Map<String, List<String>> query(RoutingContext ctx) {
