@@ -159,6 +159,37 @@ class ResolveIT {
         }
         assertThat(d.logText()).contains("http.tokenFile").doesNotContain(TOKEN);
 
+        // fedsyncctl conflicts: filters, paging through --limit, wide, json; conflict with and without colour.
+        String runPrefix = KubeObjects.userKey(run);
+        FedsyncdProcess.Result wide = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--state",
+                "open", "--kind", "users", "--cluster", "host2", "--type", "concurrent-update", "--key", runPrefix,
+                "-o", "wide");
+        assertThat(wide.exitCode()).as(wide.stderr()).isZero();
+        assertThat(wide.stdout().lines().toList()).hasSize(1 + edits.size());
+        assertThat(wide.stdout()).contains("REVISIONS", "VECTORS", "RESOLUTION", "User");
+        ids.values().forEach(id -> assertThat(wide.stdout()).contains(id));
+        FedsyncdProcess.Result two = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--key",
+                runPrefix, "--limit", "2");
+        assertThat(two.exitCode()).as(two.stderr()).isZero();
+        assertThat(two.stdout().lines().toList()).hasSize(3);
+        assertThat(two.stderr()).contains("3 more conflicts not shown");
+        FedsyncdProcess.Result asJson = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--key",
+                runPrefix, "--kind", "GlobalRole", "-o", "json");
+        assertThat(asJson.exitCode()).as(asJson.stderr()).isZero();
+        assertThat(JSON.readTree(asJson.stdout()).path("items")).as("no GlobalRole among the users").isEmpty();
+        FedsyncdProcess.Result badKind = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--type",
+                "nonsense");
+        assertThat(badKind.exitCode()).isEqualTo(1);
+        assertThat(badKind.stderr()).contains("400", "'type'");
+        FedsyncdProcess.Result plain = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflict",
+                ids.get(kX));
+        assertThat(plain.stdout()).contains("KIND:      User (users)", names.get(3) + "-one@163.com")
+                .as("not a terminal: no colour").doesNotContain("\u001B[");
+        FedsyncdProcess.Result coloured = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflict",
+                ids.get(kX), "--color=always");
+        assertThat(coloured.stdout()).contains("\u001B[31m" + names.get(3) + "-one@163.com\u001B[0m",
+                "\u001B[32m" + names.get(3) + "-two@163.com\u001B[0m");
+
         // The detail shows what differs, per side.
         JsonNode detail = d.get("/api/v1/conflicts/" + ids.get(kX)).json();
         assertThat(detail.path("diff").toString()).isEqualTo("[{\"path\":\"/spec/email\",\"values\":{\"host\":\""
