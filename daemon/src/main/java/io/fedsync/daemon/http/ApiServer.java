@@ -332,6 +332,7 @@ public final class ApiServer implements AutoCloseable {
 
         Router router() {
             Router router = Router.router(vertx);
+            router.route().handler(this::methodAndQuery);
             router.get("/healthz").handler(ctx -> blocking(ctx, () -> health(Health.live(mirror))));
             router.get("/readyz").handler(ctx -> blocking(ctx, () -> health(Health.ready(mirror, raft.get()))));
             router.get("/api/v1/status").handler(ctx -> blocking(ctx,
@@ -349,6 +350,11 @@ public final class ApiServer implements AutoCloseable {
             router.post("/api/v1/peers").handler(this::authorize);
             router.delete("/api/v1/peers/:id").handler(this::authorize);
             router.post("/api/v1/conflicts/:id/resolve").handler(this::authorize);
+            // Then the body as the headers announce it, still unread (RequestRules).
+            router.post("/api/v1/verify").handler(ctx -> body(ctx, RequestRules.Body.NONE));
+            router.post("/api/v1/peers").handler(ctx -> body(ctx, RequestRules.Body.JSON));
+            router.delete("/api/v1/peers/:id").handler(ctx -> body(ctx, RequestRules.Body.NONE));
+            router.post("/api/v1/conflicts/:id/resolve").handler(ctx -> body(ctx, RequestRules.Body.JSON));
             router.post("/api/v1/conflicts/:id/resolve").handler(BodyHandler.create(false)
                     .setBodyLimit(ResolveBody.MAX_BODY_BYTES));
             router.post("/api/v1/conflicts/:id/resolve").handler(this::resolve);
@@ -384,6 +390,45 @@ public final class ApiServer implements AutoCloseable {
                         : ": " + ctx.failure().getMessage())));
             });
             return router;
+        }
+
+        /** A method an endpoint does not take is 405 with {@code Allow}; an unknown query parameter 400. */
+        private void methodAndQuery(RoutingContext ctx) {
+            java.util.Optional<RequestRules.Refusal> refused;
+            try {
+                refused = RequestRules.check(ctx.request().method().name(), ctx.normalizedPath(),
+                        ctx.queryParams().names());
+            } catch (RuntimeException e) {
+                // A path or query that is not valid URL encoding (%zz) decodes to nothing.
+                send(ctx, Reply.error(400, badRequest(ctx)));
+                return;
+            }
+            if (refused.isEmpty()) {
+                ctx.next();
+                return;
+            }
+            if (refused.get().allow() != null) {
+                ctx.response().putHeader("allow", refused.get().allow());
+            }
+            send(ctx, Reply.error(refused.get().status(), refused.get().message()));
+        }
+
+        /** A body where none is taken is 413, one that is not JSON 415; before it is read. */
+        private void body(RoutingContext ctx, RequestRules.Body takes) {
+            HttpServerRequest r = ctx.request();
+            java.util.Optional<RequestRules.Refusal> refused = RequestRules.body(takes, r.method().name(), safePath(ctx),
+                    r.getHeader("content-type"), r.getHeader("content-length"), r.getHeader("transfer-encoding"));
+            if (refused.isEmpty()) {
+                ctx.next();
+                return;
+            }
+            LOG.info("{} {} refused ({}): {}", r.method(), safePath(ctx), refused.get().status(),
+                    refused.get().message());
+            if (refused.get().status() == 413) {
+                // The body is not read: the connection's state is unknown afterwards.
+                ctx.response().putHeader("connection", "close");
+            }
+            send(ctx, Reply.error(refused.get().status(), refused.get().message()));
         }
 
         /** Lets a call that changes something through, or answers 401/403 (see {@link ApiAuth}). */

@@ -371,6 +371,77 @@ class ResolveIT {
         group.values().forEach(g -> assertThat(g.logText()).doesNotContain(TOKEN));
     }
 
+    @Test
+    @DisplayName("bad input against a real daemon changes nothing in etcd; six resolutions of one conflict at once:"
+            + " exactly one 200, five 409, the key written once")
+    void badInputAndResolutionsAtOnce() throws Exception {
+        FedsyncdProcess d = builder("fedsyncd").build();
+        daemons.add(d);
+        d.start().awaitHealthy(WAIT);
+        String name = Names.random("race");
+        String key = KubeObjects.userKey(name);
+        Map<String, String[]> edits = concurrentEdits(List.of(d), List.of(name));
+        String id = openConflict(d, key).path("id").asText();
+        String path = "/api/v1/conflicts/" + id + "/resolve";
+        Map<String, String> json = Map.of("content-type", "application/json", "authorization", "Bearer " + TOKEN);
+
+        try (WatchRecorder onHost = WatchRecorder.open(host(), key);
+             WatchRecorder onHost2 = WatchRecorder.open(host2(), key)) {
+            // ---- bad input: each a 4xx JSON error, nothing written ----
+            FedsyncdProcess.Response wrongMethod = d.send("GET", path, null, Map.of());
+            assertError(wrongMethod, 405, "not allowed");
+            assertError(d.send("POST", path, "{\"winner\": \"host\"}",
+                    Map.of("content-type", "text/plain", "authorization", "Bearer " + TOKEN)), 415, "application/json");
+            assertError(d.send("POST", path + "?force=true", "{\"winner\": \"host\"}", json), 400, "'force'");
+            assertError(d.send("POST", path, "{\"winner\": \"host\"", json), 400, "not JSON");
+            assertError(d.send("POST", path, "{\"value\": {\"pad\": \"" + "x".repeat(1_600_000) + "\"}}", json), 413,
+                    "");
+            assertError(d.send("POST", "/api/v1/verify", "{}", json), 413, "takes no body");
+            assertError(d.send("GET", "/api/v1/conflicts?limit=0", null, Map.of()), 400, "'limit'");
+            assertError(d.send("GET", "/api/v1/conflicts?continue=bm9wZQ", null, Map.of()), 400, "'continue'");
+            assertError(d.send("GET", "/api/v1/status?verbose=1", null, Map.of()), 400, "unknown query parameter");
+            assertThat(d.conflicts("state=open&key=" + key)).as("still open").hasSize(1);
+            assertThat(Kv.get(host(), key)).contains(edits.get(key)[0]);
+            assertThat(Kv.get(host2(), key)).contains(edits.get(key)[1]);
+            assertThat(onHost.count() + onHost2.count()).as("nothing written").isZero();
+
+            // ---- six at once ----
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<CompletableFuture<FedsyncdProcess.Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String winner = i % 2 == 0 ? "host" : "host2";
+                calls.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return resolve(d, id, "{\"winner\": \"" + winner + "\"}");
+                }, pool));
+            }
+            go.countDown();
+            List<FedsyncdProcess.Response> done = calls.stream().map(CompletableFuture::join).toList();
+            pool.shutdown();
+            String all = done.stream().map(r -> r.status() + " " + r.body()).collect(Collectors.joining("\n"));
+            List<FedsyncdProcess.Response> won = done.stream().filter(r -> r.status() == 200).toList();
+            assertThat(won).as(all).hasSize(1);
+            assertThat(done.stream().filter(r -> r.status() == 409).count()).as(all).isEqualTo(5);
+            String winner = won.get(0).json().path("resolution").path("winner").asText();
+            String expected = winner.equals("host") ? edits.get(key)[0] : edits.get(key)[1];
+            await().atMost(WAIT).until(() -> Kv.get(host(), key).equals(Optional.of(expected))
+                    && Kv.get(host2(), key).equals(Optional.of(expected)));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> onHost.count() + onHost2.count() == 1);
+            WatchRecorder loser = winner.equals("host") ? onHost2 : onHost;
+            assertThat(loser.eventsFor(key)).as("the loser written once").hasSize(1);
+            JsonNode record = d.conflicts("key=" + key).get(0);
+            assertThat(record.path("state").asText()).isEqualTo("resolved");
+            assertThat(record.path("resolution").path("winner").asText()).isEqualTo(winner);
+        }
+        assertThat(d.logText()).doesNotContain(TOKEN);
+    }
+
     private static String awaitLeader(Map<String, FedsyncdProcess> group) {
         return RaftReplicas.awaitLeader(group, group.keySet(), WAIT);
     }
