@@ -52,6 +52,11 @@ public final class Fedsyncctl {
                     + " something. Default: $FEDSYNC_TOKEN_FILE.")
     java.nio.file.Path tokenFile;
 
+    @Option(names = "--cacert", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "The CA certificate(s) (PEM) that signed fedsyncd's HTTPS certificate (http.tls), for"
+                    + " https:// servers. Default: $FEDSYNC_CACERT, else the JVM's trusted CAs.")
+    java.nio.file.Path cacert;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT, defaultValue = "5",
             description = "How long to wait for each replica (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -103,7 +108,19 @@ public final class Fedsyncctl {
     }
 
     ApiClient client() {
-        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)), token());
+        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)), token(), tls());
+    }
+
+    /** Trust for https:// servers from {@code --cacert} or {@code $FEDSYNC_CACERT}; null for the JVM's default. */
+    javax.net.ssl.SSLContext tls() {
+        if (cacert != null) {
+            return ApiClient.trusting(cacert, "--cacert " + cacert);
+        }
+        String fromEnv = env.get("FEDSYNC_CACERT");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return ApiClient.trusting(java.nio.file.Path.of(fromEnv), "$FEDSYNC_CACERT " + fromEnv);
+        }
+        return null;
     }
 
     /**

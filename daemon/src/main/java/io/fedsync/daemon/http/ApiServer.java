@@ -92,8 +92,11 @@ public final class ApiServer implements AutoCloseable {
     private final ListenAddress address;
 
     private final Metrics metrics;
+    private final boolean https;
 
-    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address, Metrics metrics) {
+    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address, Metrics metrics,
+                      boolean https) {
+        this.https = https;
         this.metrics = metrics;
         this.vertx = vertx;
         this.server = server;
@@ -155,6 +158,28 @@ public final class ApiServer implements AutoCloseable {
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
                                   java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
                                   Metrics metrics) {
+        return start(mirror, listen, raft, peers, self, mirrorApi, auth, metrics, null);
+    }
+
+    /**
+     * @param tls the certificate and key to serve HTTPS with; null for plain HTTP
+     * @throws DaemonException also when the TLS files cannot be used (naming them)
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
+                                  Metrics metrics, ApiTls tls) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+                .setMaxHeaderSize(MAX_HEADER_BYTES);
+        if (tls != null) {
+            try {
+                options.setSsl(true).setKeyCertOptions(tls.keyCertOptions());
+            } catch (io.fedsync.mirror.EtcdTlsException e) {
+                metrics.close();
+                throw new DaemonException("cannot serve the HTTP API over TLS (http.tls): " + e.getMessage(), e);
+            }
+        }
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -168,16 +193,14 @@ public final class ApiServer implements AutoCloseable {
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
                     new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth, metrics).router();
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                            .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
-                            .setMaxHeaderSize(MAX_HEADER_BYTES))
+            HttpServer server = vertx.createHttpServer(options)
                     .invalidRequestHandler(ApiServer::invalidRequest)
                     .requestHandler(router)
                     .listen(listen.port(), listen.host())
                     .toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             ListenAddress actual = new ListenAddress(listen.host(), server.actualPort());
-            return new ApiServer(vertx, server, workers, actual, metrics);
+            return new ApiServer(vertx, server, workers, actual, metrics, tls != null);
         } catch (ExecutionException e) {
             close(workers, vertx);
             metrics.close();
@@ -249,6 +272,11 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return address.port();
+    }
+
+    /** {@code https} with {@code http.tls}, else {@code http}. */
+    public String scheme() {
+        return https ? "https" : "http";
     }
 
     /**
