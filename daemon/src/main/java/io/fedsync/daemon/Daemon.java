@@ -55,13 +55,13 @@ public final class Daemon implements AutoCloseable {
             MirrorService mirror = factory.create(config.mirror(), store);
             ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
                     java.util.Optional::empty, auth(config), io.fedsync.daemon.http.Metrics.of(config.nodeId(), mirror,
-                            () -> groupOfOne(config, mirror)));
+                            () -> groupOfOne(config, mirror)), config.apiTls());
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
-            LOG.info("fedsyncd {} running: mirroring {} between {} (policy {}), HTTP API on http://{}",
+            LOG.info("fedsyncd {} running: mirroring {} between {} (policy {}), HTTP API on {}://{}",
                     config.nodeId(), config.mirror().prefixes(), config.mirror().clusterNames(),
-                    config.mirror().policy().name(), api.address());
+                    config.mirror().policy().name(), api.scheme(), api.address());
             return new Daemon(store, mirror, api);
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {
@@ -84,7 +84,7 @@ public final class Daemon implements AutoCloseable {
                     java.time.Clock.systemUTC());
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
                     mirror::mirrorApi, auth(config), new io.fedsync.daemon.http.Metrics(config.nodeId(), mirror,
-                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges));
+                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges), config.apiTls());
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
@@ -105,9 +105,10 @@ public final class Daemon implements AutoCloseable {
             }
             mirror.attach(node);
             LOG.info("fedsyncd {} running as a replica of {} (Raft on {}): mirroring {} between {} while it leads,"
-                    + " HTTP API on http://{}", config.nodeId(), peers.stream().map(RaftSettings.Peer::id).toList(),
+                    + " HTTP API on {}://{}", config.nodeId(), peers.stream().map(RaftSettings.Peer::id).toList(),
                     config.peers().stream().filter(p -> p.id().equals(config.nodeId())).findFirst().orElseThrow()
-                            .address(), config.mirror().prefixes(), config.mirror().clusterNames(), api.address());
+                            .address(), config.mirror().prefixes(), config.mirror().clusterNames(), api.scheme(),
+                    api.address());
             return new Daemon(lock, mirror, api);
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {
@@ -141,7 +142,7 @@ public final class Daemon implements AutoCloseable {
         if (host.contains(":") && !host.startsWith("[")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + listen.port();
+        return (config.apiTls() != null ? "https://" : "http://") + host + ":" + listen.port();
     }
 
     /** A fedsyncd without peers reports itself as the leader of a group of one. */

@@ -153,9 +153,13 @@ public final class FakeMirrorService implements MirrorService {
     /** When set, {@link #verify()} refuses with it, as a replica that does not mirror does. */
     public volatile String notMirroring;
 
+    /** How many verification passes were asked for. */
+    public final java.util.concurrent.atomic.AtomicInteger verifies = new java.util.concurrent.atomic.AtomicInteger();
+
     @Override
     public java.util.concurrent.CompletableFuture<VerifyResult> verify() {
         record();
+        verifies.incrementAndGet();
         if (notMirroring != null) {
             throw new IllegalStateException(notMirroring);
         }

@@ -183,6 +183,40 @@ public final class EtcdTls {
         return diagnose(endpoint, timeout).orElse(described);
     }
 
+    /**
+     * A certificate chain and its private key (e.g. a server's), read and checked to belong
+     * together as {@link #check} does for a client certificate; {@code trusted} is empty.
+     *
+     * @throws EtcdTlsException naming the file ({@code certFile} or {@code keyFile}) and what is wrong
+     */
+    public static Material keyPair(Path certFile, Path keyFile) throws EtcdTlsException {
+        List<Problem> problems = new ArrayList<>();
+        List<X509Certificate> chain = null;
+        PrivateKey key = null;
+        try {
+            chain = TlsFiles.certificates(File.CERT_FILE, certFile);
+        } catch (TlsFiles.FileProblem p) {
+            problems.add(p.problem());
+        }
+        try {
+            key = TlsFiles.privateKey(keyFile);
+        } catch (TlsFiles.FileProblem p) {
+            problems.add(p.problem());
+        }
+        if (chain != null && key != null) {
+            X509Certificate leaf = chain.get(0);
+            Optional<String> mismatch = TlsFiles.mismatch(key, leaf);
+            if (mismatch.isPresent()) {
+                problems.add(new Problem(File.KEY_FILE, keyFile, keyFile + " is not the key of certFile " + certFile
+                        + " ('" + leaf.getSubjectX500Principal().getName() + "'): " + mismatch.get()));
+            }
+        }
+        if (!problems.isEmpty()) {
+            throw new EtcdTlsException(problems);
+        }
+        return new Material(List.of(), key, chain);
+    }
+
     /** The private key in {@code keyFile}, in any accepted form. */
     public static PrivateKey readPrivateKey(Path keyFile) throws EtcdTlsException {
         try {

@@ -46,21 +46,62 @@ final class ApiClient {
     private final Duration timeout;
     /** Sent as a bearer token with calls that change something; null for none. Never printed. */
     private final String token;
+    /** Whom https:// servers are trusted by ({@code --cacert}); null for the JVM's default CAs. */
+    private final javax.net.ssl.SSLContext tls;
 
     ApiClient(List<String> servers, Duration timeout) {
         this(servers, timeout, null);
     }
 
     ApiClient(List<String> servers, Duration timeout, String token) {
+        this(servers, timeout, token, null);
+    }
+
+    ApiClient(List<String> servers, Duration timeout, String token, javax.net.ssl.SSLContext tls) {
         this.servers = List.copyOf(servers);
         this.timeout = timeout;
         this.token = token;
-        this.http = HttpClient.newBuilder().connectTimeout(timeout).build();
+        this.tls = tls;
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(timeout);
+        if (tls != null) {
+            b.sslContext(tls);
+        }
+        this.http = b.build();
     }
 
-    /** The same servers and token, with another timeout. */
+    /** The same servers, token and trust, with another timeout. */
     ApiClient withTimeout(Duration newTimeout) {
-        return new ApiClient(servers, newTimeout, token);
+        return new ApiClient(servers, newTimeout, token, tls);
+    }
+
+    /**
+     * A TLS context that trusts exactly the certificates in {@code caFile} (PEM).
+     *
+     * @throws IllegalArgumentException (usage) naming the file and what is wrong with it
+     */
+    static javax.net.ssl.SSLContext trusting(java.nio.file.Path caFile, String from) {
+        List<java.security.cert.X509Certificate> certificates;
+        try {
+            certificates = io.fedsync.mirror.EtcdTls.readCertificates(caFile);
+        } catch (io.fedsync.mirror.EtcdTlsException e) {
+            throw new IllegalArgumentException(from + ": " + e.problems().get(0).message());
+        }
+        try {
+            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+            store.load(null, null);
+            for (int i = 0; i < certificates.size(); i++) {
+                store.setCertificateEntry("ca-" + i, certificates.get(i));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(store);
+            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
+            context.init(null, tmf.getTrustManagers(), null);
+            return context;
+        } catch (java.security.GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException(from + ": cannot trust the certificates in " + caFile + ": "
+                    + e.getMessage());
+        }
     }
 
     Answer get(String path) throws NoAnswer {
@@ -117,7 +158,15 @@ final class ApiClient {
                 failures.add(base + ": no answer within " + timeout.toSeconds() + " s");
             } catch (ConnectException e) {
                 failures.add(base + ": connection refused");
-            } catch (IOException | IllegalArgumentException e) {
+            } catch (javax.net.ssl.SSLException e) {
+                failures.add(base + ": TLS failed (" + (e.getMessage() == null ? e.getClass().getSimpleName()
+                        : e.getMessage().lines().findFirst().orElse("")) + "); give the CA that signed fedsyncd's"
+                        + " certificate with --cacert FILE or $FEDSYNC_CACERT");
+            } catch (IOException e) {
+                String why = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                failures.add(base + ": " + why + (base.startsWith("http://")
+                        ? " (if fedsyncd serves HTTPS, http.tls, use an https:// URL)" : ""));
+            } catch (IllegalArgumentException e) {
                 failures.add(base + ": " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

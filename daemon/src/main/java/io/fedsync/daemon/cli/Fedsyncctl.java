@@ -24,8 +24,13 @@ import picocli.CommandLine.ParentCommand;
  *
  * <p>Exit codes: 0 ok, 1 the daemon refused (an error answer), 2 usage, 3 no daemon answered.
  */
-@Command(name = "fedsyncctl", mixinStandardHelpOptions = true, versionProvider = Fedsyncctl.Version.class,
+@Command(name = "fedsyncctl", mixinStandardHelpOptions = true, scope = CommandLine.ScopeType.INHERIT,
+        versionProvider = Fedsyncctl.Version.class,
         description = "Shows and drives a fedsyncd group through its HTTP API.",
+        exitCodeListHeading = "%nExit codes:%n",
+        exitCodeList = {"0:ok", "1:the daemon refused the call (its error on stderr)",
+                "2:usage: a bad option or argument, an unreadable --token-file or --value-file",
+                "3:no fedsyncd answered (every --server tried)"},
         subcommands = {Fedsyncctl.Status.class, Fedsyncctl.Peers.class, Fedsyncctl.Conflicts.class,
                 Fedsyncctl.ConflictCmd.class, Fedsyncctl.Resolve.class, Fedsyncctl.Explain.class,
                 Fedsyncctl.Verify.class})
@@ -47,6 +52,11 @@ public final class Fedsyncctl {
                     + " something. Default: $FEDSYNC_TOKEN_FILE.")
     java.nio.file.Path tokenFile;
 
+    @Option(names = "--cacert", paramLabel = "FILE", scope = CommandLine.ScopeType.INHERIT,
+            description = "The CA certificate(s) (PEM) that signed fedsyncd's HTTPS certificate (http.tls), for"
+                    + " https:// servers. Default: $FEDSYNC_CACERT, else the JVM's trusted CAs.")
+    java.nio.file.Path cacert;
+
     @Option(names = "--timeout", paramLabel = "SECONDS", scope = CommandLine.ScopeType.INHERIT, defaultValue = "5",
             description = "How long to wait for each replica (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
@@ -54,19 +64,27 @@ public final class Fedsyncctl {
     private PrintWriter out;
     private PrintWriter err;
     private Map<String, String> env;
+    /** Whether stdout is a terminal: {@code --color=auto} colours only then. */
+    private boolean tty;
 
     public static void main(String[] args) {
         int code = run(args, new PrintWriter(System.out, true, StandardCharsets.UTF_8),
-                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv());
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8), System.getenv(), System.console() != null);
         System.exit(code);
     }
 
-    /** Runs a command line and returns its exit code (for tests). */
+    /** Runs a command line and returns its exit code (for tests); stdout is not a terminal. */
     public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env) {
+        return run(args, out, err, env, false);
+    }
+
+    /** @param tty whether {@code out} is a terminal */
+    public static int run(String[] args, PrintWriter out, PrintWriter err, Map<String, String> env, boolean tty) {
         Fedsyncctl root = new Fedsyncctl();
         root.out = out;
         root.err = err;
         root.env = env;
+        root.tty = tty;
         CommandLine cl = new CommandLine(root).setOut(out).setErr(err)
                 .setExitCodeExceptionMapper(e -> USAGE)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
@@ -90,7 +108,19 @@ public final class Fedsyncctl {
     }
 
     ApiClient client() {
-        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)), token());
+        return new ApiClient(servers(), Duration.ofSeconds(Math.max(1, timeoutSeconds)), token(), tls());
+    }
+
+    /** Trust for https:// servers from {@code --cacert} or {@code $FEDSYNC_CACERT}; null for the JVM's default. */
+    javax.net.ssl.SSLContext tls() {
+        if (cacert != null) {
+            return ApiClient.trusting(cacert, "--cacert " + cacert);
+        }
+        String fromEnv = env.get("FEDSYNC_CACERT");
+        if (fromEnv != null && !fromEnv.isBlank()) {
+            return ApiClient.trusting(java.nio.file.Path.of(fromEnv), "$FEDSYNC_CACERT " + fromEnv);
+        }
+        return null;
     }
 
     /**
@@ -314,44 +344,158 @@ public final class Fedsyncctl {
         }
     }
 
-    @Command(name = "conflicts", description = "Conflicts, newest last (filters: --state, --key).")
-    static final class Conflicts extends Read {
+    /** Output formats of {@code conflicts}: {@code wide} is the table with more columns. */
+    enum ListFormat { table, wide, json, yaml }
+
+    @Command(name = "conflicts", description = "Conflicts, oldest first: every one (all pages) unless --limit;"
+            + " filters combine with AND.")
+    static final class Conflicts implements Callable<Integer> {
+        @ParentCommand
+        Fedsyncctl root;
+
+        @Option(names = {"-o", "--output"}, paramLabel = "table|wide|json|yaml", defaultValue = "table",
+                description = "Output format (default ${DEFAULT-VALUE}; wide adds kind, revisions, vectors and how"
+                        + " each ended).")
+        ListFormat format;
+
         @Option(names = "--state", paramLabel = "open|resolved|converged", description = "Only conflicts in this state.")
         String state;
+
+        @Option(names = "--type", paramLabel = "concurrent-update|update-vs-delete|flip-flop",
+                description = "Only conflicts of this type.")
+        String type;
+
+        @Option(names = "--cluster", paramLabel = "CLUSTER", description = "Only conflicts with a side on this cluster.")
+        String cluster;
+
+        @Option(names = "--kind", paramLabel = "KIND", description = "Only conflicts on objects of this kind: the"
+                + " resource (users), with its group (users.iam.kubesphere.io) or the Kind (User).")
+        String kind;
 
         @Option(names = "--key", paramLabel = "PREFIX", description = "Only conflicts on keys starting with PREFIX.")
         String key;
 
-        @Override
-        String path() {
-            StringBuilder q = new StringBuilder("/api/v1/conflicts");
-            String sep = "?";
-            if (state != null) {
-                q.append(sep).append("state=").append(java.net.URLEncoder.encode(state, StandardCharsets.UTF_8));
-                sep = "&";
-            }
-            if (key != null) {
-                q.append(sep).append("key=").append(java.net.URLEncoder.encode(key, StandardCharsets.UTF_8));
+        @Option(names = "--limit", paramLabel = "N", description = "At most N conflicts (the oldest); default: all.")
+        Integer limit;
+
+        String query() {
+            StringBuilder q = new StringBuilder();
+            for (String[] p : new String[][] {{"state", state}, {"type", type}, {"cluster", cluster}, {"kind", kind},
+                    {"key", key}}) {
+                if (p[1] != null) {
+                    q.append('&').append(p[0]).append('=').append(java.net.URLEncoder.encode(p[1],
+                            StandardCharsets.UTF_8));
+                }
             }
             return q.toString();
         }
 
         @Override
-        String table(JsonNode body) {
-            Table t = new Table("ID", "STATE", "TYPE", "CLUSTERS", "KEY", "DETECTED");
-            for (JsonNode c : body.path("items")) {
-                t.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(),
-                        String.join(",", toList(c.path("clusters"))),
-                        c.path("key").asText(), c.path("detectedAt").asText());
+        public Integer call() {
+            if (limit != null && limit < 1) {
+                throw new CommandLine.ParameterException(new CommandLine(this), "--limit must be at least 1, got "
+                        + limit);
             }
-            return t.toString();
+            ApiClient client = root.client();
+            return root.call(client, c -> pages(c, query(), limit), body -> {
+                int more = body.path("metadata").path("remainingItemCount").asInt(0);
+                if (more > 0 && (format == ListFormat.table || format == ListFormat.wide)) {
+                    root.err.println("fedsyncctl: " + more + " more conflict" + (more == 1 ? "" : "s")
+                            + " not shown (--limit " + limit + ")");
+                }
+                return switch (format) {
+                    case table -> conflictsTable(body.path("items"), false);
+                    case wide -> conflictsTable(body.path("items"), true);
+                    case json -> render(body, Format.json, null);
+                    case yaml -> render(body, Format.yaml, null);
+                };
+            });
         }
     }
 
-    @Command(name = "conflict", description = "One conflict: its sides and the fields in which they differ.")
+    /** The largest page the daemon gives. */
+    static final int MAX_PAGE = 1000;
+
+    /**
+     * Every page of {@code GET /api/v1/conflicts?<query>} (following {@code metadata.continue}), or
+     * the first {@code limit}, as one answer: {@code items} and the last page's {@code metadata}.
+     * A refusal of any page is the answer.
+     */
+    static ApiClient.Answer pages(ApiClient client, String query, Integer limit) throws ApiClient.NoAnswer {
+        com.fasterxml.jackson.databind.node.ArrayNode items = Json.MAPPER.createArrayNode();
+        String token = null;
+        ApiClient.Answer a;
+        JsonNode metadata;
+        do {
+            int want = limit == null ? MAX_PAGE : Math.min(MAX_PAGE, limit - items.size());
+            a = client.get("/api/v1/conflicts?limit=" + want + query + (token == null ? ""
+                    : "&continue=" + java.net.URLEncoder.encode(token, StandardCharsets.UTF_8)));
+            if (!a.ok() || a.body() == null) {
+                return a;
+            }
+            a.body().path("items").forEach(items::add);
+            metadata = a.body().path("metadata");
+            token = metadata.path("continue").isTextual() ? metadata.path("continue").asText() : null;
+        } while (token != null && (limit == null || items.size() < limit));
+        com.fasterxml.jackson.databind.node.ObjectNode all = Json.object();
+        all.set("items", items);
+        all.set("metadata", metadata.isObject() ? metadata : Json.object());
+        return new ApiClient.Answer(a.server(), a.status(), all, null);
+    }
+
+    /** {@code conflicts} as a table; {@code wide} adds kind, per-side revisions and vectors, and how it ended. */
+    static String conflictsTable(JsonNode items, boolean wide) {
+        Table t = wide ? new Table("ID", "STATE", "TYPE", "KIND", "CLUSTERS", "KEY", "DETECTED", "REVISIONS",
+                "VECTORS", "RESOLUTION", "BY", "RESOLVED")
+                : new Table("ID", "STATE", "TYPE", "CLUSTERS", "KEY", "DETECTED");
+        for (JsonNode c : items) {
+            String clusters = String.join(",", toList(c.path("clusters")));
+            if (!wide) {
+                t.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(), clusters,
+                        c.path("key").asText(), c.path("detectedAt").asText());
+                continue;
+            }
+            List<String> revisions = new java.util.ArrayList<>();
+            List<String> vectors = new java.util.ArrayList<>();
+            for (JsonNode s : c.path("sides")) {
+                revisions.add(s.path("cluster").asText() + "=" + s.path("revision").asLong()
+                        + (s.path("tombstone").asBoolean() ? "(deleted)" : ""));
+                vectors.add(s.path("cluster").asText() + s.path("vector").toString().replace("\"", ""));
+            }
+            JsonNode res = c.path("resolution");
+            String kind = c.hasNonNull("kind") ? c.path("kind").asText() : text(c.path("resource"));
+            t.row(c.path("id").asText(), c.path("state").asText(), c.path("type").asText(), kind, clusters,
+                    c.path("key").asText(), c.path("detectedAt").asText(), String.join(",", revisions),
+                    String.join(" ", vectors), res.isObject() ? outcome(res) : "-",
+                    res.isObject() ? text(res.path("by")) : "-", res.isObject() ? text(res.path("at")) : "-");
+        }
+        return t.toString();
+    }
+
+    /** How a conflict ended, in a few words: "host2 wins", "value", "delete", or the policy's reason. */
+    private static String outcome(JsonNode res) {
+        if (res.hasNonNull("winner")) {
+            return res.path("winner").asText() + " wins";
+        }
+        if (res.hasNonNull("how")) {
+            return res.path("how").asText();
+        }
+        return text(res.path("reason"));
+    }
+
+    /** When {@code conflict} colours each side's values. */
+    enum ColorMode { auto, always, never }
+
+    @Command(name = "conflict", description = "One conflict: its sides and the fields in which they differ, each"
+            + " side's values in its own colour on a terminal.")
     static final class ConflictCmd extends Read {
         @CommandLine.Parameters(index = "0", paramLabel = "ID", description = "The conflict's id (see 'conflicts').")
         String id;
+
+        @Option(names = "--color", paramLabel = "auto|always|never", defaultValue = "auto",
+                description = "Colour the sides (red, green, ...): auto (default) when stdout is a terminal and"
+                        + " $NO_COLOR is unset.")
+        ColorMode color;
 
         @Override
         String path() {
@@ -360,16 +504,46 @@ public final class Fedsyncctl {
 
         @Override
         String table(JsonNode c) {
-            return describe(c);
+            return describe(c, colour(color, root.tty, root.env));
         }
     }
 
-    /** A conflict record as an operator reads it: what, the sides, the differing fields, how it ended. */
+    /** Whether to colour: always/never as asked; auto on a terminal unless $NO_COLOR is set (no-color.org). */
+    static boolean colour(ColorMode mode, boolean tty, Map<String, String> env) {
+        return switch (mode) {
+            case always -> true;
+            case never -> false;
+            case auto -> tty && (env.get("NO_COLOR") == null || env.get("NO_COLOR").isEmpty());
+        };
+    }
+
+    /** ANSI colours of the sides, in order: red, green, then yellow, blue, magenta, cyan. */
+    private static final String[] SIDE_COLOURS = {"\u001B[31m", "\u001B[32m", "\u001B[33m", "\u001B[34m",
+            "\u001B[35m", "\u001B[36m"};
+    private static final String RESET = "\u001B[0m";
+
+    private static String paint(String text, int side, boolean colour) {
+        return colour ? SIDE_COLOURS[side % SIDE_COLOURS.length] + text + RESET : text;
+    }
+
+    /** A conflict record as an operator reads it, without colour. */
     static String describe(JsonNode c) {
+        return describe(c, false);
+    }
+
+    /**
+     * A conflict record as an operator reads it: what, the sides, the differing fields, how it
+     * ended; with {@code colour}, each side's name and values in its ANSI colour.
+     */
+    static String describe(JsonNode c, boolean colour) {
         StringBuilder out = new StringBuilder();
         out.append("ID:        ").append(c.path("id").asText()).append('\n');
         out.append("KEY:       ").append(c.path("key").asText()).append('\n');
         out.append("TYPE:      ").append(c.path("type").asText()).append('\n');
+        if (c.hasNonNull("kind") || c.hasNonNull("resource")) {
+            out.append("KIND:      ").append(c.hasNonNull("kind") ? c.path("kind").asText() : "-")
+                    .append(c.hasNonNull("resource") ? " (" + c.path("resource").asText() + ")" : "").append('\n');
+        }
         out.append("STATE:     ").append(c.path("state").asText()).append('\n');
         out.append("DETECTED:  ").append(c.path("detectedAt").asText()).append('\n');
         JsonNode res = c.path("resolution");
@@ -391,7 +565,8 @@ public final class Fedsyncctl {
         List<String> clusters = new java.util.ArrayList<>();
         for (JsonNode s : c.path("sides")) {
             clusters.add(s.path("cluster").asText());
-            sides.row(s.path("cluster").asText(), s.path("revision").asLong(), s.path("vector").toString(),
+            sides.row(paint(s.path("cluster").asText(), clusters.size() - 1, colour), s.path("revision").asLong(),
+                    s.path("vector").toString(),
                     text(s.path("writeTime")), s.path("tombstone").asBoolean() ? "yes" : "no");
         }
         out.append(sides);
@@ -400,7 +575,7 @@ public final class Fedsyncctl {
             String[] headers = new String[clusters.size() + 1];
             headers[0] = "FIELD";
             for (int i = 0; i < clusters.size(); i++) {
-                headers[i + 1] = clusters.get(i).toUpperCase(java.util.Locale.ROOT);
+                headers[i + 1] = paint(clusters.get(i).toUpperCase(java.util.Locale.ROOT), i, colour);
             }
             Table diff = new Table(headers);
             for (JsonNode d : c.path("diff")) {
@@ -408,7 +583,8 @@ public final class Fedsyncctl {
                 row[0] = d.path("path").asText().isEmpty() ? "(whole value)" : d.path("path").asText();
                 for (int i = 0; i < clusters.size(); i++) {
                     JsonNode v = d.path("values").path(clusters.get(i));
-                    row[i + 1] = v.isMissingNode() || v.isNull() ? "<none>" : v.isTextual() ? v.asText() : v.toString();
+                    row[i + 1] = paint(v.isMissingNode() || v.isNull() ? "<none>" : v.isTextual() ? v.asText()
+                            : v.toString(), i, colour);
                 }
                 diff.row(row);
             }

@@ -27,17 +27,27 @@ final class Table {
         int[] widths = new int[columns];
         for (String[] r : rows) {
             for (int i = 0; i < columns; i++) {
-                widths[i] = Math.max(widths[i], r[i].length());
+                widths[i] = Math.max(widths[i], visible(r[i]));
             }
         }
         StringBuilder out = new StringBuilder();
         for (String[] r : rows) {
             StringBuilder line = new StringBuilder();
             for (int i = 0; i < columns; i++) {
-                line.append(i == columns - 1 ? r[i] : String.format("%-" + (widths[i] + 2) + "s", r[i]));
+                line.append(r[i]);
+                if (i < columns - 1) {
+                    line.append(" ".repeat(widths[i] + 2 - visible(r[i])));
+                }
             }
             out.append(line.toString().stripTrailing()).append('\n');
         }
         return out.toString();
     }
+
+    /** The width of a cell on a terminal: ANSI colour sequences take none. */
+    static int visible(String cell) {
+        return ANSI.matcher(cell).replaceAll("").length();
+    }
+
+    private static final java.util.regex.Pattern ANSI = java.util.regex.Pattern.compile("\u001B\\[[0-9;]*m");
 }

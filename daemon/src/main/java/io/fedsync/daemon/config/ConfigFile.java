@@ -18,7 +18,11 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
     public record Peer(String id, String address) {
     }
 
-    public record Http(String listen, String tokenFile) {
+    public record Http(String listen, String tokenFile, Tls tls) {
+    }
+
+    /** {@code http.tls}: the HTTP API's server certificate and key (PEM). */
+    public record Tls(String certFile, String keyFile) {
     }
 
     public record Cluster(String name, Etcd etcd) {

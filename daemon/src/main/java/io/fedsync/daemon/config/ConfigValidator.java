@@ -77,6 +77,7 @@ final class ConfigValidator {
         }
         ListenAddress listen = listen(file.http());
         io.fedsync.daemon.http.ApiToken apiToken = tokenFile(file.http());
+        io.fedsync.daemon.http.ApiTls apiTls = httpTls(file.http());
         List<DaemonConfig.RaftPeer> peers = peers(file.peers(), nodeId, node == null ? null : node.raft());
         List<ClusterEndpoint> clusters = clusters(file.clusters());
         ConfigFile.Mirror m = file.mirror() != null ? file.mirror()
@@ -109,7 +110,7 @@ final class ConfigValidator {
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
         return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force,
-                snapshotEvery, electionTimeout, apiToken);
+                snapshotEvery, electionTimeout, apiToken, apiTls);
     }
 
     /**
@@ -482,6 +483,39 @@ final class ConfigValidator {
     }
 
     /** Existence and permission; the content is read by {@link EtcdTls#check}, and never printed. */
+    /**
+     * {@code http.tls}: both files or neither, read now as start will (the certificate, the key
+     * in any form the etcd TLS takes, and that they belong together); problems under the key
+     * that names the file, never with the file's content.
+     */
+    private io.fedsync.daemon.http.ApiTls httpTls(ConfigFile.Http http) {
+        if (http == null || http.tls() == null) {
+            return null;
+        }
+        ConfigFile.Tls tls = http.tls();
+        if (tls.certFile() == null || tls.keyFile() == null) {
+            invalid(tls.certFile() == null ? "http.tls.certFile" : "http.tls.keyFile",
+                    "is missing: http.tls needs certFile and keyFile (PEM), or leave http.tls out for plain HTTP");
+            return null;
+        }
+        int before = problems.size();
+        Path cert = readableFile(tls.certFile(), "http.tls.certFile");
+        Path key = readableFile(tls.keyFile(), "http.tls.keyFile");
+        if (problems.size() > before) {
+            return null;
+        }
+        io.fedsync.daemon.http.ApiTls apiTls = new io.fedsync.daemon.http.ApiTls(cert, key);
+        try {
+            apiTls.load();
+        } catch (EtcdTlsException e) {
+            for (EtcdTlsException.Problem p : e.problems()) {
+                invalid("http.tls." + p.file().key(), p.message());
+            }
+            return null;
+        }
+        return apiTls;
+    }
+
     private Path readableFile(String value, String key) {
         Path file = path(value, key, false);
         if (file == null) {

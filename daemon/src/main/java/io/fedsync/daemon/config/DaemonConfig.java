@@ -18,10 +18,12 @@ import java.util.Objects;
  * @param electionTimeout {@code node.electionTimeout}: the shortest Raft election timeout (the longest is
  *                        twice that), null for the default
  * @param apiToken {@code http.tokenFile}'s token (only its digest is kept), null when not set
+ * @param apiTls {@code http.tls}: the API serves HTTPS with this certificate and key; null for HTTP
  */
 public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                            MirrorSettings mirror, boolean force, long snapshotEvery,
-                           java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken) {
+                           java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken,
+                           io.fedsync.daemon.http.ApiTls apiTls) {
 
     /**
      * One replica of the Raft group.
@@ -47,7 +49,7 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
 
     public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                         MirrorSettings mirror, boolean force) {
-        this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null, null);
+        this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null, null, null);
     }
 
     /**
@@ -57,7 +59,9 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
     public List<String> describe() {
         List<String> lines = new ArrayList<>();
         lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen
-                + (apiToken != null ? " http.tokenFile=" + apiToken.file() : ""));
+                + (apiToken != null ? " http.tokenFile=" + apiToken.file() : "")
+                + (apiTls != null ? " http.tls.certFile=" + apiTls.certFile() + " http.tls.keyFile=" + apiTls.keyFile()
+                : ""));
         lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
                 : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList()
                 + " (used to form a new group or find the existing one; a member uses the group's own configuration)"

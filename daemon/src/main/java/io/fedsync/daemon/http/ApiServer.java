@@ -1,12 +1,10 @@
 package io.fedsync.daemon.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.daemon.DaemonException;
 import io.fedsync.daemon.config.ListenAddress;
-import io.fedsync.raft.api.json.ConflictRecordCodec;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.daemon.json.StatusCodec;
 import io.fedsync.mirror.MirrorService;
@@ -54,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * <li>{@code GET /healthz}, {@code GET /readyz} — 200 {@code {"status":"ok"}}, else 503 with a reason;</li>
  * <li>{@code GET /api/v1/status} — the mirror's status (see {@link StatusCodec});</li>
  * <li>{@code GET /metrics} — metrics in Prometheus' text format ({@link Metrics}), no token needed;</li>
- * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=]} — {@code {"items":[...]}};</li>
+ * <li>{@code GET /api/v1/conflicts[?state=&type=&key=&cluster=&kind=&limit=&continue=]} — one page,
+ * {@code {"items":[...], "metadata":{...}}} ({@link ConflictPage});</li>
  * <li>{@code GET /api/v1/conflicts/{id}} — one record, or 404;</li>
  * <li>{@code POST /api/v1/conflicts/{id}/resolve} — ends an open conflict ({@link ResolveBody});</li>
  * <li>{@code GET /api/v1/keys/{key}} — what every cluster holds for one key ({@link KeyCodec});</li>
@@ -94,8 +93,11 @@ public final class ApiServer implements AutoCloseable {
     private final ListenAddress address;
 
     private final Metrics metrics;
+    private final boolean https;
 
-    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address, Metrics metrics) {
+    private ApiServer(Vertx vertx, HttpServer server, ExecutorService workers, ListenAddress address, Metrics metrics,
+                      boolean https) {
+        this.https = https;
         this.metrics = metrics;
         this.vertx = vertx;
         this.server = server;
@@ -157,6 +159,28 @@ public final class ApiServer implements AutoCloseable {
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
                                   java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
                                   Metrics metrics) {
+        return start(mirror, listen, raft, peers, self, mirrorApi, auth, metrics, null);
+    }
+
+    /**
+     * @param tls the certificate and key to serve HTTPS with; null for plain HTTP
+     * @throws DaemonException also when the TLS files cannot be used (naming them)
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
+                                  Metrics metrics, ApiTls tls) {
+        HttpServerOptions options = new HttpServerOptions()
+                .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
+                .setMaxHeaderSize(MAX_HEADER_BYTES);
+        if (tls != null) {
+            try {
+                options.setSsl(true).setKeyCertOptions(tls.keyCertOptions());
+            } catch (io.fedsync.mirror.EtcdTlsException e) {
+                metrics.close();
+                throw new DaemonException("cannot serve the HTTP API over TLS (http.tls): " + e.getMessage(), e);
+            }
+        }
         // Small pools: the API serves an operator and a few probes, not traffic, on a 2-core host.
         Vertx vertx = Vertx.vertx(new VertxOptions()
                 .setEventLoopPoolSize(1)
@@ -170,16 +194,14 @@ public final class ApiServer implements AutoCloseable {
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
                     new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth, metrics).router();
-            HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-                            .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
-                            .setMaxHeaderSize(MAX_HEADER_BYTES))
+            HttpServer server = vertx.createHttpServer(options)
                     .invalidRequestHandler(ApiServer::invalidRequest)
                     .requestHandler(router)
                     .listen(listen.port(), listen.host())
                     .toCompletionStage().toCompletableFuture()
                     .get(START_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             ListenAddress actual = new ListenAddress(listen.host(), server.actualPort());
-            return new ApiServer(vertx, server, workers, actual, metrics);
+            return new ApiServer(vertx, server, workers, actual, metrics, tls != null);
         } catch (ExecutionException e) {
             close(workers, vertx);
             metrics.close();
@@ -251,6 +273,11 @@ public final class ApiServer implements AutoCloseable {
 
     public int port() {
         return address.port();
+    }
+
+    /** {@code https} with {@code http.tls}, else {@code http}. */
+    public String scheme() {
+        return https ? "https" : "http";
     }
 
     /**
@@ -334,6 +361,7 @@ public final class ApiServer implements AutoCloseable {
 
         Router router() {
             Router router = Router.router(vertx);
+            router.route().handler(this::methodAndQuery);
             router.get("/healthz").handler(ctx -> blocking(ctx, () -> health(Health.live(mirror))));
             router.get("/readyz").handler(ctx -> blocking(ctx, () -> health(Health.ready(mirror, raft.get()))));
             router.get("/api/v1/status").handler(ctx -> blocking(ctx,
@@ -352,6 +380,11 @@ public final class ApiServer implements AutoCloseable {
             router.post("/api/v1/peers").handler(this::authorize);
             router.delete("/api/v1/peers/:id").handler(this::authorize);
             router.post("/api/v1/conflicts/:id/resolve").handler(this::authorize);
+            // Then the body as the headers announce it, still unread (RequestRules).
+            router.post("/api/v1/verify").handler(ctx -> body(ctx, RequestRules.Body.NONE));
+            router.post("/api/v1/peers").handler(ctx -> body(ctx, RequestRules.Body.JSON));
+            router.delete("/api/v1/peers/:id").handler(ctx -> body(ctx, RequestRules.Body.NONE));
+            router.post("/api/v1/conflicts/:id/resolve").handler(ctx -> body(ctx, RequestRules.Body.JSON));
             router.post("/api/v1/conflicts/:id/resolve").handler(BodyHandler.create(false)
                     .setBodyLimit(ResolveBody.MAX_BODY_BYTES));
             router.post("/api/v1/conflicts/:id/resolve").handler(this::resolve);
@@ -387,6 +420,45 @@ public final class ApiServer implements AutoCloseable {
                         : ": " + ctx.failure().getMessage())));
             });
             return router;
+        }
+
+        /** A method an endpoint does not take is 405 with {@code Allow}; an unknown query parameter 400. */
+        private void methodAndQuery(RoutingContext ctx) {
+            java.util.Optional<RequestRules.Refusal> refused;
+            try {
+                refused = RequestRules.check(ctx.request().method().name(), ctx.normalizedPath(),
+                        ctx.queryParams().names());
+            } catch (RuntimeException e) {
+                // A path or query that is not valid URL encoding (%zz) decodes to nothing.
+                send(ctx, Reply.error(400, badRequest(ctx)));
+                return;
+            }
+            if (refused.isEmpty()) {
+                ctx.next();
+                return;
+            }
+            if (refused.get().allow() != null) {
+                ctx.response().putHeader("allow", refused.get().allow());
+            }
+            send(ctx, Reply.error(refused.get().status(), refused.get().message()));
+        }
+
+        /** A body where none is taken is 413, one that is not JSON 415; before it is read. */
+        private void body(RoutingContext ctx, RequestRules.Body takes) {
+            HttpServerRequest r = ctx.request();
+            java.util.Optional<RequestRules.Refusal> refused = RequestRules.body(takes, r.method().name(), safePath(ctx),
+                    r.getHeader("content-type"), r.getHeader("content-length"), r.getHeader("transfer-encoding"));
+            if (refused.isEmpty()) {
+                ctx.next();
+                return;
+            }
+            LOG.info("{} {} refused ({}): {}", r.method(), safePath(ctx), refused.get().status(),
+                    refused.get().message());
+            if (refused.get().status() == 413) {
+                // The body is not read: the connection's state is unknown afterwards.
+                ctx.response().putHeader("connection", "close");
+            }
+            send(ctx, Reply.error(refused.get().status(), refused.get().message()));
         }
 
         /** Lets a call that changes something through, or answers 401/403 (see {@link ApiAuth}). */
@@ -655,23 +727,14 @@ public final class ApiServer implements AutoCloseable {
         }
 
         private void conflicts(RoutingContext ctx) {
-            ConflictFilter filter;
+            ConflictPage page;
             try {
-                filter = ConflictFilter.parse(query(ctx));
+                page = ConflictPage.parse(query(ctx));
             } catch (IllegalArgumentException e) {
                 send(ctx, Reply.error(400, e.getMessage()));
                 return;
             }
-            blocking(ctx, () -> {
-                ObjectNode body = Json.object();
-                ArrayNode items = body.putArray("items");
-                for (ConflictRecord r : mirror.conflicts()) {
-                    if (filter.test(r)) {
-                        items.add(ConflictRecordCodec.toJson(r));
-                    }
-                }
-                return Reply.ok(body);
-            });
+            blocking(ctx, () -> Reply.ok(page.answer(mirror.conflicts())));
         }
 
         private static Map<String, List<String>> query(RoutingContext ctx) {

@@ -27,6 +27,9 @@ final class ConflictDiff {
 
     static ObjectNode detail(ConflictRecord r) {
         ObjectNode o = ConflictRecordCodec.toJson(r);
+        ConflictKind kind = ConflictKind.of(r);
+        o.put("resource", kind.resource());
+        o.put("kind", kind.kind());
         o.set("diff", diff(r));
         return o;
     }

@@ -11,16 +11,18 @@ import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * The query of {@code GET /api/v1/conflicts}: {@code state}, {@code type}, {@code key} (a prefix)
- * and {@code cluster}, all optional and combined with AND. Unknown parameters and values are
- * rejected rather than ignored: a typo must not silently return every conflict.
+ * The query of {@code GET /api/v1/conflicts}: {@code state}, {@code type}, {@code key} (a prefix),
+ * {@code cluster} and {@code kind} (see {@link ConflictKind#matches}), all optional and combined
+ * with AND; {@code limit} and {@code continue} are {@link ConflictPage}'s. Unknown parameters and
+ * values are rejected rather than ignored: a typo must not silently return every conflict.
  */
-public record ConflictFilter(ConflictState state, ConflictType type, String keyPrefix, String cluster)
+public record ConflictFilter(ConflictState state, ConflictType type, String keyPrefix, String cluster, String kind)
         implements Predicate<ConflictRecord> {
 
-    public static final ConflictFilter ALL = new ConflictFilter(null, null, null, null);
+    public static final ConflictFilter ALL = new ConflictFilter(null, null, null, null, null);
 
-    private static final List<String> PARAMETERS = List.of("state", "type", "key", "cluster");
+    private static final List<String> FILTERS = List.of("state", "type", "key", "cluster", "kind");
+    static final List<String> PARAMETERS = List.of("state", "type", "key", "cluster", "kind", "limit", "continue");
 
     /** @throws IllegalArgumentException with a message for the client */
     public static ConflictFilter parse(Map<String, List<String>> query) {
@@ -37,10 +39,18 @@ public record ConflictFilter(ConflictState state, ConflictType type, String keyP
                 parseEnum(single(query, "state"), "state", ConflictState.values(), ConflictState::wireName),
                 parseEnum(single(query, "type"), "type", ConflictType.values(), ConflictType::wireName),
                 nonEmpty(single(query, "key"), "key"),
-                nonEmpty(single(query, "cluster"), "cluster"));
+                nonEmpty(single(query, "cluster"), "cluster"),
+                nonEmpty(single(query, "kind"), "kind"));
     }
 
-    private static String single(Map<String, List<String>> query, String name) {
+    /** The filters as one line, for {@link ConflictPage}'s token: a token is valid only with the same filters. */
+    String canonical() {
+        return FILTERS.size() + "|" + (state == null ? "" : state.wireName()) + "|"
+                + (type == null ? "" : type.wireName()) + "|" + (keyPrefix == null ? "" : keyPrefix) + "|"
+                + (cluster == null ? "" : cluster) + "|" + (kind == null ? "" : kind);
+    }
+
+    static String single(Map<String, List<String>> query, String name) {
         List<String> values = query.get(name);
         return values == null || values.isEmpty() ? null : values.get(0);
     }
@@ -70,6 +80,7 @@ public record ConflictFilter(ConflictState state, ConflictType type, String keyP
         return (state == null || r.state() == state)
                 && (type == null || r.type() == type)
                 && (keyPrefix == null || r.key().startsWith(keyPrefix))
-                && (cluster == null || r.clusters().contains(cluster));
+                && (cluster == null || r.clusters().contains(cluster))
+                && (kind == null || ConflictKind.matches(r, kind));
     }
 }

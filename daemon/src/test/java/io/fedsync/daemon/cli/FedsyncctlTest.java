@@ -40,9 +40,13 @@ class FedsyncctlTest {
     }
 
     private static Run run(Map<String, String> env, String... args) {
+        return run(false, env, args);
+    }
+
+    private static Run run(boolean tty, Map<String, String> env, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int code = Fedsyncctl.run(args, new PrintWriter(out), new PrintWriter(err), env);
+        int code = Fedsyncctl.run(args, new PrintWriter(out), new PrintWriter(err), env, tty);
         return new Run(code, out.toString(), err.toString());
     }
 
@@ -106,5 +110,85 @@ class FedsyncctlTest {
         Run v = run(Map.of(), "--server", url, "verify");
         assertThat(v.code()).isZero();
         assertThat(v.out()).contains("KEYS CHECKED", "40");
+    }
+
+    @Test
+    void conflictsFollowsEveryPageUnlessLimited() throws Exception {
+        MIRROR.conflicts.clear();
+        for (int i = 0; i < 1203; i++) {
+            MIRROR.conflicts.add(FakeMirrorService.open(String.format("p%04d", i),
+                    "/registry/iam.kubesphere.io/" + (i % 2 == 0 ? "users" : "globalroles") + "/n" + i,
+                    io.fedsync.conflict.ConflictType.CONCURRENT_UPDATE, "host", "host2"));
+        }
+        try {
+            Run all = run(Map.of(), "--server", url, "conflicts", "-o", "json");
+            assertThat(all.code()).as(all.err()).isZero();
+            com.fasterxml.jackson.databind.JsonNode body = io.fedsync.raft.api.json.Json.MAPPER.readTree(all.out());
+            assertThat(body.get("items")).hasSize(1203);
+            assertThat(body.get("items").get(1202).get("id").asText()).isEqualTo("p1202");
+            assertThat(body.get("metadata").has("continue")).isFalse();
+
+            Run limited = run(Map.of(), "--server", url, "conflicts", "--limit", "1100", "-o", "yaml");
+            assertThat(limited.code()).as(limited.err()).isZero();
+            com.fasterxml.jackson.databind.JsonNode y = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper()
+                    .readTree(limited.out());
+            assertThat(y.get("items")).hasSize(1100);
+            assertThat(y.get("metadata").get("remainingItemCount").asInt()).isEqualTo(103);
+            assertThat(y.get("metadata").get("continue").asText()).isNotEmpty();
+
+            Run three = run(Map.of(), "--server", url, "conflicts", "--limit", "3", "--kind", "users");
+            assertThat(three.code()).as(three.err()).isZero();
+            assertThat(three.out().lines().skip(1).map(l -> l.split(" ")[0]).toList())
+                    .containsExactly("p0000", "p0002", "p0004");
+            assertThat(three.err()).contains("599 more conflicts not shown (--limit 3)");
+
+            Run wide = run(Map.of(), "--server", url, "conflicts", "--kind", "GlobalRoles", "--cluster", "host2",
+                    "--type", "concurrent-update", "--state", "open", "--key", "/registry/iam.kubesphere.io/globalroles/n1",
+                    "-o", "wide");
+            assertThat(wide.code()).as(wide.err()).isZero();
+            assertThat(wide.out()).contains("REVISIONS", "VECTORS", "RESOLUTION", "p0001", "globalroles", "host=10,host2=10")
+                    .doesNotContain("p0000");
+
+            assertThat(run(Map.of(), "--server", url, "conflicts", "--limit", "0").code()).isEqualTo(Fedsyncctl.USAGE);
+            assertThat(run(Map.of(), "--server", url, "conflicts", "--type", "bogus").code())
+                    .isEqualTo(Fedsyncctl.REFUSED);
+            assertThat(run(Map.of(), "--server", url, "conflicts", "-o", "pretty").code()).isEqualTo(Fedsyncctl.USAGE);
+        } finally {
+            MIRROR.conflicts.clear();
+        }
+    }
+
+    @Test
+    void conflictIsColouredOnATerminalOnlyWhenAllowed() {
+        MIRROR.conflicts.clear();
+        MIRROR.conflicts.add(io.fedsync.daemon.http.ResolveRoutesAccess.userConflict("c9", "a@163.com", "b@163.com"));
+        try {
+            String red = "\u001B[31m";
+            assertThat(run(true, Map.of(), "--server", url, "conflict", "c9").out()).contains(red + "a@163.com");
+            assertThat(run(false, Map.of(), "--server", url, "conflict", "c9").out()).doesNotContain("\u001B")
+                    .contains("a@163.com");
+            assertThat(run(true, Map.of("NO_COLOR", "1"), "--server", url, "conflict", "c9").out())
+                    .doesNotContain("\u001B");
+            assertThat(run(false, Map.of(), "--server", url, "conflict", "c9", "--color=always").out())
+                    .contains(red + "a@163.com");
+            assertThat(run(true, Map.of(), "--server", url, "conflict", "c9", "--color", "never").out())
+                    .doesNotContain("\u001B");
+            assertThat(run(true, Map.of(), "--server", url, "conflict", "c9", "-o", "json").out())
+                    .doesNotContain("\u001B");
+            assertThat(run(false, Map.of(), "--server", url, "conflict", "c9", "--color=sometimes").code())
+                    .isEqualTo(Fedsyncctl.USAGE);
+        } finally {
+            MIRROR.conflicts.clear();
+        }
+    }
+
+    @Test
+    void helpListsTheExitCodes() {
+        Run help = run(Map.of(), "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("Exit codes:", "0", "ok", "1", "refused", "2", "usage", "3",
+                "no fedsyncd answered");
+        Run conflicts = run(Map.of(), "conflicts", "--help");
+        assertThat(conflicts.out()).contains("--kind", "--limit", "--cluster", "--type", "table|wide|json|yaml");
     }
 }

@@ -299,6 +299,37 @@ class ConfigLoaderTest {
                 .contains("invalid 'clusters[1].name'", "'host' is used by another cluster");
     }
 
+    private String withHttpTls(String tlsYaml) {
+        return minimal() + "http:\n  listen: 127.0.0.1:8080\n  tls:\n" + tlsYaml.indent(4);
+    }
+
+    @Test
+    void httpTlsIsReadAndCheckedAtLoad() throws IOException {
+        Path apiCert = copy("api-server.crt", "api.crt");
+        Path apiKey = copy("api-server-pkcs1.key", "api.key");
+        DaemonConfig config = ConfigLoader.load(write(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey)));
+        assertThat(config.apiTls()).isEqualTo(new io.fedsync.daemon.http.ApiTls(apiCert, apiKey));
+        assertThat(String.join("\n", config.describe())).contains("http.tls.certFile=" + apiCert,
+                "http.tls.keyFile=" + apiKey).doesNotContain("BEGIN");
+        assertThat(ConfigLoader.load(write(minimal())).apiTls()).as("none: plain HTTP").isNull();
+
+        assertThat(problem(withHttpTls("certFile: " + apiCert))).contains("'http.tls.keyFile'", "is missing",
+                "certFile and keyFile");
+        assertThat(problem(withHttpTls("keyFile: " + apiKey))).contains("'http.tls.certFile'", "is missing");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + dir.resolve("absent.key"))))
+                .contains("'http.tls.keyFile'", "does not exist");
+        Path other = copy("other-rsa-pkcs1.key", "other.key");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + other)))
+                .contains("'http.tls.keyFile'", "is not the key of certFile " + apiCert).doesNotContain("BEGIN");
+        Path encrypted = copy("encrypted-pkcs8.key", "encrypted.key");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + encrypted)))
+                .contains("'http.tls.keyFile'", "encrypted");
+        assertThat(problem(withHttpTls("certFile: " + apiKey + "\nkeyFile: " + apiKey)))
+                .contains("'http.tls.certFile'");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey + "\ncaFile: " + ca)))
+                .contains("caFile");
+    }
+
     private String withPeers(String peersYaml) {
         return minimal() + "peers:\n" + peersYaml.indent(2);
     }

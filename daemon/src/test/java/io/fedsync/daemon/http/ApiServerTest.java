@@ -158,6 +158,32 @@ class ApiServerTest {
     }
 
     @Test
+    void conflictsComeInPagesWithAContinueToken() throws Exception {
+        Reply first = get("/api/v1/conflicts?limit=2");
+        assertThat(first.status()).isEqualTo(200);
+        assertThat(ids(first)).containsExactly("a1", "b2");
+        JsonNode meta = first.body().get("metadata");
+        assertThat(meta.get("total").asInt()).isEqualTo(3);
+        assertThat(meta.get("remainingItemCount").asInt()).isEqualTo(1);
+        Reply second = get("/api/v1/conflicts?limit=2&continue="
+                + java.net.URLEncoder.encode(meta.get("continue").asText(), StandardCharsets.UTF_8));
+        assertThat(ids(second)).containsExactly("c3");
+        assertThat(second.body().get("metadata").has("continue")).isFalse();
+        assertThat(ids(get("/api/v1/conflicts?kind=workspaces"))).containsExactly("b2");
+        assertThat(get("/api/v1/conflicts").body().get("items").get(0).get("resource").asText()).isEqualTo("users");
+
+        Reply badToken = get("/api/v1/conflicts?continue=bm9wZQ");
+        assertThat(badToken.status()).isEqualTo(400);
+        assertThat(badToken.contentType()).startsWith("application/json");
+        assertThat(badToken.body().get("error").asText()).contains("'continue'");
+        Reply badLimit = get("/api/v1/conflicts?limit=0");
+        assertThat(badLimit.status()).isEqualTo(400);
+        assertThat(badLimit.body().get("error").asText()).contains("'limit' must be a whole number from 1 to 1000");
+        assertThat(get("/api/v1/conflicts?limit=abc").status()).isEqualTo(400);
+        assertThat(get("/api/v1/conflicts?limit=1001").status()).isEqualTo(400);
+    }
+
+    @Test
     void badFiltersAre400WithJson() throws Exception {
         Reply badState = get("/api/v1/conflicts?state=closed");
         assertThat(badState.status()).isEqualTo(400);

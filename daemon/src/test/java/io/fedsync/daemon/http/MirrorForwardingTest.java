@@ -87,7 +87,7 @@ class MirrorForwardingTest {
         leaderMirror.conflicts.add(ResolveRoutesTest.userConflict("c1", "a@163.com", "b@163.com"));
 
         HttpResponse<String> unauthorised = CLIENT.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
-                        + follower.port() + "/api/v1/conflicts/c1/resolve"))
+                        + follower.port() + "/api/v1/conflicts/c1/resolve")).header("content-type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"winner\": \"host2\"}")).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(unauthorised.statusCode()).as("the mirror judges the token: none sent, none forwarded")

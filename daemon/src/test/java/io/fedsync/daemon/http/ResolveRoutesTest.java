@@ -78,6 +78,9 @@ class ResolveRoutesTest {
         if (authorization != null) {
             r.header("authorization", authorization);
         }
+        if (body != null) {
+            r.header("content-type", "application/json");
+        }
         HttpResponse<String> h = CLIENT.send(r.build(), HttpResponse.BodyHandlers.ofString());
         answers.add(h.headers().map() + h.body());
         return new Reply(h.statusCode(), Json.MAPPER.readTree(h.body()),

@@ -438,15 +438,25 @@ public final class MemoryBenchmark {
     }
 
     private String conflictSummary() {
-        FedsyncdProcess.Response r = daemon.get("/api/v1/conflicts", Duration.ofSeconds(30));
-        if (r.status() != 200) {
-            return "conflicts unavailable (" + r.status() + ")";
-        }
+        Map<String, Integer> byState = new TreeMap<>();
+        int count = 0;
+        String token = null;
         try {
-            JsonNode items = JSON.readTree(r.body()).path("items");
-            Map<String, Integer> byState = new TreeMap<>();
-            items.forEach(c -> byState.merge(c.path("state").asText("?"), 1, Integer::sum));
-            return items.size() + " conflict records" + (byState.isEmpty() ? ""
+            do {
+                FedsyncdProcess.Response r = daemon.get("/api/v1/conflicts?limit=1000" + (token == null ? ""
+                        : "&continue=" + java.net.URLEncoder.encode(token, java.nio.charset.StandardCharsets.UTF_8)),
+                        Duration.ofSeconds(30));
+                if (r.status() != 200) {
+                    return "conflicts unavailable (" + r.status() + ")";
+                }
+                JsonNode page = JSON.readTree(r.body());
+                JsonNode items = page.path("items");
+                count += items.size();
+                items.forEach(c -> byState.merge(c.path("state").asText("?"), 1, Integer::sum));
+                JsonNode next = page.path("metadata").path("continue");
+                token = next.isTextual() ? next.asText() : null;
+            } while (token != null);
+            return count + " conflict records" + (byState.isEmpty() ? ""
                     : " (" + byState.entrySet().stream().map(e -> e.getValue() + " " + e.getKey())
                     .collect(Collectors.joining(", ")) + ")");
         } catch (IOException e) {

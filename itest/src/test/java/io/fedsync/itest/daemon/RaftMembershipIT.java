@@ -214,7 +214,7 @@ class RaftMembershipIT {
                 assertThat(ready.body()).contains("not a member", "fedsyncctl peers add d");
             });
             FedsyncdProcess.Response notMember = d.send("POST", "/api/v1/peers",
-                    "{\"id\":\"e\",\"address\":\"127.0.0.1:1\"}");
+                    "{\"id\":\"e\",\"address\":\"127.0.0.1:1\"}", Map.of("content-type", "application/json"));
             assertThat(notMember.status()).isEqualTo(503);
             assertThat(notMember.json().path("error").asText()).contains("not a member");
 

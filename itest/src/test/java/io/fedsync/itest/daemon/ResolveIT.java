@@ -159,6 +159,37 @@ class ResolveIT {
         }
         assertThat(d.logText()).contains("http.tokenFile").doesNotContain(TOKEN);
 
+        // fedsyncctl conflicts: filters, paging through --limit, wide, json; conflict with and without colour.
+        String runPrefix = KubeObjects.userKey(run);
+        FedsyncdProcess.Result wide = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--state",
+                "open", "--kind", "users", "--cluster", "host2", "--type", "concurrent-update", "--key", runPrefix,
+                "-o", "wide");
+        assertThat(wide.exitCode()).as(wide.stderr()).isZero();
+        assertThat(wide.stdout().lines().toList()).hasSize(1 + edits.size());
+        assertThat(wide.stdout()).contains("REVISIONS", "VECTORS", "RESOLUTION", "User");
+        ids.values().forEach(id -> assertThat(wide.stdout()).contains(id));
+        FedsyncdProcess.Result two = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--key",
+                runPrefix, "--limit", "2");
+        assertThat(two.exitCode()).as(two.stderr()).isZero();
+        assertThat(two.stdout().lines().toList()).hasSize(3);
+        assertThat(two.stderr()).contains("3 more conflicts not shown");
+        FedsyncdProcess.Result asJson = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--key",
+                runPrefix, "--kind", "GlobalRole", "-o", "json");
+        assertThat(asJson.exitCode()).as(asJson.stderr()).isZero();
+        assertThat(JSON.readTree(asJson.stdout()).path("items")).as("no GlobalRole among the users").isEmpty();
+        FedsyncdProcess.Result badKind = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflicts", "--type",
+                "nonsense");
+        assertThat(badKind.exitCode()).isEqualTo(1);
+        assertThat(badKind.stderr()).contains("400", "'type'");
+        FedsyncdProcess.Result plain = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflict",
+                ids.get(kX));
+        assertThat(plain.stdout()).contains("KIND:      User (users)", names.get(3) + "-one@163.com")
+                .as("not a terminal: no colour").doesNotContain("\u001B[");
+        FedsyncdProcess.Result coloured = FedsyncdProcess.fedsyncctl(WAIT, "--server", d.url(""), "conflict",
+                ids.get(kX), "--color=always");
+        assertThat(coloured.stdout()).contains("\u001B[31m" + names.get(3) + "-one@163.com\u001B[0m",
+                "\u001B[32m" + names.get(3) + "-two@163.com\u001B[0m");
+
         // The detail shows what differs, per side.
         JsonNode detail = d.get("/api/v1/conflicts/" + ids.get(kX)).json();
         assertThat(detail.path("diff").toString()).isEqualTo("[{\"path\":\"/spec/email\",\"values\":{\"host\":\""
@@ -338,6 +369,77 @@ class ResolveIT {
         assertThat(explained.json().path("clusters").findValuesAsText("present")).containsExactly("true", "true");
         assertThat(answers).noneMatch(a -> a.contains(TOKEN));
         group.values().forEach(g -> assertThat(g.logText()).doesNotContain(TOKEN));
+    }
+
+    @Test
+    @DisplayName("bad input against a real daemon changes nothing in etcd; six resolutions of one conflict at once:"
+            + " exactly one 200, five 409, the key written once")
+    void badInputAndResolutionsAtOnce() throws Exception {
+        FedsyncdProcess d = builder("fedsyncd").build();
+        daemons.add(d);
+        d.start().awaitHealthy(WAIT);
+        String name = Names.random("race");
+        String key = KubeObjects.userKey(name);
+        Map<String, String[]> edits = concurrentEdits(List.of(d), List.of(name));
+        String id = openConflict(d, key).path("id").asText();
+        String path = "/api/v1/conflicts/" + id + "/resolve";
+        Map<String, String> json = Map.of("content-type", "application/json", "authorization", "Bearer " + TOKEN);
+
+        try (WatchRecorder onHost = WatchRecorder.open(host(), key);
+             WatchRecorder onHost2 = WatchRecorder.open(host2(), key)) {
+            // ---- bad input: each a 4xx JSON error, nothing written ----
+            FedsyncdProcess.Response wrongMethod = d.send("GET", path, null, Map.of());
+            assertError(wrongMethod, 405, "not allowed");
+            assertError(d.send("POST", path, "{\"winner\": \"host\"}",
+                    Map.of("content-type", "text/plain", "authorization", "Bearer " + TOKEN)), 415, "application/json");
+            assertError(d.send("POST", path + "?force=true", "{\"winner\": \"host\"}", json), 400, "'force'");
+            assertError(d.send("POST", path, "{\"winner\": \"host\"", json), 400, "not JSON");
+            assertError(d.send("POST", path, "{\"value\": {\"pad\": \"" + "x".repeat(1_600_000) + "\"}}", json), 413,
+                    "");
+            assertError(d.send("POST", "/api/v1/verify", "{}", json), 413, "takes no body");
+            assertError(d.send("GET", "/api/v1/conflicts?limit=0", null, Map.of()), 400, "'limit'");
+            assertError(d.send("GET", "/api/v1/conflicts?continue=bm9wZQ", null, Map.of()), 400, "'continue'");
+            assertError(d.send("GET", "/api/v1/status?verbose=1", null, Map.of()), 400, "unknown query parameter");
+            assertThat(d.conflicts("state=open&key=" + key)).as("still open").hasSize(1);
+            assertThat(Kv.get(host(), key)).contains(edits.get(key)[0]);
+            assertThat(Kv.get(host2(), key)).contains(edits.get(key)[1]);
+            assertThat(onHost.count() + onHost2.count()).as("nothing written").isZero();
+
+            // ---- six at once ----
+            java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(6);
+            List<CompletableFuture<FedsyncdProcess.Response>> calls = new ArrayList<>();
+            for (int i = 0; i < 6; i++) {
+                String winner = i % 2 == 0 ? "host" : "host2";
+                calls.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        go.await();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return resolve(d, id, "{\"winner\": \"" + winner + "\"}");
+                }, pool));
+            }
+            go.countDown();
+            List<FedsyncdProcess.Response> done = calls.stream().map(CompletableFuture::join).toList();
+            pool.shutdown();
+            String all = done.stream().map(r -> r.status() + " " + r.body()).collect(Collectors.joining("\n"));
+            List<FedsyncdProcess.Response> won = done.stream().filter(r -> r.status() == 200).toList();
+            assertThat(won).as(all).hasSize(1);
+            assertThat(done.stream().filter(r -> r.status() == 409).count()).as(all).isEqualTo(5);
+            String winner = won.get(0).json().path("resolution").path("winner").asText();
+            String expected = winner.equals("host") ? edits.get(key)[0] : edits.get(key)[1];
+            await().atMost(WAIT).until(() -> Kv.get(host(), key).equals(Optional.of(expected))
+                    && Kv.get(host2(), key).equals(Optional.of(expected)));
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
+                    .until(() -> onHost.count() + onHost2.count() == 1);
+            WatchRecorder loser = winner.equals("host") ? onHost2 : onHost;
+            assertThat(loser.eventsFor(key)).as("the loser written once").hasSize(1);
+            JsonNode record = d.conflicts("key=" + key).get(0);
+            assertThat(record.path("state").asText()).isEqualTo("resolved");
+            assertThat(record.path("resolution").path("winner").asText()).isEqualTo(winner);
+        }
+        assertThat(d.logText()).doesNotContain(TOKEN);
     }
 
     private static String awaitLeader(Map<String, FedsyncdProcess> group) {

@@ -273,7 +273,7 @@ public final class Sandbox {
         try (WatchRecorder w1 = WatchRecorder.open(host, KEY); WatchRecorder w2 = WatchRecorder.open(host2, KEY)) {
             // A resolution answers once every cluster holds the result: longer than a plain call.
             FedsyncdProcess.Response r = follower.send("POST", "/api/v1/conflicts/" + id + "/resolve",
-                    "{\"winner\": \"host\"}", Map.of());
+                    "{\"winner\": \"host\"}", Map.of("content-type", "application/json"));
             check("S2", "answered 200 by the leader through the follower, the record resolved with winner host",
                     () -> r.status() == 200 && r.json().path("state").asText().equals("resolved")
                             && r.json().path("resolution").path("winner").asText().equals("host"),
