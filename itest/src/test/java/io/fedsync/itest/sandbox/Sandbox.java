@@ -320,17 +320,38 @@ public final class Sandbox {
                     () -> w1.count() == 1 && w2.count() == 1, () -> new int[] {w1.count(), w2.count()});
             step("S7", "starting %s again on its data dir", leader);
             old.start().awaitHealthy(WAIT);
-            check("S7", leader + " rejoined as a follower of " + next + " and stands by", () -> {
-                JsonNode raft = old.status().path("raft");
-                return raft.path("role").asText().equals("follower") && raft.path("leader").asText().equals(next)
-                        && !mirrors(old);
-            }, () -> old.status().path("raft"));
+            // All three name one leader and only it mirrors. On a loaded host a replica can miss
+            // heartbeats and leadership can move once more: that is said, not hidden, and the
+            // fence still lets only the newest term write.
+            String now = awaitLeader(group, IDS);
+            if (!now.equals(next)) {
+                step("S7", "leadership moved again, to %s (Raft term %s): a replica missed heartbeats (load average %s)",
+                        now, group.get(now).status().path("raft").path("term").asText(), loadAverage());
+            }
+            check("S7", leader + " rejoined: every replica names " + now + " as leader and only " + now + " mirrors",
+                    () -> IDS.stream().allMatch(id -> group.get(id).status().path("raft").path("leader").asText()
+                            .equals(now) && mirrors(group.get(id)) == id.equals(now)),
+                    () -> roles(group));
+            if (now.equals(next)) {
+                check("S7", leader + " stands by as a follower of " + next, () -> {
+                    JsonNode raft = old.status().path("raft");
+                    return raft.path("role").asText().equals("follower") && !mirrors(old);
+                }, () -> old.status().path("raft"));
+            }
             printGroup(group);
-            return next;
+            return now;
         }
     }
 
     private static final List<String> IDS = List.of("a", "b", "c");
+
+    private static String loadAverage() {
+        try {
+            return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/loadavg")).split(" ")[0];
+        } catch (java.io.IOException | RuntimeException e) {
+            return "unknown";
+        }
+    }
 
     /** The replica every running replica names as leader, once it mirrors. */
     private static String awaitLeader(Map<String, FedsyncdProcess> group, List<String> running) {
