@@ -248,8 +248,28 @@ public final class Sandbox {
                     c.path("state").asText(), c.path("clusters"), c.path("detectedAt").asText());
         }
         step("S2", "the key stays as it is on each host until an operator picks a winner");
+        showWithFedsyncctl(d);
         resolveS2(group, leader, host, host2, emailHost);
         return leader;
+    }
+
+    /** What an operator sees of the open S2 conflict with bin/fedsyncctl (its own JVM), printed as it is. */
+    private void showWithFedsyncctl(FedsyncdProcess d) {
+        List<JsonNode> open = d.conflicts("state=open&key=" + KEY);
+        if (open.isEmpty()) {
+            return;
+        }
+        String id = open.get(0).path("id").asText();
+        for (List<String> args : List.of(List.of("conflicts", "--state", "open", "-o", "wide"), List.of("conflict", id))) {
+            List<String> all = new java.util.ArrayList<>(List.of("--server", d.url("")));
+            all.addAll(args);
+            FedsyncdProcess.Result r = FedsyncdProcess.fedsyncctl(WAIT, all.toArray(String[]::new));
+            out.println();
+            out.println("  $ fedsyncctl " + String.join(" ", args));
+            r.stdout().lines().forEach(l -> out.println("  " + l));
+            report("S2", "fedsyncctl " + args.get(0) + " shows the conflict (exit code 0)", r.exitCode() == 0
+                    && r.stdout().contains(id), () -> r.exitCode() + " " + r.stderr());
+        }
     }
 
     /**
