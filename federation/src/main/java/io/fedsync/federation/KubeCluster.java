@@ -45,12 +45,14 @@ public final class KubeCluster {
 
     private final String name;
     private final ApiClient client;
+    private final ApiClient watchingClient;
     private final String server;
     private final List<String> warnings;
 
-    private KubeCluster(String name, ApiClient client, String server, List<String> warnings) {
+    private KubeCluster(String name, ApiClient client, ApiClient watchingClient, String server, List<String> warnings) {
         this.name = name;
         this.client = client;
+        this.watchingClient = watchingClient;
         this.server = server;
         this.warnings = List.copyOf(warnings);
     }
@@ -103,8 +105,10 @@ public final class KubeCluster {
                     + " at " + server + " is not authenticated");
         }
         ApiClient client;
+        ApiClient watching;
         try {
             client = ClientBuilder.kubeconfig(config).build();
+            watching = ClientBuilder.kubeconfig(config).build();
         } catch (IOException | RuntimeException e) {
             throw new IllegalArgumentException("kubeconfig " + kubeconfig + " of " + name + ": cannot build a client ("
                     + e.getClass().getSimpleName() + ")");
@@ -112,7 +116,10 @@ public final class KubeCluster {
         client.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
         client.setReadTimeout((int) CALL_TIMEOUT.toMillis());
         client.setWriteTimeout((int) CALL_TIMEOUT.toMillis());
-        return new KubeCluster(name, client, server, warnings);
+        // Watches stay open for minutes: no read timeout (the server ends them), a connect timeout.
+        watching.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
+        watching.setReadTimeout(0);
+        return new KubeCluster(name, client, watching, server, warnings);
     }
 
     public String name() {
@@ -130,6 +137,11 @@ public final class KubeCluster {
     /** The client-java client (for informers); its calls time out after 15 s. */
     public ApiClient client() {
         return client;
+    }
+
+    /** A client for informers' long watches (no read timeout). */
+    public ApiClient watchingClient() {
+        return watchingClient;
     }
 
     /** The uid of the kube-system namespace: what identifies a cluster across kubeconfigs. */

@@ -1,0 +1,527 @@
+package io.fedsync.federation;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.kubernetes.client.informer.ResourceEventHandler;
+import io.kubernetes.client.informer.SharedIndexInformer;
+import io.kubernetes.client.informer.SharedInformerFactory;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Pushes the federated objects of the host clusters to the members: informers on every host for
+ * each kind of the profile feed a {@link WorkQueue} of (member, kind, namespace, name); workers
+ * decide each with {@link PushPlanner} and carry the decision out with a conditional write (a 409
+ * means decide again, never overwrite blindly). A periodic resync queues everything again, which
+ * is what finds drift on members, deletes owed to a member that was down, and members whose
+ * jwtSecret changed.
+ *
+ * <p>A member that does not answer is retried with a growing delay and never blocks the others or
+ * start-up. Nothing is decided for a kind until every host's informer for it has synced: a
+ * half-filled cache would look like deletes. Only one process may run a Federator for a set of
+ * members (in fedsyncd: the Raft leader, from its leader callback).
+ */
+public final class Federator implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Federator.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration NOT_SETTLED_RETRY = Duration.ofSeconds(1);
+    private static final Duration CONFLICT_RETRY = Duration.ofSeconds(5);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** A member as the federator pushes to it. */
+    public record MemberCluster(String name, KubeCluster cluster, Map<String, String> labels) {
+        public MemberCluster {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(cluster, "cluster");
+            labels = Map.copyOf(labels);
+        }
+    }
+
+    /** What the mirror knows about a key: an open conflict on it holds the object everywhere. */
+    @FunctionalInterface
+    public interface MirrorView {
+        /** The id of an open mirror conflict on this etcd key, or empty. */
+        Optional<String> openConflict(String etcdKey);
+
+        MirrorView NONE = key -> Optional.empty();
+    }
+
+    /**
+     * @param resync  how often everything is queued again (drift, owed deletes, jwtSecret changes)
+     * @param workers worker threads deciding and writing
+     */
+    public record Settings(Profile profile, DriftPolicy driftPolicy, Duration resync, int workers) {
+        public Settings {
+            Objects.requireNonNull(profile, "profile");
+            Objects.requireNonNull(driftPolicy, "driftPolicy");
+            if (resync.compareTo(Duration.ofSeconds(1)) < 0) {
+                throw new IllegalArgumentException("federation resync must be at least 1s");
+            }
+            if (workers < 1) {
+                throw new IllegalArgumentException("federation needs at least one worker");
+            }
+        }
+    }
+
+    /** What the federator knows about one member (for status and metrics; never a secret). */
+    public record MemberState(String name, boolean reachable, Boolean jwtMatches, String jwtProblem, long creates,
+                              long updates, long deletes, long drifts, long holds, String lastError,
+                              Instant lastWriteAt) {
+    }
+
+    private final Settings settings;
+    private final Clock clock;
+    private final Map<String, KubeCluster> hosts;
+    private final Map<String, MemberCluster> members;
+    private final MirrorView mirror;
+    private final Map<String, FederatedKind> kinds = new LinkedHashMap<>();
+    private final JwtSecret.FingerprintKey fingerprintKey = JwtSecret.FingerprintKey.random();
+    private final WorkQueue<PushKey> queue = new WorkQueue<>();
+    /** host → plural → informer. */
+    private final Map<String, Map<String, SharedIndexInformer<DynamicKubernetesObject>>> informers = new TreeMap<>();
+    private final List<SharedInformerFactory> factories = new ArrayList<>();
+    private final Map<String, Stats> stats = new ConcurrentHashMap<>();
+    private final Map<PushKey, Integer> failures = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "federation-resync");
+        t.setDaemon(true);
+        return t;
+    });
+    private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean closed;
+
+    /** Mutable per-member counters; read as a {@link MemberState}. */
+    private static final class Stats {
+        volatile boolean reachable = true;
+        volatile Boolean jwtMatches;
+        volatile String jwtProblem;
+        final AtomicLong creates = new AtomicLong();
+        final AtomicLong updates = new AtomicLong();
+        final AtomicLong deletes = new AtomicLong();
+        final AtomicLong drifts = new AtomicLong();
+        final AtomicLong holds = new AtomicLong();
+        volatile String lastError;
+        volatile Instant lastWriteAt;
+    }
+
+    public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
+        this(settings, hosts, members, mirror, Clock.systemUTC());
+    }
+
+    Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror,
+              Clock clock) {
+        if (hosts.isEmpty()) {
+            throw new IllegalArgumentException("federation needs at least one host cluster with a kubeconfig");
+        }
+        this.settings = settings;
+        this.clock = clock;
+        this.hosts = new TreeMap<>(hosts);
+        this.members = new TreeMap<>();
+        members.forEach(m -> this.members.put(m.name(), m));
+        this.mirror = mirror;
+        settings.profile().kinds().forEach(k -> kinds.put(k.plural(), k));
+        this.members.keySet().forEach(m -> stats.put(m, new Stats()));
+    }
+
+    /** Starts the informers, the jwtSecret checks, the workers and the resync; returns at once. */
+    public synchronized Federator start() {
+        for (Map.Entry<String, KubeCluster> h : hosts.entrySet()) {
+            Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind = new LinkedHashMap<>();
+            for (FederatedKind kind : kinds.values()) {
+                // One factory per kind: a factory keeps one informer per Java type, and every kind
+                // here is a DynamicKubernetesObject.
+                SharedInformerFactory factory = new SharedInformerFactory(h.getValue().watchingClient());
+                DynamicKubernetesApi api = new DynamicKubernetesApi(kind.group(), kind.version(), kind.plural(),
+                        h.getValue().watchingClient());
+                SharedIndexInformer<DynamicKubernetesObject> informer =
+                        factory.sharedIndexInformerFor(api, DynamicKubernetesObject.class, 0);
+                informer.addEventHandler(new Handler(kind));
+                byKind.put(kind.plural(), informer);
+                factories.add(factory);
+            }
+            informers.put(h.getKey(), byKind);
+        }
+        factories.forEach(SharedInformerFactory::startAllRegisteredInformers);
+        for (int i = 0; i < settings.workers(); i++) {
+            Thread t = new Thread(this::work, "federation-worker-" + i);
+            t.setDaemon(true);
+            t.start();
+            workers.add(t);
+        }
+        long every = settings.resync().toMillis();
+        timer.scheduleWithFixedDelay(this::resync, 0, every, TimeUnit.MILLISECONDS);
+        LOG.info("federation: profile {}, hosts {}, members {}, driftPolicy {}, resync {}", settings.profile()
+                .configName(), hosts.keySet(), members.keySet(), settings.driftPolicy().configName(), settings.resync());
+        return this;
+    }
+
+    /** Every member's state. */
+    public List<MemberState> members() {
+        List<MemberState> out = new ArrayList<>();
+        for (String m : members.keySet()) {
+            Stats s = stats.get(m);
+            out.add(new MemberState(m, s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
+                    s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt));
+        }
+        return out;
+    }
+
+    /** True once every host's informer of every kind has listed its objects. */
+    public boolean synced() {
+        return informers.values().stream().flatMap(m -> m.values().stream()).allMatch(SharedIndexInformer::hasSynced);
+    }
+
+    /** Keys waiting now. */
+    public int queued() {
+        return queue.size() + queue.delayedCount();
+    }
+
+    private final class Handler implements ResourceEventHandler<DynamicKubernetesObject> {
+        private final FederatedKind kind;
+
+        Handler(FederatedKind kind) {
+            this.kind = kind;
+        }
+
+        @Override
+        public void onAdd(DynamicKubernetesObject o) {
+            enqueue(kind, o);
+        }
+
+        @Override
+        public void onUpdate(DynamicKubernetesObject before, DynamicKubernetesObject after) {
+            enqueue(kind, after);
+        }
+
+        @Override
+        public void onDelete(DynamicKubernetesObject o, boolean finalStateUnknown) {
+            enqueue(kind, o);
+        }
+    }
+
+    private void enqueue(FederatedKind kind, DynamicKubernetesObject o) {
+        if (o == null || o.getMetadata() == null || o.getMetadata().getName() == null) {
+            return;
+        }
+        String ns = o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace();
+        for (String m : members.keySet()) {
+            queue.add(new PushKey(m, kind.plural(), ns, o.getMetadata().getName()));
+        }
+        if (kind.placement() == FederatedKind.PlacementRule.SPEC_PLACEMENT) {
+            // A workspace moving between members moves its roles and bindings with it.
+            String workspace = o.getMetadata().getName();
+            for (FederatedKind k : kinds.values()) {
+                if (k.placement() == FederatedKind.PlacementRule.WORKSPACE_MEMBERS) {
+                    for (String name : namesOnHosts(k, workspace)) {
+                        members.keySet().forEach(m -> queue.add(new PushKey(m, k.plural(), "", name)));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Names of the kind's objects on the hosts, of one workspace when {@code workspace} is not null. */
+    private Set<String> namesOnHosts(FederatedKind kind, String workspace) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
+            for (DynamicKubernetesObject o : byKind.get(kind.plural()).getIndexer().list()) {
+                if (workspace == null || o.getMetadata().getLabels() != null
+                        && workspace.equals(o.getMetadata().getLabels().get(Placement.WORKSPACE_LABEL))) {
+                    out.add(o.getMetadata().getName());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Queues every object the hosts hold and every copy fedsync made on each member; checks secrets. */
+    private void resync() {
+        if (closed) {
+            return;
+        }
+        try {
+            Optional<JwtSecret.Fingerprint> hostPrint = hostFingerprint();
+            for (MemberCluster m : members.values()) {
+                checkJwt(m, hostPrint);
+                for (FederatedKind kind : kinds.values()) {
+                    Set<String> names = namesOnHosts(kind, null);
+                    try {
+                        for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
+                            if (PushPlanner.writtenByFedsync(copy)) {
+                                names.add(copy.path("metadata").path("name").asText());
+                            }
+                        }
+                        stats.get(m.name()).reachable = true;
+                    } catch (KubeAccessException e) {
+                        noteFailure(m.name(), e);
+                    }
+                    names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("federation: resync failed: {}", e.toString());
+        }
+    }
+
+    /** The hosts' jwtSecret fingerprint when they all answer and agree. */
+    private Optional<JwtSecret.Fingerprint> hostFingerprint() {
+        JwtSecret.Fingerprint agreed = null;
+        for (KubeCluster h : hosts.values()) {
+            try {
+                Optional<String> yaml = h.kubesphereYaml();
+                if (yaml.isEmpty()) {
+                    LOG.warn("[{}] no kubesphere-system/kubesphere-config: cannot compare jwtSecrets", h.name());
+                    return Optional.empty();
+                }
+                JwtSecret.Fingerprint p = JwtSecret.fingerprint(yaml.get(), settings.profile(), fingerprintKey);
+                if (agreed != null && !agreed.matches(p)) {
+                    LOG.warn("federation: the hosts hold different jwtSecrets; nothing is pushed until they agree");
+                    return Optional.empty();
+                }
+                agreed = p;
+            } catch (KubeAccessException | JwtSecret.Unreadable e) {
+                LOG.warn("[{}] cannot read its jwtSecret: {}", h.name(), e.getMessage());
+                return Optional.empty();
+            }
+        }
+        return Optional.ofNullable(agreed);
+    }
+
+    private void checkJwt(MemberCluster m, Optional<JwtSecret.Fingerprint> hostPrint) {
+        Stats s = stats.get(m.name());
+        if (hostPrint.isEmpty()) {
+            s.jwtMatches = null;
+            s.jwtProblem = "the hosts' jwtSecret could not be read or they differ";
+            return;
+        }
+        Boolean before = s.jwtMatches;
+        try {
+            Optional<String> yaml = m.cluster().kubesphereYaml();
+            if (yaml.isEmpty()) {
+                s.jwtMatches = false;
+                s.jwtProblem = "no kubesphere-system/kubesphere-config on the member";
+            } else {
+                boolean same = JwtSecret.fingerprint(yaml.get(), settings.profile(), fingerprintKey)
+                        .matches(hostPrint.get());
+                s.jwtMatches = same;
+                s.jwtProblem = same ? null : "the member's jwtSecret differs from the hosts'";
+            }
+            s.reachable = true;
+        } catch (JwtSecret.Unreadable e) {
+            s.jwtMatches = false;
+            s.jwtProblem = e.getMessage();
+        } catch (KubeAccessException e) {
+            noteFailure(m.name(), e);
+            return;
+        }
+        if (!Objects.equals(before, s.jwtMatches)) {
+            if (Boolean.TRUE.equals(s.jwtMatches)) {
+                LOG.info("[{}] jwtSecret matches the hosts': pushing to it", m.name());
+            } else {
+                LOG.warn("[{}] {}: nothing is pushed to it", m.name(), s.jwtProblem);
+            }
+        }
+    }
+
+    private void work() {
+        while (!closed) {
+            Optional<PushKey> next;
+            try {
+                next = queue.take(Duration.ofSeconds(1));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            if (next.isEmpty()) {
+                continue;
+            }
+            PushKey key = next.get();
+            try {
+                process(key);
+            } catch (RuntimeException e) {
+                LOG.warn("[{}] failed: {}", key, e.toString());
+                retryLater(key);
+            } finally {
+                queue.done(key);
+            }
+        }
+    }
+
+    private void process(PushKey key) {
+        FederatedKind kind = kinds.get(key.plural());
+        MemberCluster member = members.get(key.member());
+        Stats s = stats.get(key.member());
+        if (kind == null || member == null) {
+            return;
+        }
+        LOG.trace("[{}] deciding", key);
+        if (!informers.values().stream().allMatch(byKind -> byKind.get(kind.plural()).hasSynced())) {
+            queue.addAfter(key, NOT_SETTLED_RETRY);
+            return;
+        }
+        if (s.jwtMatches == null) {
+            // Not compared yet (or the hosts' secret is unreadable): decide nothing.
+            queue.addAfter(key, NOT_SETTLED_RETRY);
+            return;
+        }
+        Map<String, Optional<byte[]>> onHosts = new TreeMap<>();
+        JsonNode anyHostObject = null;
+        for (Map.Entry<String, Map<String, SharedIndexInformer<DynamicKubernetesObject>>> h : informers.entrySet()) {
+            DynamicKubernetesObject o = h.getValue().get(kind.plural()).getIndexer()
+                    .getByKey(key.namespace().isEmpty() ? key.name() : key.namespace() + "/" + key.name());
+            byte[] bytes = o == null ? null : o.getRaw().toString().getBytes(StandardCharsets.UTF_8);
+            onHosts.put(h.getKey(), Optional.ofNullable(bytes));
+            if (bytes != null && anyHostObject == null) {
+                anyHostObject = readTree(bytes);
+            }
+        }
+        String etcdKey = kind.registryPrefix() + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
+        String conflict = mirror.openConflict(etcdKey).orElse(null);
+        boolean placed = anyHostObject != null && Placement.of(kind, anyHostObject, memberList(), this::workspaceMembers)
+                .members().contains(member.name());
+        Optional<JsonNode> onMember;
+        try {
+            onMember = member.cluster().get(kind.target(), key.namespace(), key.name());
+        } catch (KubeAccessException e) {
+            noteFailure(member.name(), e);
+            retryLater(key);
+            return;
+        }
+        PushDecision d = PushPlanner.decide(kind, onHosts, conflict, placed, Boolean.TRUE.equals(s.jwtMatches), onMember,
+                settings.driftPolicy(), null);
+        try {
+            carryOut(key, kind, member, s, d);
+            failures.remove(key);
+            s.reachable = true;
+        } catch (KubeAccessException e) {
+            if (e.conflict() || e.notFound()) {
+                // The member's object changed since it was read: decide again with what it holds now.
+                LOG.debug("[{}] {} changed on the member meanwhile; deciding again", key, kind.target().plural());
+                queue.add(key);
+            } else {
+                noteFailure(member.name(), e);
+                retryLater(key);
+            }
+        }
+    }
+
+    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d)
+            throws KubeAccessException {
+        if (d instanceof PushDecision.Create c) {
+            member.cluster().create(kind.target(), c.copy());
+            s.creates.incrementAndGet();
+            s.lastWriteAt = clock.instant();
+            LOG.info("[{}] {}", key, c.reason());
+        } else if (d instanceof PushDecision.Update u) {
+            member.cluster().replace(kind.target(), u.copy(), u.resourceVersion());
+            s.updates.incrementAndGet();
+            s.lastWriteAt = clock.instant();
+            if (u.drift()) {
+                s.drifts.incrementAndGet();
+                LOG.warn("[{}] {}", key, u.reason());
+            } else {
+                LOG.info("[{}] {}", key, u.reason());
+            }
+        } else if (d instanceof PushDecision.Delete del) {
+            member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
+            s.deletes.incrementAndGet();
+            s.lastWriteAt = clock.instant();
+            LOG.info("[{}] deleted: {}", key, del.reason());
+        } else if (d instanceof PushDecision.Report r) {
+            s.drifts.incrementAndGet();
+            LOG.warn("[{}] {}", key, r.reason());
+        } else if (d instanceof PushDecision.Hold h) {
+            s.holds.incrementAndGet();
+            LOG.debug("[{}] held: {}", key, h.reason());
+            queue.addAfter(key, h.conflict() ? CONFLICT_RETRY : NOT_SETTLED_RETRY);
+        } else {
+            LOG.debug("[{}] {}", key, d.reason());
+        }
+    }
+
+    private List<Member> memberList() {
+        List<Member> out = new ArrayList<>();
+        members.values().forEach(m -> out.add(new Member(m.name(), m.labels())));
+        return out;
+    }
+
+    /** The members a workspace is placed on, from the hosts' workspace templates. */
+    private Set<String> workspaceMembers(String workspace) {
+        for (FederatedKind k : kinds.values()) {
+            if (k.placement() != FederatedKind.PlacementRule.SPEC_PLACEMENT) {
+                continue;
+            }
+            for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
+                DynamicKubernetesObject t = byKind.get(k.plural()).getIndexer().getByKey(workspace);
+                if (t != null) {
+                    return Placement.of(k, readTree(t.getRaw().toString().getBytes(StandardCharsets.UTF_8)),
+                            memberList(), w -> Set.of()).members();
+                }
+            }
+        }
+        return Set.of();
+    }
+
+    private void noteFailure(String member, KubeAccessException e) {
+        Stats s = stats.get(member);
+        if (s == null) {
+            return;
+        }
+        if (e.unreachable() && s.reachable) {
+            LOG.warn("[{}] unreachable: {}; retrying, the other members go on", member, e.getMessage());
+        }
+        s.reachable = !e.unreachable() && s.reachable;
+        s.lastError = e.getMessage();
+    }
+
+    private void retryLater(PushKey key) {
+        int n = failures.merge(key, 1, Integer::sum);
+        long millis = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(6, n - 1));
+        queue.addAfter(key, Duration.ofMillis(millis));
+    }
+
+    private static JsonNode readTree(byte[] bytes) {
+        try {
+            return JSON.readTree(bytes);
+        } catch (java.io.IOException e) {
+            return JSON.createObjectNode();
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        closed = true;
+        queue.shutDown();
+        timer.shutdownNow();
+        factories.forEach(SharedInformerFactory::stopAllRegisteredInformers);
+        for (Thread t : workers) {
+            try {
+                t.join(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

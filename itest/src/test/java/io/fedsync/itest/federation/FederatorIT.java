@@ -1,0 +1,271 @@
+package io.fedsync.itest.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fedsync.federation.DriftPolicy;
+import io.fedsync.federation.FederatedKind;
+import io.fedsync.federation.Federator;
+import io.fedsync.federation.KubeCluster;
+import io.fedsync.federation.Profile;
+import io.fedsync.itest.fixture.EtcdClusters;
+import io.fedsync.itest.fixture.KubeObjects;
+import io.fedsync.itest.fixture.Names;
+import io.fedsync.itest.fixture.WatchRecorder;
+import io.fedsync.itest.kube.KubeApis;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ConfigMap;
+import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The federator pushing from two hosts to members, each an API stand-in (test fixture) over its
+ * own real etcd: what a member receives, once; what it never receives (another jwtSecret, an
+ * object the hosts disagree on or hold in an open mirror conflict); drift overwritten; deletes;
+ * workspaces by placement.
+ */
+@DisplayName("federator: two hosts to members, each a Kubernetes API stand-in over a real etcd")
+class FederatorIT {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String SECRET = "shared-jwt-" + Names.randomSuffix();
+    private static final Duration WAIT = Duration.ofSeconds(30);
+    private static final FederatedKind USERS = Profile.KUBESPHERE_V3.kinds().get(0);
+    private static final FederatedKind WORKSPACE_ROLES = Profile.KUBESPHERE_V3.kinds().get(3);
+    private static final FederatedKind TEMPLATES = Profile.KUBESPHERE_V3.kinds().get(7);
+
+    @RegisterExtension
+    static final EtcdClusters ETCD = EtcdClusters.builder().withClusters("host", "host2", "m1", "m2", "stranger")
+            .build();
+
+    @RegisterExtension
+    static final KubeApis KUBE = KubeApis.over(ETCD).build();
+
+    /** Keys the "mirror" says are in an open conflict. */
+    private final Map<String, String> openConflicts = new ConcurrentHashMap<>();
+    private Federator federator;
+
+    @BeforeAll
+    static void installKubeSphere() throws Exception {
+        for (String c : List.of("host", "host2", "m1", "m2", "stranger")) {
+            CoreV1Api core = new CoreV1Api(KUBE.apiClient(c));
+            for (String ns : List.of("kube-system", "kubesphere-system")) {
+                core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
+                        .metadata(new V1ObjectMeta().name(ns))).execute();
+            }
+            String role = c.startsWith("host") ? "host" : "member";
+            String secret = c.equals("stranger") ? "another-" + SECRET : SECRET;
+            core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
+                    .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
+                    .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
+                            + "\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
+        }
+    }
+
+    @AfterEach
+    void stop() {
+        if (federator != null) {
+            federator.close();
+        }
+    }
+
+    private static KubeCluster cluster(String name) {
+        return KubeCluster.connect(name, KUBE.kubeconfig(name), null);
+    }
+
+    private Federator start(DriftPolicy policy) {
+        federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, policy, Duration.ofSeconds(2), 2),
+                Map.of("host", cluster("host"), "host2", cluster("host2")),
+                List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of("env", "prod")),
+                        new Federator.MemberCluster("m2", cluster("m2"), Map.of("env", "test")),
+                        new Federator.MemberCluster("stranger", cluster("stranger"), Map.of("env", "prod"))),
+                key -> Optional.ofNullable(openConflicts.get(key))).start();
+        await().atMost(WAIT).until(federator::synced);
+        return federator;
+    }
+
+    private static DynamicKubernetesApi api(String cluster, FederatedKind.Target t) {
+        return new DynamicKubernetesApi(t.group(), t.version(), t.plural(), KUBE.apiClient(cluster));
+    }
+
+    /** Writes the object on a host through its API (create, or update at its resourceVersion). */
+    private static void put(String cluster, FederatedKind kind, String json) throws Exception {
+        DynamicKubernetesApi api = api(cluster, new FederatedKind.Target(kind.group(), kind.version(), kind.plural(),
+                kind.kind()));
+        JsonNode n = JSON.readTree(json);
+        String name = n.path("metadata").path("name").asText();
+        var existing = api.get(name);
+        com.google.gson.JsonObject raw = com.google.gson.JsonParser.parseString(json).getAsJsonObject();
+        if (existing.isSuccess()) {
+            raw.getAsJsonObject("metadata").addProperty("resourceVersion",
+                    existing.getObject().getMetadata().getResourceVersion());
+            assertThat(api.update(new DynamicKubernetesObject(raw)).isSuccess()).isTrue();
+        } else {
+            assertThat(api.create(new DynamicKubernetesObject(raw)).isSuccess()).isTrue();
+        }
+    }
+
+    private static void delete(String cluster, FederatedKind kind, String name) {
+        api(cluster, new FederatedKind.Target(kind.group(), kind.version(), kind.plural(), kind.kind())).delete(name);
+    }
+
+    private static Optional<JsonNode> get(String cluster, FederatedKind.Target t, String name) {
+        var r = api(cluster, t).get(name);
+        if (!r.isSuccess()) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(JSON.readTree(r.getObject().getRaw().toString()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String email(Optional<JsonNode> o) {
+        return o.map(n -> n.path("spec").path("email").asText()).orElse("(absent)");
+    }
+
+    private static String user(String name, String email) {
+        ObjectNode u = (ObjectNode) readTree(KubeObjects.user(name, email));
+        ObjectNode meta = (ObjectNode) u.path("metadata");
+        List.of("uid", "creationTimestamp", "managedFields", "generation", "resourceVersion").forEach(meta::remove);
+        return u.toString();
+    }
+
+    private static JsonNode readTree(String s) {
+        try {
+            return JSON.readTree(s);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static String registryKey(FederatedKind kind, String name) {
+        return kind.registryPrefix() + name;
+    }
+
+    @Test
+    @DisplayName("a user on both hosts reaches each member once; never a member with another jwtSecret; an edit follows; a delete on the hosts removes the copies")
+    void usersGoOnceToMatchingMembers() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String name = Names.random("fed");
+        String memberKey = registryKey(USERS, name);
+        try (WatchRecorder m1 = WatchRecorder.open(ETCD.client("m1"), memberKey);
+             WatchRecorder m2 = WatchRecorder.open(ETCD.client("m2"), memberKey)) {
+            put("host", USERS, user(name, "a@163.com"));
+            put("host2", USERS, user(name, "a@163.com"));
+            await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("a@163.com")
+                    && email(get("m2", USERS.target(), name)).equals("a@163.com"));
+            // Quiet: one write per member although two hosts hold it, and resyncs write nothing more.
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                    .until(() -> m1.count() == 1 && m2.count() == 1);
+        }
+        JsonNode copy = get("m1", USERS.target(), name).orElseThrow();
+        assertThat(copy.path("metadata").path("labels").path("kubefed.io/managed").asText()).isEqualTo("false");
+        assertThat(copy.path("metadata").path("annotations").path("fedsync.io/origin-cluster").asText()).isEqualTo("host");
+        assertThat(get("stranger", USERS.target(), name)).as("another jwtSecret: nothing pushed").isEmpty();
+        assertThat(federator.members()).filteredOn(m -> m.name().equals("stranger")).singleElement()
+                .satisfies(m -> assertThat(m.jwtMatches()).isFalse());
+
+        put("host", USERS, user(name, "b@163.com"));
+        put("host2", USERS, user(name, "b@163.com"));
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("b@163.com")
+                && email(get("m2", USERS.target(), name)).equals("b@163.com"));
+
+        delete("host", USERS, name);
+        delete("host2", USERS, name);
+        await().atMost(WAIT).until(() -> get("m1", USERS.target(), name).isEmpty()
+                && get("m2", USERS.target(), name).isEmpty());
+    }
+
+    @Test
+    @DisplayName("while the hosts disagree, or the mirror holds an open conflict on the object, members keep what they have")
+    void disagreementAndOpenConflictsHold() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String name = Names.random("held");
+        put("host", USERS, user(name, "only-on-host@163.com"));
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
+                .until(() -> get("m1", USERS.target(), name).isEmpty());
+        put("host2", USERS, user(name, "only-on-host@163.com"));
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("only-on-host@163.com"));
+
+        openConflicts.put(registryKey(USERS, name), "c-1");
+        put("host", USERS, user(name, "edited-on-host@163.com"));
+        put("host2", USERS, user(name, "edited-on-host2@163.com"));
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8))
+                .until(() -> email(get("m1", USERS.target(), name)).equals("only-on-host@163.com"));
+        // The operator resolves the conflict; the mirror makes both hosts agree.
+        put("host2", USERS, user(name, "edited-on-host@163.com"));
+        openConflicts.remove(registryKey(USERS, name));
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("edited-on-host@163.com"));
+    }
+
+    @Test
+    @DisplayName("a copy edited on a member is overwritten (driftPolicy overwrite) and counted; an object fedsync did not write is never deleted")
+    void driftIsOverwritten() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String name = Names.random("drift");
+        put("host", USERS, user(name, "hosts@163.com"));
+        put("host2", USERS, user(name, "hosts@163.com"));
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
+        JsonNode copy = get("m1", USERS.target(), name).orElseThrow();
+        ObjectNode edited = copy.deepCopy();
+        ((ObjectNode) edited.path("spec")).put("email", "edited-on-m1@163.com");
+        assertThat(api("m1", USERS.target()).update(new DynamicKubernetesObject(
+                com.google.gson.JsonParser.parseString(edited.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
+        assertThat(federator.members()).filteredOn(m -> m.name().equals("m1")).singleElement()
+                .satisfies(m -> assertThat(m.drifts()).isPositive());
+
+        String theirs = Names.random("theirs");
+        put("m2", USERS, user(theirs, "m2-own@163.com"));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                .until(() -> get("m2", USERS.target(), theirs).isPresent());
+    }
+
+    @Test
+    @DisplayName("a workspace goes to the members of its placement, with its roles; not to the others")
+    void workspacesFollowTheirPlacement() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String ws = Names.random("ws");
+        String template = "{\"apiVersion\":\"tenant.kubesphere.io/v1alpha2\",\"kind\":\"WorkspaceTemplate\","
+                + "\"metadata\":{\"name\":\"" + ws + "\"},\"spec\":{\"placement\":{\"clusterSelector\":{\"matchLabels\":"
+                + "{\"env\":\"prod\"}}},\"template\":{\"spec\":{\"manager\":\"admin\"}}}}";
+        String role = "{\"apiVersion\":\"iam.kubesphere.io/v1alpha2\",\"kind\":\"WorkspaceRole\",\"metadata\":{\"name\":\""
+                + ws + "-admin\",\"labels\":{\"kubesphere.io/workspace\":\"" + ws + "\"}},\"rules\":[]}";
+        for (String h : List.of("host", "host2")) {
+            put(h, TEMPLATES, template);
+            put(h, WORKSPACE_ROLES, role);
+        }
+        await().atMost(WAIT).until(() -> get("m1", TEMPLATES.target(), ws).isPresent()
+                && get("m1", WORKSPACE_ROLES.target(), ws + "-admin").isPresent());
+        assertThat(get("m1", TEMPLATES.target(), ws).orElseThrow().path("spec").path("manager").asText()).isEqualTo("admin");
+        await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(8)).until(() ->
+                get("m2", TEMPLATES.target(), ws).isEmpty() && get("m2", WORKSPACE_ROLES.target(), ws + "-admin").isEmpty());
+        assertThat(get("stranger", TEMPLATES.target(), ws)).as("env=prod but another jwtSecret").isEmpty();
+
+        // Placement moves to m2: the workspace and its role move with it.
+        String moved = template.replace("\"env\":\"prod\"", "\"env\":\"test\"");
+        for (String h : List.of("host", "host2")) {
+            put(h, TEMPLATES, moved);
+        }
+        await().atMost(WAIT).until(() -> get("m2", TEMPLATES.target(), ws).isPresent()
+                && get("m2", WORKSPACE_ROLES.target(), ws + "-admin").isPresent()
+                && get("m1", TEMPLATES.target(), ws).isEmpty() && get("m1", WORKSPACE_ROLES.target(), ws + "-admin").isEmpty());
+    }
+}
