@@ -7,8 +7,6 @@ import io.fedsync.daemon.config.ListenAddress;
 import io.fedsync.daemon.http.ApiAuth;
 import io.fedsync.daemon.http.ApiServer;
 import io.fedsync.daemon.http.ApiToken;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -46,43 +44,35 @@ class FedsyncctlResolveTest {
         server.close();
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Fedsyncctl.run(args, new PrintWriter(out), new PrintWriter(err), env);
-        Run r = new Run(code, out.toString(), err.toString());
-        assertThat(r.out() + r.err()).as("the token is never printed").doesNotContain(TOKEN);
-        return r;
+    private static CtlRun run(Map<String, String> env, String... args) {
+        return CtlRun.run(TOKEN, env, args);
     }
 
     @Test
     void conflictShowsTheSidesAndTheDiff() {
-        Run r = run(Map.of(), "--server", url, "conflict", "c1");
+        CtlRun r = run(Map.of(), "--server", url, "conflict", "c1");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("ID:        c1", "STATE:     open", "CLUSTER  REVISION", "FIELD        HOST",
                 "/spec/email  a@163.com  b@163.com");
-        Run json = run(Map.of(), "--server", url, "conflict", "c1", "-o", "json");
+        CtlRun json = run(Map.of(), "--server", url, "conflict", "c1", "-o", "json");
         assertThat(json.out()).contains("\"diff\"", "\"path\" : \"/spec/email\"");
         assertThat(run(Map.of(), "--server", url, "conflict", "nope").code()).isEqualTo(Fedsyncctl.REFUSED);
     }
 
     @Test
     void resolveSendsTheTokenFromTheOptionOrTheEnvironment() {
-        Run without = run(Map.of(), "--server", url, "resolve", "c1", "--winner", "host");
+        CtlRun without = run(Map.of(), "--server", url, "resolve", "c1", "--winner", "host");
         assertThat(without.code()).isEqualTo(Fedsyncctl.REFUSED);
         assertThat(without.err()).contains("401");
         assertThat(mirror.resolutions).isEmpty();
 
-        Run r = run(Map.of(), "resolve", "c1", "--winner", "host2", "--server", url, "--token-file",
+        CtlRun r = run(Map.of(), "resolve", "c1", "--winner", "host2", "--server", url, "--token-file",
                 tokenFile.toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).isEqualTo("conflict c1 on /registry/iam.kubesphere.io/users/xxp resolved: host2 wins\n");
 
         mirror.conflicts.add(io.fedsync.daemon.http.ResolveRoutesAccess.userConflict("c2", "x", "y"));
-        Run env = run(Map.of("FEDSYNC_TOKEN_FILE", tokenFile.toString()), "--server", url, "resolve", "c2", "--delete");
+        CtlRun env = run(Map.of("FEDSYNC_TOKEN_FILE", tokenFile.toString()), "--server", url, "resolve", "c2", "--delete");
         assertThat(env.code()).as(env.err()).isZero();
         assertThat(mirror.resolutions).containsExactly("c1 winner api", "c2 delete api");
     }
@@ -97,7 +87,7 @@ class FedsyncctlResolveTest {
                 spec:
                   email: op@163.com
                 """);
-        Run r = run(Map.of(), "--server", url, "--token-file", tokenFile.toString(), "resolve", "c1",
+        CtlRun r = run(Map.of(), "--server", url, "--token-file", tokenFile.toString(), "resolve", "c1",
                 "--value-file", value.toString(), "-o", "yaml");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("how: \"value\"");
@@ -109,7 +99,7 @@ class FedsyncctlResolveTest {
         assertThat(run(Map.of(), "--server", url, "resolve", "c1").code()).isEqualTo(Fedsyncctl.USAGE);
         assertThat(run(Map.of(), "--server", url, "resolve", "c1", "--winner", "host", "--delete").code())
                 .isEqualTo(Fedsyncctl.USAGE);
-        Run missing = run(Map.of(), "--server", url, "--token-file", dir.resolve("absent").toString(), "resolve",
+        CtlRun missing = run(Map.of(), "--server", url, "--token-file", dir.resolve("absent").toString(), "resolve",
                 "c1", "--winner", "host");
         assertThat(missing.code()).isEqualTo(Fedsyncctl.USAGE);
         assertThat(missing.err()).contains("cannot read the token file", "no such file");

@@ -13,8 +13,6 @@ import io.fedsync.daemon.http.ApiToken;
 import io.fedsync.daemon.http.Metrics;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -67,16 +65,8 @@ class FedsyncctlTlsTest {
         server.close();
     }
 
-    private record Run(int code, String out, String err) {
-    }
-
-    private static Run run(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = Fedsyncctl.run(args, new PrintWriter(out), new PrintWriter(err), env);
-        Run r = new Run(code, out.toString(), err.toString());
-        assertThat(r.out() + r.err()).doesNotContain(TOKEN);
-        return r;
+    private static CtlRun run(Map<String, String> env, String... args) {
+        return CtlRun.run(TOKEN, env, args);
     }
 
     private String https() {
@@ -86,15 +76,15 @@ class FedsyncctlTlsTest {
     @Test
     void fedsyncctlTrustsTheCaGivenByOptionOrEnvironment() {
         assertThat(server.scheme()).isEqualTo("https");
-        Run status = run(Map.of(), "--server", https(), "--cacert", caFile.toString(), "status");
+        CtlRun status = run(Map.of(), "--server", https(), "--cacert", caFile.toString(), "status");
         assertThat(status.code()).as(status.err()).isZero();
         assertThat(status.out()).contains("CLUSTER", "host2");
 
-        Run env = run(Map.of("FEDSYNC_CACERT", caFile.toString()), "--server", https(), "conflicts", "-o", "wide");
+        CtlRun env = run(Map.of("FEDSYNC_CACERT", caFile.toString()), "--server", https(), "conflicts", "-o", "wide");
         assertThat(env.code()).as(env.err()).isZero();
         assertThat(env.out()).contains("c1");
 
-        Run resolve = run(Map.of("FEDSYNC_CACERT", caFile.toString()), "--server", https(), "--token-file",
+        CtlRun resolve = run(Map.of("FEDSYNC_CACERT", caFile.toString()), "--server", https(), "--token-file",
                 tokenFile.toString(), "resolve", "c1", "--winner", "host2");
         assertThat(resolve.code()).as(resolve.err()).isZero();
         assertThat(mirror.resolutions).containsExactly("c1 winner api");
@@ -102,24 +92,24 @@ class FedsyncctlTlsTest {
 
     @Test
     void withoutTheCaOrOverPlainHttpNothingIsSent() throws IOException {
-        Run untrusted = run(Map.of(), "--server", https(), "status");
+        CtlRun untrusted = run(Map.of(), "--server", https(), "status");
         assertThat(untrusted.code()).isEqualTo(Fedsyncctl.NO_ANSWER);
         assertThat(untrusted.err()).contains("TLS failed", "--cacert");
 
-        Run wrongCa = run(Map.of(), "--server", https(), "--cacert", copy("ca.crt").toString(), "status");
+        CtlRun wrongCa = run(Map.of(), "--server", https(), "--cacert", copy("ca.crt").toString(), "status");
         assertThat(wrongCa.code()).isEqualTo(Fedsyncctl.NO_ANSWER);
         assertThat(wrongCa.err()).contains("TLS failed");
 
-        Run plain = run(Map.of(), "--server", "http://127.0.0.1:" + server.port(), "--token-file",
+        CtlRun plain = run(Map.of(), "--server", "http://127.0.0.1:" + server.port(), "--token-file",
                 tokenFile.toString(), "resolve", "c1", "--winner", "host");
         assertThat(plain.code()).isEqualTo(Fedsyncctl.NO_ANSWER);
         assertThat(plain.err()).contains("https://");
         assertThat(mirror.resolutions).isEmpty();
 
-        Run missing = run(Map.of(), "--server", https(), "--cacert", dir.resolve("absent.crt").toString(), "status");
+        CtlRun missing = run(Map.of(), "--server", https(), "--cacert", dir.resolve("absent.crt").toString(), "status");
         assertThat(missing.code()).isEqualTo(Fedsyncctl.USAGE);
         assertThat(missing.err()).contains("--cacert", "absent.crt");
-        Run notACert = run(Map.of("FEDSYNC_CACERT", tokenFile.toString()), "--server", https(), "status");
+        CtlRun notACert = run(Map.of("FEDSYNC_CACERT", tokenFile.toString()), "--server", https(), "status");
         assertThat(notACert.code()).isEqualTo(Fedsyncctl.USAGE);
         assertThat(notACert.err()).contains("$FEDSYNC_CACERT").doesNotContain(TOKEN);
     }
