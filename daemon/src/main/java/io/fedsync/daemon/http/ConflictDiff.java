@@ -27,6 +27,14 @@ final class ConflictDiff {
 
     static ObjectNode detail(ConflictRecord r) {
         ObjectNode o = ConflictRecordCodec.toJson(r);
+        // Each side's decoded object beside its stored text, for clients that want the object.
+        for (JsonNode side : o.path("sides")) {
+            String cluster = side.path("cluster").asText();
+            r.sides().stream().filter(s -> s.cluster().equals(cluster)).findFirst()
+                    .flatMap(s -> s.value() == null ? Optional.empty() : ObjectNormaliser.parseObject(s.value()))
+                    .ifPresentOrElse(obj -> ((ObjectNode) side).set("object", obj),
+                            () -> ((ObjectNode) side).putNull("object"));
+        }
         ConflictKind kind = ConflictKind.of(r);
         o.put("resource", kind.resource());
         o.put("kind", kind.kind());

@@ -151,5 +151,12 @@ class ResolveRoutesTest {
         assertThat(r.status()).isEqualTo(200);
         assertThat(r.body().path("diff").toString())
                 .isEqualTo("[{\"path\":\"/spec/email\",\"values\":{\"host\":\"a@163.com\",\"host2\":\"b@163.com\"}}]");
+        // Every side's decoded object beside its stored text.
+        assertThat(r.body().path("sides")).hasSize(2).allSatisfy(side -> {
+            assertThat(side.path("object").path("kind").asText()).isEqualTo("User");
+            assertThat(side.path("value").isTextual()).isTrue();
+        });
+        assertThat(r.body().path("sides").path(1).path("object").path("spec").path("email").asText())
+                .isEqualTo("b@163.com");
     }
 }
