@@ -22,7 +22,7 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
     }
 
     /** {@code http.tls}: the HTTP API's server certificate and key (PEM). */
-    public record Tls(String certFile, String keyFile) {
+    public record Tls(String certFile, String keyFile, String caFile) {
     }
 
     public record Cluster(String name, Etcd etcd) {

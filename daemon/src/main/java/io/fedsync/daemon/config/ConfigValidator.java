@@ -501,10 +501,17 @@ final class ConfigValidator {
         int before = problems.size();
         Path cert = readableFile(tls.certFile(), "http.tls.certFile");
         Path key = readableFile(tls.keyFile(), "http.tls.keyFile");
+        Path ca = tls.caFile() == null ? null : readableFile(tls.caFile(), "http.tls.caFile");
         if (problems.size() > before) {
             return null;
         }
-        io.fedsync.daemon.http.ApiTls apiTls = new io.fedsync.daemon.http.ApiTls(cert, key);
+        io.fedsync.daemon.http.ApiTls apiTls = new io.fedsync.daemon.http.ApiTls(cert, key, ca);
+        try {
+            apiTls.replicaCas();
+        } catch (IllegalArgumentException e) {
+            invalid("http.tls.caFile", e.getMessage());
+            return null;
+        }
         try {
             apiTls.load();
         } catch (EtcdTlsException e) {

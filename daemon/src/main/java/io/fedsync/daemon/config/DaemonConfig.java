@@ -61,6 +61,7 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         lines.add("config " + source + ": node.id=" + nodeId + " node.dataDir=" + dataDir + " http.listen=" + listen
                 + (apiToken != null ? " http.tokenFile=" + apiToken.file() : "")
                 + (apiTls != null ? " http.tls.certFile=" + apiTls.certFile() + " http.tls.keyFile=" + apiTls.keyFile()
+                        + (apiTls.caFile() != null ? " http.tls.caFile=" + apiTls.caFile() : "")
                 : ""));
         lines.add(peers.isEmpty() ? "raft: no peers, a group of one (state in node.dataDir)"
                 : "raft: peers " + peers.stream().map(p -> p.id() + "=" + p.address()).toList()

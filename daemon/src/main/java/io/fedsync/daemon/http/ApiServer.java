@@ -193,7 +193,8 @@ public final class ApiServer implements AutoCloseable {
         ExecutorService workers = Executors.newFixedThreadPool(WORKERS, daemonThreads());
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
-                    new MirrorForwarder(self == null ? "?" : self, mirrorApi), auth, metrics).router();
+                    new MirrorForwarder(self == null ? "?" : self, mirrorApi, tls == null ? null : tls.replicaTrust()),
+                    auth, metrics).router();
             HttpServer server = vertx.createHttpServer(options)
                     .invalidRequestHandler(ApiServer::invalidRequest)
                     .requestHandler(router)

@@ -16,11 +16,66 @@ import javax.net.ssl.KeyManagerFactory;
  * the key in any form the etcd TLS accepts: PKCS#1 RSA, SEC1 EC, PKCS#8, not encrypted). Read at
  * the config check and again at start; messages name the files, never their content.
  */
-public record ApiTls(Path certFile, Path keyFile) {
+public record ApiTls(Path certFile, Path keyFile, Path caFile) {
 
     public ApiTls {
         Objects.requireNonNull(certFile, "certFile");
         Objects.requireNonNull(keyFile, "keyFile");
+    }
+
+    /** Without {@code caFile}: replicas' certificates are checked against the JVM's trusted CAs. */
+    public ApiTls(Path certFile, Path keyFile) {
+        this(certFile, keyFile, null);
+    }
+
+    /**
+     * The CA certificates of {@code caFile} (PEM), which a follower trusts when it forwards a call
+     * to the replica that mirrors; empty without {@code caFile}.
+     *
+     * @throws IllegalArgumentException naming the file and why it cannot be used, never its content
+     */
+    public java.util.List<X509Certificate> replicaCas() {
+        if (caFile == null) {
+            return java.util.List.of();
+        }
+        try (java.io.InputStream in = java.nio.file.Files.newInputStream(caFile)) {
+            java.util.List<X509Certificate> out = new java.util.ArrayList<>();
+            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
+                    .generateCertificates(in)) {
+                out.add((X509Certificate) c);
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException(caFile + " holds no PEM certificate");
+            }
+            return out;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(caFile + " cannot be read: " + e.getMessage());
+        } catch (GeneralSecurityException | ClassCastException e) {
+            throw new IllegalArgumentException(caFile + " holds no readable PEM certificate");
+        }
+    }
+
+    /** An SSL context trusting exactly {@link #replicaCas()}, for forwarding between replicas; null without caFile. */
+    javax.net.ssl.SSLContext replicaTrust() {
+        java.util.List<X509Certificate> cas = replicaCas();
+        if (cas.isEmpty()) {
+            return null;
+        }
+        try {
+            KeyStore trust = KeyStore.getInstance("PKCS12");
+            trust.load(null, null);
+            for (int i = 0; i < cas.size(); i++) {
+                trust.setCertificateEntry("ca-" + i, cas.get(i));
+            }
+            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
+                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(trust);
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException | IOException e) {
+            throw new IllegalArgumentException(caFile + " cannot be used as a trust store: " + e.getMessage());
+        }
     }
 
     /** @throws EtcdTlsException naming the file that cannot be used and why */

@@ -32,6 +32,7 @@ final class MirrorForwarder {
 
     private final String self;
     private final Supplier<Optional<String>> mirrorApi;
+    private final javax.net.ssl.SSLContext trust;
     private volatile HttpClient http;
 
     /**
@@ -40,8 +41,14 @@ final class MirrorForwarder {
      *                  mirrors; empty when this one does, or nobody said
      */
     MirrorForwarder(String self, Supplier<Optional<String>> mirrorApi) {
+        this(self, mirrorApi, null);
+    }
+
+    /** @param trust what an HTTPS mirror's certificate is checked against; null: the JVM's CAs */
+    MirrorForwarder(String self, Supplier<Optional<String>> mirrorApi, javax.net.ssl.SSLContext trust) {
         this.self = self;
         this.mirrorApi = mirrorApi;
+        this.trust = trust;
     }
 
     /** The answer of the replica that mirrors. */
@@ -119,8 +126,12 @@ final class MirrorForwarder {
         if (c == null) {
             synchronized (this) {
                 if (http == null) {
-                    http = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
-                            .followRedirects(HttpClient.Redirect.NEVER).build();
+                    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(CONNECT_TIMEOUT)
+                            .followRedirects(HttpClient.Redirect.NEVER);
+                    if (trust != null) {
+                        b.sslContext(trust);
+                    }
+                    http = b.build();
                 }
                 c = http;
             }

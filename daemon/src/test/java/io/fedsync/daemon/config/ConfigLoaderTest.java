@@ -326,8 +326,19 @@ class ConfigLoaderTest {
                 .contains("'http.tls.keyFile'", "encrypted");
         assertThat(problem(withHttpTls("certFile: " + apiKey + "\nkeyFile: " + apiKey)))
                 .contains("'http.tls.certFile'");
-        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey + "\ncaFile: " + ca)))
-                .contains("caFile");
+        // caFile: what a follower trusts when it forwards a call to the replica that mirrors over HTTPS.
+        Path apiCa = copy("api-ca.crt", "api-ca.crt");
+        DaemonConfig withCa = ConfigLoader.load(write(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey
+                + "\ncaFile: " + apiCa)));
+        assertThat(withCa.apiTls().caFile()).isEqualTo(apiCa);
+        assertThat(withCa.apiTls().replicaCas()).hasSize(1);
+        assertThat(String.join("\n", withCa.describe())).contains("http.tls.caFile=" + apiCa);
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey + "\ncaFile: " + apiKey)))
+                .contains("'http.tls.caFile'", "no readable PEM certificate").doesNotContain("BEGIN");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey + "\ncaFile: "
+                + dir.resolve("absent.crt")))).contains("'http.tls.caFile'", "does not exist");
+        assertThat(problem(withHttpTls("certFile: " + apiCert + "\nkeyFile: " + apiKey + "\ncaFiles: " + apiCa)))
+                .contains("caFiles");
     }
 
     private String withPeers(String peersYaml) {
