@@ -103,6 +103,8 @@ public final class Federator implements AutoCloseable {
     private final List<SharedInformerFactory> factories = new ArrayList<>();
     private final Map<String, Stats> stats = new ConcurrentHashMap<>();
     private final Map<PushKey, Integer> failures = new ConcurrentHashMap<>();
+    /** Drift left in place (driftPolicy report) already reported, by key and the copy's content hash. */
+    private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "federation-resync");
         t.setDaemon(true);
@@ -410,6 +412,16 @@ public final class Federator implements AutoCloseable {
         }
         PushDecision d = PushPlanner.decide(kind, onHosts, conflict, placed, Boolean.TRUE.equals(s.jwtMatches), onMember,
                 settings.driftPolicy(), null);
+        if (d instanceof PushDecision.Report) {
+            // Drift left in place is reported once per content of the member's copy, not at every resync.
+            if (!reported.add(key + " " + onMember.map(MemberCopy::contentHash).orElse(""))) {
+                return;
+            }
+        } else if (!(d instanceof PushDecision.Hold)) {
+            // Written, or in sync: a later edit on the member is new drift. (A hold decides nothing:
+            // e.g. a host's informer relisting for a moment must not make the same drift new again.)
+            reported.removeIf(seen -> seen.startsWith(key + " "));
+        }
         try {
             carryOut(key, kind, member, s, d);
             failures.remove(key);

@@ -239,6 +239,26 @@ class FederatorIT {
     }
 
     @Test
+    @DisplayName("driftPolicy report: a copy edited on a member is left as it is and reported once, not at every resync")
+    void driftIsReportedOnceUnderReport() throws Exception {
+        start(DriftPolicy.REPORT);
+        String name = Names.random("report");
+        put("host", USERS, user(name, "hosts@163.com"));
+        put("host2", USERS, user(name, "hosts@163.com"));
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
+        long before = federator.members().stream().filter(m -> m.name().equals("m1")).findFirst().orElseThrow().drifts();
+        ObjectNode edited = get("m1", USERS.target(), name).orElseThrow().deepCopy();
+        ((ObjectNode) edited.path("spec")).put("email", "kept-on-m1@163.com");
+        assertThat(api("m1", USERS.target()).update(new DynamicKubernetesObject(
+                com.google.gson.JsonParser.parseString(edited.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        // Three resyncs (every 2 s) later: still the member's edit, reported once.
+        await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
+                .until(() -> email(get("m1", USERS.target(), name)).equals("kept-on-m1@163.com"));
+        assertThat(federator.members()).filteredOn(m -> m.name().equals("m1")).singleElement()
+                .satisfies(m -> assertThat(m.drifts() - before).isEqualTo(1));
+    }
+
+    @Test
     @DisplayName("a workspace goes to the members of its placement, with its roles; not to the others")
     void workspacesFollowTheirPlacement() throws Exception {
         start(DriftPolicy.OVERWRITE);
