@@ -86,22 +86,8 @@ final class ApiClient {
         } catch (io.fedsync.mirror.EtcdTlsException e) {
             throw new IllegalArgumentException(from + ": " + e.problems().get(0).message());
         }
-        try {
-            java.security.KeyStore store = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
-            store.load(null, null);
-            for (int i = 0; i < certificates.size(); i++) {
-                store.setCertificateEntry("ca-" + i, certificates.get(i));
-            }
-            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(store);
-            javax.net.ssl.SSLContext context = javax.net.ssl.SSLContext.getInstance("TLS");
-            context.init(null, tmf.getTrustManagers(), null);
-            return context;
-        } catch (java.security.GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(from + ": cannot trust the certificates in " + caFile + ": "
-                    + e.getMessage());
-        }
+        return io.fedsync.daemon.http.TrustedCas.context(certificates, from + ": cannot trust the certificates in "
+                + caFile);
     }
 
     Answer get(String path) throws NoAnswer {

@@ -61,21 +61,7 @@ public record ApiTls(Path certFile, Path keyFile, Path caFile) {
         if (cas.isEmpty()) {
             return null;
         }
-        try {
-            KeyStore trust = KeyStore.getInstance("PKCS12");
-            trust.load(null, null);
-            for (int i = 0; i < cas.size(); i++) {
-                trust.setCertificateEntry("ca-" + i, cas.get(i));
-            }
-            javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(
-                    javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(trust);
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
-            return ctx;
-        } catch (GeneralSecurityException | IOException e) {
-            throw new IllegalArgumentException(caFile + " cannot be used as a trust store: " + e.getMessage());
-        }
+        return TrustedCas.context(cas, caFile + " cannot be used as a trust store");
     }
 
     /** @throws EtcdTlsException naming the file that cannot be used and why */
