@@ -130,8 +130,13 @@ public final class MemberCopy {
                     meta.remove("annotations");
                 }
             }
-            if (meta.path("labels").isObject() && meta.path("labels").isEmpty()) {
-                meta.remove("labels");
+            if (meta.path("labels").isObject()) {
+                // Who manages it is a marker, not content: a kubefed copy ("true") of the same
+                // object is the same object, adopted by writing fedsync's marks.
+                ((ObjectNode) meta.path("labels")).remove(KUBEFED_MANAGED);
+                if (meta.path("labels").isEmpty()) {
+                    meta.remove("labels");
+                }
             }
         }
         return c;
@@ -150,8 +155,10 @@ public final class MemberCopy {
 
     /** What a member's copy says about itself against what it should be. */
     public enum State {
-        /** The member holds the desired content. */
+        /** The member holds the desired content, in a copy fedsync wrote. */
         IN_SYNC,
+        /** The member holds the desired content in an object fedsync did not write: adopt it (write the marks). */
+        ADOPTABLE,
         /** The hosts changed the object since it was pushed: write it. */
         OUTDATED,
         /** Someone edited the copy on the member (its content no longer matches its own hash). */
@@ -171,7 +178,7 @@ public final class MemberCopy {
         String recorded = member.path("metadata").path("annotations").path(CONTENT_HASH).asText("");
         String actual = contentHash(member);
         if (actual.equals(contentHash(desired))) {
-            return State.IN_SYNC;
+            return member.path("metadata").path("annotations").has(ORIGIN_CLUSTER) ? State.IN_SYNC : State.ADOPTABLE;
         }
         if (recorded.isEmpty()) {
             return State.FOREIGN;

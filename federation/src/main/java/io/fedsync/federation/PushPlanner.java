@@ -23,6 +23,9 @@ import java.util.TreeMap;
  */
 public final class PushPlanner {
 
+    /** How an adoption's reason starts. */
+    public static final String ADOPTED = "adopted: marked as ";
+
     private PushPlanner() {
     }
 
@@ -84,6 +87,8 @@ public final class PushPlanner {
             case IN_SYNC -> new PushDecision.Nothing("in sync");
             case MISSING -> new PushDecision.Create(desired, "created from " + first.getKey());
             case OUTDATED -> new PushDecision.Update(desired, rv, false, "updated from " + first.getKey());
+            case ADOPTABLE -> new PushDecision.Update(desired, rv, false, ADOPTED + first.getKey()
+                    + "'s (the member held the same object, not yet marked as fedsync's)");
             case DRIFTED, FOREIGN -> {
                 String what = state == MemberCopy.State.DRIFTED ? "the member's copy was edited on the member"
                         : "the member holds an object of this name that fedsync did not write";

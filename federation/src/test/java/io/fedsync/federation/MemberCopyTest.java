@@ -71,6 +71,12 @@ class MemberCopyTest {
                 .put("creationTimestamp", "2026-11-30T00:00:00Z");
         served.putObject("status").put("state", "Disabled");
         assertThat(MemberCopy.compare(Optional.of(served), pushed)).isEqualTo(MemberCopy.State.IN_SYNC);
+        // The same object fedsync never wrote (a kubefed copy, "managed: true"): adopted by writing the marks.
+        ObjectNode kubefedCopy = pushed.deepCopy();
+        ObjectNode kmeta = (ObjectNode) kubefedCopy.path("metadata");
+        ((ObjectNode) kmeta.path("labels")).put(MemberCopy.KUBEFED_MANAGED, "true");
+        ((ObjectNode) kmeta.path("annotations")).properties().removeIf(e -> e.getKey().startsWith(MemberCopy.ANNOTATION_PREFIX));
+        assertThat(MemberCopy.compare(Optional.of(kubefedCopy), pushed)).isEqualTo(MemberCopy.State.ADOPTABLE);
         // A same-named object fedsync never wrote.
         ObjectNode foreign = (ObjectNode) JSON.readTree(sample("user-xxp-edited-on-host.json"));
         assertThat(MemberCopy.compare(Optional.of(foreign), pushed)).isEqualTo(MemberCopy.State.FOREIGN);

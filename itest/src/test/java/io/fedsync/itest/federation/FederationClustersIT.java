@@ -2,12 +2,15 @@ package io.fedsync.itest.federation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.federation.DriftPolicy;
 import io.fedsync.federation.FederatedKind;
+import io.fedsync.federation.Federator;
 import io.fedsync.federation.JoinCheck;
+import io.fedsync.federation.JoinPreview;
 import io.fedsync.federation.JwtSecret;
 import io.fedsync.federation.KubeAccessException;
 import io.fedsync.federation.KubeCluster;
@@ -19,6 +22,7 @@ import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
+import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApis;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -165,6 +169,56 @@ class FederationClustersIT {
         KubeCluster c = KubeCluster.connect("member", insecure, null);
         assertThat(c.warnings()).singleElement().asString().contains("insecure-skip-tls-verify");
         assertThat(c.kubeSystemUid()).isNotBlank();
+    }
+
+    @Test
+    @DisplayName("join --dry-run: per object what joining would create, adopt, overwrite, leave alone or hold; nothing is written")
+    void aDryRunListsWhatJoiningWouldDoAndWritesNothing() throws Exception {
+        String run = Names.randomSuffix();
+        String fresh = "fresh-" + run;
+        String same = "same-" + run;
+        String other = "other-" + run;
+        String theirs = "theirs-" + run;
+        String halfway = "halfway-" + run;
+        KubeCluster host = cluster("host");
+        KubeCluster host2 = cluster("host2");
+        KubeCluster member = cluster("member");
+        for (KubeCluster h : List.of(host, host2)) {
+            h.create(USERS.target(), userObject(fresh, "fresh@163.com"));
+            h.create(USERS.target(), userObject(same, "same@163.com"));
+            h.create(USERS.target(), userObject(other, "hosts@163.com"));
+        }
+        host.create(USERS.target(), userObject(halfway, "halfway@163.com"));
+        member.create(USERS.target(), userObject(same, "same@163.com"));
+        member.create(USERS.target(), userObject(other, "members-own@163.com"));
+        member.create(USERS.target(), userObject(theirs, "theirs@163.com"));
+
+        List<JoinPreview.Row> rows;
+        try (WatchRecorder w = WatchRecorder.open(ETCD.client("member"), USERS.registryPrefix())) {
+            rows = JoinPreview.of(Profile.KUBESPHERE_V3, DriftPolicy.OVERWRITE, Map.of("host", host, "host2", host2),
+                    member, new io.fedsync.federation.Member("member", Map.of()), List.of(), Federator.MirrorView.NONE);
+            await().during(java.time.Duration.ofSeconds(2)).atMost(java.time.Duration.ofSeconds(5))
+                    .until(() -> w.count() == 0);
+        }
+        Map<String, JoinPreview.Action> actions = new java.util.TreeMap<>();
+        rows.stream().filter(r -> r.resource().equals("users") && r.name().endsWith(run))
+                .forEach(r -> actions.put(r.name(), r.action()));
+        assertThat(actions).containsExactlyInAnyOrderEntriesOf(Map.of(
+                fresh, JoinPreview.Action.CREATE,
+                same, JoinPreview.Action.ADOPT,
+                other, JoinPreview.Action.OVERWRITE,
+                theirs, JoinPreview.Action.LEAVE,
+                halfway, JoinPreview.Action.HOLD));
+        assertThat(rows).filteredOn(r -> r.name().equals(other)).singleElement()
+                .satisfies(r -> assertThat(r.reason()).contains("fedsync did not write"));
+        assertThat(member.get(USERS.target(), "", fresh)).as("a dry run writes nothing").isEmpty();
+    }
+
+    private static ObjectNode userObject(String name, String email) throws Exception {
+        ObjectNode u = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper().readTree(KubeObjects.user(name, email));
+        ObjectNode meta = (ObjectNode) u.path("metadata");
+        List.of("uid", "creationTimestamp", "managedFields", "generation", "resourceVersion").forEach(meta::remove);
+        return u;
     }
 
     @Test
