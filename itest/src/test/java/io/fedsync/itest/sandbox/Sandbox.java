@@ -179,10 +179,18 @@ public final class Sandbox {
         String onHost = Samples.read("user-xxp-created-on-host.json");
         String onHost2 = Samples.read("user-xxp-created-on-host2.json");
         out.println();
-        step("S1", "kubectl create of user xxp on both hosts: the real stored bytes, different uid and timestamps");
+        step("S1", "kubectl create of user xxp on both hosts at once: the real stored bytes, different uid and timestamps");
         try (WatchRecorder w1 = WatchRecorder.open(host, KEY); WatchRecorder w2 = WatchRecorder.open(host2, KEY)) {
-            Kv.put(host, KEY, onHost);
-            Kv.put(host2, KEY, onHost2);
+            // "At once" as the mirror sees it: the leader is paused (SIGSTOP) for the two puts, a few
+            // milliseconds. Without it the mirror may copy host's create to host2 before host2's own
+            // lands; host2's is then a later edit (S4) and rightly copied back, which is not S1.
+            d.pause();
+            try {
+                Kv.put(host, KEY, onHost);
+                Kv.put(host2, KEY, onHost2);
+            } finally {
+                d.resume();
+            }
             check("S1", "fedsync reports the key converged (same object, server-set fields differ)",
                     () -> conflictState(d, KEY).filter("converged"::equals).isPresent(), () -> conflicts(d));
             check("S1", "follower " + follower.nodeId() + " answers the same from the replicated state",
