@@ -38,19 +38,10 @@ public record ApiTls(Path certFile, Path keyFile, Path caFile) {
         if (caFile == null) {
             return java.util.List.of();
         }
-        try (java.io.InputStream in = java.nio.file.Files.newInputStream(caFile)) {
-            java.util.List<X509Certificate> out = new java.util.ArrayList<>();
-            for (java.security.cert.Certificate c : java.security.cert.CertificateFactory.getInstance("X.509")
-                    .generateCertificates(in)) {
-                out.add((X509Certificate) c);
-            }
-            if (out.isEmpty()) {
-                throw new IllegalArgumentException(caFile + " holds no PEM certificate");
-            }
-            return out;
-        } catch (IOException e) {
-            throw new IllegalArgumentException(caFile + " cannot be read: " + e.getMessage());
-        } catch (GeneralSecurityException | ClassCastException e) {
+        try {
+            return EtcdTls.readCertificates(caFile);
+        } catch (EtcdTlsException e) {
+            // The same reader as etcd's and fedsyncctl's CA files; the message names the file only.
             throw new IllegalArgumentException(caFile + " holds no readable PEM certificate");
         }
     }

@@ -136,6 +136,14 @@ class FederatorIT {
         }
     }
 
+    /** Someone edits fedsync's copy of a user on a member, through its API. */
+    private static void editOnMember(String member, String name, String email) {
+        ObjectNode edited = get(member, USERS.target(), name).orElseThrow().deepCopy();
+        ((ObjectNode) edited.path("spec")).put("email", email);
+        assertThat(api(member, USERS.target()).update(new DynamicKubernetesObject(
+                com.google.gson.JsonParser.parseString(edited.toString()).getAsJsonObject())).isSuccess()).isTrue();
+    }
+
     private static String email(Optional<JsonNode> o) {
         return o.map(n -> n.path("spec").path("email").asText()).orElse("(absent)");
     }
@@ -223,11 +231,7 @@ class FederatorIT {
         put("host", USERS, user(name, "hosts@163.com"));
         put("host2", USERS, user(name, "hosts@163.com"));
         await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
-        JsonNode copy = get("m1", USERS.target(), name).orElseThrow();
-        ObjectNode edited = copy.deepCopy();
-        ((ObjectNode) edited.path("spec")).put("email", "edited-on-m1@163.com");
-        assertThat(api("m1", USERS.target()).update(new DynamicKubernetesObject(
-                com.google.gson.JsonParser.parseString(edited.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        editOnMember("m1", name, "edited-on-m1@163.com");
         await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
         assertThat(federator.members()).filteredOn(m -> m.name().equals("m1")).singleElement()
                 .satisfies(m -> assertThat(m.drifts()).isPositive());
@@ -247,10 +251,7 @@ class FederatorIT {
         put("host2", USERS, user(name, "hosts@163.com"));
         await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("hosts@163.com"));
         long before = federator.members().stream().filter(m -> m.name().equals("m1")).findFirst().orElseThrow().drifts();
-        ObjectNode edited = get("m1", USERS.target(), name).orElseThrow().deepCopy();
-        ((ObjectNode) edited.path("spec")).put("email", "kept-on-m1@163.com");
-        assertThat(api("m1", USERS.target()).update(new DynamicKubernetesObject(
-                com.google.gson.JsonParser.parseString(edited.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        editOnMember("m1", name, "kept-on-m1@163.com");
         // Three resyncs (every 2 s) later: still the member's edit, reported once.
         await().during(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(10))
                 .until(() -> email(get("m1", USERS.target(), name)).equals("kept-on-m1@163.com"));
