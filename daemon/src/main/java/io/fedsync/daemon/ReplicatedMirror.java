@@ -69,6 +69,8 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
     private final Object counterLock = new Object();
     /** Counters of {@link MirrorStatus#counters()} that are levels, not counts. */
     private static final java.util.Set<String> LEVELS = java.util.Set.of("conflictsOpen", "keysQueued", "keysKnown");
+    /** The federation, which pushes to members while this replica mirrors; null when not configured. */
+    private volatile io.fedsync.daemon.federation.FederationPlane federation;
     /** A leading() that came before attach(), or -1. */
     private long pendingLeadingTerm = -1;
     /** Retries a start that failed while this replica still leads. */
@@ -85,6 +87,11 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
         this.factory = factory;
         this.clock = clock;
         this.startedAt = clock.instant();
+    }
+
+    /** The federation to run while this replica mirrors (before {@link #attach}); null for none. */
+    void federate(io.fedsync.daemon.federation.FederationPlane plane) {
+        this.federation = plane;
     }
 
     /** The Raft node, once started; a leadership call that came before is carried out now. */
@@ -161,6 +168,9 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
             }
             leaderships++;
             stopStandby();
+            if (federation != null) {
+                federation.lead(); // queues the start on the federation's own thread
+            }
             notice("leading in Raft term " + raftTerm + ": mirroring as " + e.status().writer() + " (fencing term "
                     + e.status().term() + ")");
         }
@@ -170,6 +180,9 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
     public void notLeading(String why) {
         synchronized (lock) {
             pendingLeadingTerm = -1;
+            if (federation != null) {
+                federation.stopLeading(); // first: nothing is pushed from here once the mirror stops
+            }
             MirrorService e = engine;
             synchronized (counterLock) {
                 engine = null;

@@ -87,13 +87,17 @@ public final class Federator implements AutoCloseable {
     /** What the federator knows about one member (for status and metrics; never a secret). */
     public record MemberState(String name, boolean reachable, Boolean jwtMatches, String jwtProblem, long creates,
                               long updates, long deletes, long drifts, long holds, String lastError,
-                              Instant lastWriteAt) {
+                              Instant lastWriteAt, Instant lastSync, int pending, String server, List<String> warnings) {
+        public MemberState {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     private final Settings settings;
     private final Clock clock;
     private final Map<String, KubeCluster> hosts;
-    private final Map<String, MemberCluster> members;
+    /** Read by workers, the resync and the handlers; changed by {@link #setMembers} (joins and unjoins). */
+    private final Map<String, MemberCluster> members = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final MirrorView mirror;
     private final Map<String, FederatedKind> kinds = new LinkedHashMap<>();
     private final JwtSecret.FingerprintKey fingerprintKey = JwtSecret.FingerprintKey.random();
@@ -110,7 +114,14 @@ public final class Federator implements AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /** Resyncs members side by side, so one that does not answer delays no other. */
+    private final java.util.concurrent.ExecutorService resyncPool = Executors.newFixedThreadPool(4, r -> {
+        Thread t = new Thread(r, "federation-resync-member");
+        t.setDaemon(true);
+        return t;
+    });
     private final List<Thread> workers = new ArrayList<>();
+    private volatile boolean started;
     private volatile boolean closed;
 
     /** Mutable per-member counters; read as a {@link MemberState}. */
@@ -125,6 +136,16 @@ public final class Federator implements AutoCloseable {
         final AtomicLong holds = new AtomicLong();
         volatile String lastError;
         volatile Instant lastWriteAt;
+        /** When a resync of this member last listed every kind on it. */
+        volatile Instant lastSync;
+        /** A resync of this member is running (the next one waits for it rather than piling up). */
+        final java.util.concurrent.atomic.AtomicBoolean resyncing = new java.util.concurrent.atomic.AtomicBoolean();
+        /**
+         * A worker is trying this member while it is marked unreachable: one call at a time finds
+         * out whether it is back, so a member that does not answer (each call waits out its timeout)
+         * never ties up the workers the other members need.
+         */
+        final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     }
 
     public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
@@ -139,7 +160,6 @@ public final class Federator implements AutoCloseable {
         this.settings = settings;
         this.clock = clock;
         this.hosts = new TreeMap<>(hosts);
-        this.members = new TreeMap<>();
         members.forEach(m -> this.members.put(m.name(), m));
         this.mirror = mirror;
         settings.profile().kinds().forEach(k -> kinds.put(k.plural(), k));
@@ -171,6 +191,7 @@ public final class Federator implements AutoCloseable {
             t.start();
             workers.add(t);
         }
+        started = true;
         long every = settings.resync().toMillis();
         timer.scheduleWithFixedDelay(this::resync, 0, every, TimeUnit.MILLISECONDS);
         LOG.info("federation: profile {}, hosts {}, members {}, driftPolicy {}, resync {}", settings.profile()
@@ -181,12 +202,53 @@ public final class Federator implements AutoCloseable {
     /** Every member's state. */
     public List<MemberState> members() {
         List<MemberState> out = new ArrayList<>();
-        for (String m : members.keySet()) {
-            Stats s = stats.get(m);
-            out.add(new MemberState(m, s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
-                    s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt));
+        for (MemberCluster m : members.values()) {
+            Stats s = stats.get(m.name());
+            if (s == null) {
+                continue;
+            }
+            int pending = queue.count(k -> k.member().equals(m.name()));
+            out.add(new MemberState(m.name(), s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
+                    s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt, s.lastSync, pending,
+                    m.cluster().server(), m.cluster().warnings()));
         }
         return out;
+    }
+
+    /**
+     * Makes {@code wanted} the members pushed to (a join or an unjoin committed): a new member, or
+     * one whose kubeconfig, context or labels changed, gets everything queued for it; a member no
+     * longer wanted gets nothing more (what was pushed to it stays there). Placement of workspaces
+     * by label selector may change with the set, so every member is queued again when it changes.
+     */
+    public synchronized void setMembers(Collection<MemberCluster> wanted) {
+        Map<String, MemberCluster> next = new TreeMap<>();
+        wanted.forEach(m -> next.put(m.name(), m));
+        boolean changed = false;
+        for (String gone : new ArrayList<>(members.keySet())) {
+            if (!next.containsKey(gone)) {
+                members.remove(gone);
+                stats.remove(gone);
+                LOG.info("[{}] unjoined: nothing more is pushed to it", gone);
+                changed = true;
+            }
+        }
+        for (MemberCluster m : next.values()) {
+            MemberCluster before = members.get(m.name());
+            if (before != null && before.equals(m)) {
+                continue;
+            }
+            stats.put(m.name(), new Stats());
+            members.put(m.name(), m);
+            failures.keySet().removeIf(k -> k.member().equals(m.name()));
+            reported.removeIf(seen -> seen.startsWith(m.name() + " "));
+            LOG.info("[{}] {}: pushing to {}", m.name(), before == null ? "joined" : "registration changed",
+                    m.cluster().server());
+            changed = true;
+        }
+        if (changed && started && !closed) {
+            timer.execute(this::resync);
+        }
     }
 
     /** True once every host's informer of every kind has listed its objects. */
@@ -265,24 +327,56 @@ public final class Federator implements AutoCloseable {
         try {
             Optional<JwtSecret.Fingerprint> hostPrint = hostFingerprint();
             for (MemberCluster m : members.values()) {
-                checkJwt(m, hostPrint);
-                for (FederatedKind kind : kinds.values()) {
-                    Set<String> names = namesOnHosts(kind, null);
-                    try {
-                        for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
-                            if (PushPlanner.writtenByFedsync(copy)) {
-                                names.add(copy.path("metadata").path("name").asText());
-                            }
+                Stats s = stats.get(m.name());
+                if (s == null || !s.resyncing.compareAndSet(false, true)) {
+                    continue; // unjoined meanwhile, or its last resync still waits on it
+                }
+                try {
+                    resyncPool.execute(() -> {
+                        try {
+                            resync(m, s, hostPrint);
+                        } finally {
+                            s.resyncing.set(false);
                         }
-                        stats.get(m.name()).reachable = true;
-                    } catch (KubeAccessException e) {
-                        noteFailure(m.name(), e);
-                    }
-                    names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
+                    });
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    s.resyncing.set(false); // closing
                 }
             }
         } catch (RuntimeException e) {
             LOG.warn("federation: resync failed: {}", e.toString());
+        }
+    }
+
+    private void resync(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+        try {
+            checkJwt(m, hostPrint);
+            boolean listed = true;
+            for (FederatedKind kind : kinds.values()) {
+                Set<String> names = namesOnHosts(kind, null);
+                try {
+                    for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
+                        if (PushPlanner.writtenByFedsync(copy)) {
+                            names.add(copy.path("metadata").path("name").asText());
+                        }
+                    }
+                    reachable(m.name(), s);
+                } catch (KubeAccessException e) {
+                    noteFailure(m.name(), e);
+                    listed = false;
+                    if (e.unreachable()) {
+                        // Its keys are queued below all the same: the workers retry them with a delay.
+                        names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
+                        continue;
+                    }
+                }
+                names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
+            }
+            if (listed) {
+                s.lastSync = clock.instant();
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
         }
     }
 
@@ -329,7 +423,7 @@ public final class Federator implements AutoCloseable {
                 s.jwtMatches = same;
                 s.jwtProblem = same ? null : "the member's jwtSecret differs from the hosts'";
             }
-            s.reachable = true;
+            reachable(m.name(), s);
         } catch (JwtSecret.Unreadable e) {
             s.jwtMatches = false;
             s.jwtProblem = e.getMessage();
@@ -377,6 +471,22 @@ public final class Federator implements AutoCloseable {
         if (kind == null || member == null) {
             return;
         }
+        if (!s.reachable && !s.probing.compareAndSet(false, true)) {
+            // Another worker is finding out whether the member is back; this key waits.
+            queue.addAfter(key, NOT_SETTLED_RETRY);
+            return;
+        }
+        boolean probe = !s.reachable;
+        try {
+            decide(key, kind, member, s);
+        } finally {
+            if (probe) {
+                s.probing.set(false);
+            }
+        }
+    }
+
+    private void decide(PushKey key, FederatedKind kind, MemberCluster member, Stats s) {
         LOG.trace("[{}] deciding", key);
         if (!informers.values().stream().allMatch(byKind -> byKind.get(kind.plural()).hasSynced())) {
             queue.addAfter(key, NOT_SETTLED_RETRY);
@@ -425,7 +535,7 @@ public final class Federator implements AutoCloseable {
         try {
             carryOut(key, kind, member, s, d);
             failures.remove(key);
-            s.reachable = true;
+            reachable(member.name(), s);
         } catch (KubeAccessException e) {
             if (e.conflict() || e.notFound()) {
                 // The member's object changed since it was read: decide again with what it holds now.
@@ -495,6 +605,14 @@ public final class Federator implements AutoCloseable {
         return Set.of();
     }
 
+    private static void reachable(String member, Stats s) {
+        if (!s.reachable) {
+            s.reachable = true;
+            s.lastError = null;
+            LOG.info("[{}] answers again", member);
+        }
+    }
+
     private void noteFailure(String member, KubeAccessException e) {
         Stats s = stats.get(member);
         if (s == null) {
@@ -526,6 +644,7 @@ public final class Federator implements AutoCloseable {
         closed = true;
         queue.shutDown();
         timer.shutdownNow();
+        resyncPool.shutdownNow();
         factories.forEach(SharedInformerFactory::stopAllRegisteredInformers);
         for (Thread t : workers) {
             try {

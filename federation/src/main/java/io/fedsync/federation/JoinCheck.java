@@ -84,6 +84,27 @@ public final class JoinCheck {
         return new Report(out, uid);
     }
 
+    /**
+     * {@code fedsyncctl check-jwt}: reads the member's and the hosts' jwtSecrets now and compares
+     * their fingerprints (the secret itself is never returned).
+     */
+    public static Result jwt(KubeCluster member, List<KubeCluster> hosts, Profile profile, JwtSecret.FingerprintKey key) {
+        Optional<String> yaml;
+        try {
+            yaml = member.kubesphereYaml();
+        } catch (KubeAccessException e) {
+            return new Result("jwtSecret matches", Status.FAIL, e.getMessage(), e.unreachable()
+                    ? "try again when " + member.name() + " answers" : "the kubeconfig's user must be allowed to read"
+                    + " ConfigMaps in " + JwtSecret.CONFIG_MAP_NAMESPACE);
+        }
+        if (yaml.isEmpty()) {
+            return new Result("jwtSecret matches", Status.FAIL, member.name() + " has no " + JwtSecret.CONFIG_MAP_NAMESPACE
+                    + "/" + JwtSecret.CONFIG_MAP_NAME, "install KubeSphere on the member with multicluster.clusterRole:"
+                    + " member");
+        }
+        return jwt(member, yaml.get(), hosts, profile, key);
+    }
+
     private static Result jwt(KubeCluster member, String memberYaml, List<KubeCluster> hosts, Profile profile,
                               JwtSecret.FingerprintKey key) {
         String check = "jwtSecret matches";

@@ -152,6 +152,25 @@ public final class WorkQueue<K> {
         }
     }
 
+    /** Keys queued, waiting for a later time or being processed and due again, that match {@code which}. */
+    public int count(java.util.function.Predicate<K> which) {
+        lock.lock();
+        try {
+            java.util.Set<K> all = new java.util.HashSet<>(queued);
+            all.addAll(dueAt.keySet());
+            all.addAll(dirty);
+            int n = 0;
+            for (K k : all) {
+                if (which.test(k)) {
+                    n++;
+                }
+            }
+            return n;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Keys waiting for a later time. */
     public int delayedCount() {
         lock.lock();

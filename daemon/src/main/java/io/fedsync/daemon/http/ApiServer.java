@@ -170,6 +170,17 @@ public final class ApiServer implements AutoCloseable {
                                   java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
                                   java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
                                   Metrics metrics, ApiTls tls) {
+        return start(mirror, listen, raft, peers, self, mirrorApi, auth, metrics, tls, null);
+    }
+
+    /**
+     * @param clusters what {@code /api/v1/clusters} answers; null when this fedsyncd federates
+     *                 nothing (the list is then empty and joining is refused)
+     */
+    public static ApiServer start(MirrorService mirror, ListenAddress listen,
+                                  java.util.function.Supplier<RaftStatus> raft, PeerChanges peers, String self,
+                                  java.util.function.Supplier<java.util.Optional<String>> mirrorApi, ApiAuth auth,
+                                  Metrics metrics, ApiTls tls, ClusterService clusters) {
         HttpServerOptions options = new HttpServerOptions()
                 .setMaxInitialLineLength(MAX_REQUEST_LINE_BYTES)
                 .setMaxHeaderSize(MAX_HEADER_BYTES);
@@ -194,7 +205,7 @@ public final class ApiServer implements AutoCloseable {
         try {
             Router router = new Routes(vertx, workers, mirror, raft, new PeerRoutes(peers, raft),
                     new MirrorForwarder(self == null ? "?" : self, mirrorApi, tls == null ? null : tls.replicaTrust()),
-                    auth, metrics).router();
+                    auth, metrics, clusters == null ? NO_FEDERATION : clusters).router();
             HttpServer server = vertx.createHttpServer(options)
                     .invalidRequestHandler(ApiServer::invalidRequest)
                     .requestHandler(router)
@@ -346,10 +357,12 @@ public final class ApiServer implements AutoCloseable {
         private final MirrorForwarder forwarder;
         private final ApiAuth auth;
         private final Metrics metrics;
+        private final ClusterService clusters;
 
         Routes(Vertx vertx, ExecutorService workers, MirrorService mirror,
                java.util.function.Supplier<RaftStatus> raft, PeerRoutes peers, MirrorForwarder forwarder,
-               ApiAuth auth, Metrics metrics) {
+               ApiAuth auth, Metrics metrics, ClusterService clusters) {
+            this.clusters = clusters;
             this.auth = auth;
             this.metrics = metrics;
             this.vertx = vertx;
@@ -401,6 +414,7 @@ public final class ApiServer implements AutoCloseable {
                 String id = ctx.pathParam("id");
                 blocking(ctx, () -> answer(peers.remove(id)));
             });
+            clusterRoutes(router);
             router.errorHandler(400, ctx -> send(ctx, Reply.error(400, badRequest(ctx))));
             router.errorHandler(404, ctx -> send(ctx, Reply.error(404,
                     "no such endpoint: " + ctx.request().method() + " " + safePath(ctx))));
@@ -421,6 +435,84 @@ public final class ApiServer implements AutoCloseable {
                         : ": " + ctx.failure().getMessage())));
             });
             return router;
+        }
+
+        /**
+         * {@code /api/v1/clusters}: the list, join, unjoin and check-jwt. Only the replica that runs
+         * the federation (the leader) joins, unjoins and checks; another forwards those calls to it,
+         * and answers the list itself only when there is no leader to ask.
+         */
+        private void clusterRoutes(Router router) {
+            router.post("/api/v1/clusters").handler(this::authorize);
+            router.delete("/api/v1/clusters/:name").handler(this::authorize);
+            router.post("/api/v1/clusters").handler(ctx -> body(ctx, RequestRules.Body.JSON));
+            router.delete("/api/v1/clusters/:name").handler(ctx -> body(ctx, RequestRules.Body.NONE));
+            router.post("/api/v1/clusters").handler(BodyHandler.create(false).setBodyLimit(ClusterService.MAX_BODY_BYTES));
+            router.get("/api/v1/clusters").handler(ctx -> leaderOnly(ctx, clusters::list, null, true));
+            router.post("/api/v1/clusters").handler(ctx -> {
+                byte[] body = ctx.body() == null || ctx.body().buffer() == null ? new byte[0]
+                        : ctx.body().buffer().getBytes();
+                leaderOnly(ctx, () -> clusters.join(body), body, false);
+            });
+            router.delete("/api/v1/clusters/:name").handler(ctx -> {
+                String name = ctx.pathParam("name");
+                leaderOnly(ctx, () -> clusters.unjoin(name), null, false);
+            });
+            router.get("/api/v1/clusters/:name/jwt").handler(ctx -> {
+                String name = ctx.pathParam("name");
+                leaderOnly(ctx, () -> clusters.checkJwt(name), null, false);
+            });
+        }
+
+        /**
+         * Runs a cluster call here when this replica runs the federation, else forwards it to the one
+         * that does; {@code localFallback}: answer here when there is none to forward to.
+         */
+        private void leaderOnly(RoutingContext ctx, java.util.function.Supplier<ClusterService.Answer> call, byte[] body,
+                                boolean localFallback) {
+            if (clusters.leading()) {
+                blocking(ctx, () -> answer(call.get()));
+                return;
+            }
+            Context context = vertx.getOrCreateContext();
+            String why = "replica does not run the federation now (it does not lead)";
+            if (!localFallback) {
+                forwardOr503(ctx, context, why, RESOLVE_FORWARD_TIMEOUT, body);
+                return;
+            }
+            // The list: the leader's live view when there is a leader to ask, else this replica's own.
+            java.util.Optional<java.util.concurrent.CompletableFuture<MirrorForwarder.Answer>> sent = forwarder.forward(
+                    ctx.request().method().name(), ctx.request().uri(), ctx.request().getHeader(MirrorForwarder.FORWARDED_BY),
+                    RESOLVE_FORWARD_TIMEOUT);
+            if (sent.isEmpty()) {
+                blocking(ctx, () -> answer(call.get()));
+                return;
+            }
+            sent.get().whenComplete((answer, error) -> {
+                if (error != null) {
+                    LOG.debug("the leader did not answer GET /api/v1/clusters ({}); answering from this replica",
+                            error.getMessage());
+                    try {
+                        context.runOnContext(ignored -> blocking(ctx, () -> answer(call.get())));
+                    } catch (RejectedExecutionException e) {
+                        LOG.debug("HTTP API stopped before GET /api/v1/clusters was answered");
+                    }
+                    return;
+                }
+                try {
+                    context.runOnContext(ignored -> {
+                        if (!ctx.response().ended()) {
+                            ctx.response().setStatusCode(answer.status())
+                                    .putHeader("content-type", "application/json; charset=utf-8")
+                                    .putHeader("cache-control", "no-store")
+                                    .putHeader(MirrorForwarder.ANSWERED_BY, answer.answeredBy())
+                                    .end(answer.body());
+                        }
+                    });
+                } catch (RejectedExecutionException e) {
+                    LOG.debug("HTTP API stopped before a forwarded call was answered");
+                }
+            });
         }
 
         /** A method an endpoint does not take is 405 with {@code Allow}; an unknown query parameter 400. */
@@ -746,6 +838,10 @@ public final class ApiServer implements AutoCloseable {
             return query;
         }
 
+        private static Reply answer(ClusterService.Answer a) {
+            return new Reply(a.status(), a.body());
+        }
+
         private static Reply answer(PeerRoutes.Answer a) {
             return new Reply(a.status(), a.body());
         }
@@ -798,6 +894,45 @@ public final class ApiServer implements AutoCloseable {
                     .end(Buffer.buffer(Json.bytes(reply.body())));
         }
     }
+
+    /** A fedsyncd without a {@code federation:} section: no clusters to list, nothing to join. */
+    private static final ClusterService NO_FEDERATION = new ClusterService() {
+        private Answer off() {
+            ObjectNode body = Json.object();
+            body.put("error", "federation is not configured: add a federation: section and clusters[].kubeconfig to"
+                    + " fedsyncd's config");
+            return new Answer(412, body);
+        }
+
+        @Override
+        public boolean leading() {
+            return true;
+        }
+
+        @Override
+        public Answer list() {
+            ObjectNode body = Json.object();
+            body.put("kind", "ClusterList");
+            body.putObject("federation").put("enabled", false);
+            body.putArray("items");
+            return new Answer(200, body);
+        }
+
+        @Override
+        public Answer join(byte[] body) {
+            return off();
+        }
+
+        @Override
+        public Answer unjoin(String name) {
+            return off();
+        }
+
+        @Override
+        public Answer checkJwt(String name) {
+            return off();
+        }
+    };
 
     private record Reply(int status, JsonNode body) {
         static Reply ok(JsonNode body) {

@@ -42,7 +42,10 @@ final class RequestRules {
             new Endpoint("/api/v1/keys/.*", List.of("GET"), Set.of()),
             new Endpoint("/api/v1/verify", List.of("POST"), Set.of()),
             new Endpoint("/api/v1/peers", List.of("GET", "POST"), Set.of()),
-            new Endpoint("/api/v1/peers/[^/]+", List.of("DELETE"), Set.of()));
+            new Endpoint("/api/v1/peers/[^/]+", List.of("DELETE"), Set.of()),
+            new Endpoint("/api/v1/clusters", List.of("GET", "POST"), Set.of()),
+            new Endpoint("/api/v1/clusters/[^/]+", List.of("DELETE"), Set.of()),
+            new Endpoint("/api/v1/clusters/[^/]+/jwt", List.of("GET"), Set.of()));
 
     private RequestRules() {
     }

@@ -95,6 +95,30 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         return api;
     }
 
+    /** Ports of stand-ins stopped with {@link #stop}, to come back on. */
+    private final Map<String, Integer> stoppedPorts = new java.util.HashMap<>();
+
+    /** Stops cluster {@code name}'s stand-in: its API refuses connections until {@link #restart}. */
+    public synchronized void stop(String name) {
+        KubeApiStandIn api = apis.remove(name);
+        if (api != null) {
+            stoppedPorts.put(name, api.port());
+            api.close();
+        }
+    }
+
+    /** Starts a stand-in stopped with {@link #stop} again, on the same port (its kubeconfig stays valid). */
+    public synchronized KubeApiStandIn restart(String name) {
+        Integer port = stoppedPorts.remove(name);
+        if (port == null) {
+            throw new IllegalStateException(name + "'s stand-in was not stopped");
+        }
+        KubeApiStandIn api = KubeApiStandIn.builder().name(name).etcd(etcds.get(name).clientBuilder())
+                .resources(resources).maxWatch(maxWatch).port(port).build().start();
+        apis.put(name, api);
+        return api;
+    }
+
     /** A kubeconfig file for cluster {@code name}'s stand-in (server URL, dummy token). */
     public synchronized Path kubeconfig(String name) {
         try {
