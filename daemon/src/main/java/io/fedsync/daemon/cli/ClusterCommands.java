@@ -293,7 +293,7 @@ final class ClusterCommands {
                 continue;
             }
             List<String> labels = new ArrayList<>();
-            c.path("labels").fields().forEachRemaining(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
+            c.path("labels").properties().forEach(e -> labels.add(e.getKey() + "=" + e.getValue().asText()));
             JsonNode p = c.path("pushed");
             String pushed = p.isObject() ? p.path("creates").asLong() + "/" + p.path("updates").asLong() + "/"
                     + p.path("deletes").asLong() : "-";
