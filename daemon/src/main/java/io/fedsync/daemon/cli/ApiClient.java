@@ -35,9 +35,15 @@ final class ApiClient {
             return status >= 200 && status < 300;
         }
 
-        /** The daemon's {@code {"error": ...}} message, or the body. */
+        /**
+         * The daemon's message: {@code {"error": ...}}, or a Status body's {@code {"message": ...}}
+         * (the cluster endpoints' errors); else the body.
+         */
         String error() {
-            return body != null && body.hasNonNull("error") ? body.get("error").asText() : text;
+            if (body != null && body.hasNonNull("error")) {
+                return body.get("error").asText();
+            }
+            return body != null && body.hasNonNull("message") ? body.get("message").asText() : text;
         }
     }
 

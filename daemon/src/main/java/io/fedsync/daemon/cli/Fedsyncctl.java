@@ -21,6 +21,8 @@ import picocli.CommandLine.ParentCommand;
  * {@code $FEDSYNC_SERVER}, else {@code http://127.0.0.1:8080}; with several URLs it uses the first
  * replica that answers. Calls that change something carry the bearer token read from
  * {@code --token-file FILE}, else {@code $FEDSYNC_TOKEN_FILE} (the daemon's {@code http.tokenFile}).
+ * Member clusters of the federation: {@code clusters}, {@code join}, {@code unjoin}, {@code check-jwt}
+ * ({@link ClusterCommands}).
  *
  * <p>Exit codes: 0 ok, 1 the daemon refused (an error answer), 2 usage, 3 no daemon answered.
  */
@@ -29,11 +31,12 @@ import picocli.CommandLine.ParentCommand;
         description = "Shows and drives a fedsyncd group through its HTTP API.",
         exitCodeListHeading = "%nExit codes:%n",
         exitCodeList = {"0:ok", "1:the daemon refused the call (its error on stderr)",
-                "2:usage: a bad option or argument, an unreadable --token-file or --value-file",
+                "2:usage: a bad option or argument, an unreadable --token-file, --value-file or --kubeconfig",
                 "3:no fedsyncd answered (every --server tried)"},
         subcommands = {Fedsyncctl.Status.class, Fedsyncctl.Peers.class, Fedsyncctl.Conflicts.class,
                 Fedsyncctl.ConflictCmd.class, Fedsyncctl.Resolve.class, Fedsyncctl.Explain.class,
-                Fedsyncctl.Verify.class})
+                Fedsyncctl.Verify.class, ClusterCommands.Clusters.class, ClusterCommands.Join.class,
+                ClusterCommands.Unjoin.class, ClusterCommands.CheckJwt.class})
 public final class Fedsyncctl {
 
     public static final int OK = 0;
@@ -61,8 +64,8 @@ public final class Fedsyncctl {
             description = "How long to wait for each replica (default ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
-    private PrintWriter out;
-    private PrintWriter err;
+    PrintWriter out;
+    PrintWriter err;
     private Map<String, String> env;
     /** Whether stdout is a terminal: {@code --color=auto} colours only then. */
     private boolean tty;

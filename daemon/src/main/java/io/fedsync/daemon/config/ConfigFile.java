@@ -9,7 +9,8 @@ import java.util.List;
  * values and fills in defaults. Keeping the two apart lets a missing key be reported by its path
  * rather than as a Jackson creator error.
  */
-public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> clusters, Mirror mirror) {
+public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> clusters, Mirror mirror,
+                         Federation federation) {
 
     public record Node(String id, String dataDir, String raft, BigInteger snapshotEvery, String electionTimeout) {
     }
@@ -25,7 +26,11 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
     public record Tls(String certFile, String keyFile, String caFile) {
     }
 
-    public record Cluster(String name, Etcd etcd) {
+    /**
+     * A host cluster: its etcd (mirrored) and, optionally, a kubeconfig for its Kubernetes API
+     * (federation reads the hosts' objects and jwtSecret through it). Only the path is kept here.
+     */
+    public record Cluster(String name, String kubeconfig, String context, Etcd etcd) {
     }
 
     public record Etcd(List<String> endpoints, String caFile, String certFile, String keyFile) {
@@ -34,6 +39,10 @@ public record ConfigFile(Node node, Http http, List<Peer> peers, List<Cluster> c
     public record Mirror(List<String> prefixes, String conflictPolicy, List<String> priority, Boolean force,
                          List<String> ignoredFields, BigInteger maxValueBytes, String verifyInterval,
                          String tombstoneRetention, FlipFlop flipFlop) {
+    }
+
+    /** {@code federation}: copying users, roles and workspaces to member clusters; absent = off. */
+    public record Federation(String profile, String driftPolicy, String resync, BigInteger workers) {
     }
 
     /** {@code mirror.flipFlop}: when a key whose content keeps coming back is frozen. */

@@ -4,6 +4,8 @@ import com.fasterxml.jackson.core.JsonPointer;
 import io.fedsync.conflict.ObjectNormaliser;
 import io.fedsync.conflict.ResolutionPolicy;
 import io.fedsync.daemon.state.DataDirs;
+import io.fedsync.federation.DriftPolicy;
+import io.fedsync.federation.Profile;
 import io.fedsync.mirror.ClusterEndpoint;
 import io.fedsync.mirror.EtcdTls;
 import io.fedsync.mirror.EtcdTlsException;
@@ -17,7 +19,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
@@ -49,6 +53,10 @@ final class ConfigValidator {
     private final YamlLines lines;
     private final Path baseDir;
     private final List<String> problems = new ArrayList<>();
+    /** {@code clusters[].kubeconfig} by cluster name, in config order (paths only). */
+    private final Map<String, FederationConfig.HostKube> kubeconfigs = new LinkedHashMap<>();
+    /** How many clusters declare a kubeconfig, usable or not. */
+    private int kubeconfigsDeclared;
 
     private ConfigValidator(Path source, YamlLines lines) {
         this.source = source;
@@ -97,6 +105,7 @@ final class ConfigValidator {
         Duration tombstoneRetention = duration(m.tombstoneRetention(), "mirror.tombstoneRetention",
                 MirrorSettings.DEFAULT_TOMBSTONE_RETENTION);
         MirrorSettings.FlipFlopLimit flipFlop = flipFlop(m.flipFlop());
+        FederationConfig federation = federation(file.federation());
         if (!problems.isEmpty()) {
             throw new ConfigException(problems);
         }
@@ -110,7 +119,81 @@ final class ConfigValidator {
             throw new ConfigException("invalid mirror settings in " + source + ": " + e.getMessage(), e);
         }
         return new DaemonConfig(source.toAbsolutePath(), nodeId, dataDir, listen, peers, settings, force,
-                snapshotEvery, electionTimeout, apiToken, apiTls);
+                snapshotEvery, electionTimeout, apiToken, apiTls, kubeconfigs, federation);
+    }
+
+    /**
+     * {@code federation}: off when the section is absent; {@code federation:} written with no keys
+     * is on with every default. Needs a kubeconfig on at least one host cluster.
+     */
+    private FederationConfig federation(ConfigFile.Federation f) {
+        if (f == null) {
+            if (!lines.present("federation")) {
+                return null;
+            }
+            f = new ConfigFile.Federation(null, null, null, null);
+        }
+        Profile profile = FederationConfig.DEFAULT_PROFILE;
+        if (f.profile() != null) {
+            try {
+                profile = Profile.parse(f.profile());
+            } catch (IllegalArgumentException e) {
+                invalid("federation.profile", e.getMessage());
+            }
+        }
+        DriftPolicy drift = FederationConfig.DEFAULT_DRIFT_POLICY;
+        if (f.driftPolicy() != null) {
+            try {
+                drift = DriftPolicy.parse(f.driftPolicy());
+            } catch (IllegalArgumentException e) {
+                invalid("federation.driftPolicy", e.getMessage());
+            }
+        }
+        Duration resync = duration(f.resync(), "federation.resync", FederationConfig.DEFAULT_RESYNC);
+        if (resync.compareTo(FederationConfig.MIN_RESYNC) < 0) {
+            invalid("federation.resync", "'" + f.resync() + "' is below the minimum 1s (how often every member is"
+                    + " compared with the hosts, e.g. 30s)");
+            resync = FederationConfig.DEFAULT_RESYNC;
+        }
+        int workers = FederationConfig.DEFAULT_WORKERS;
+        if (f.workers() != null) {
+            if (f.workers().signum() <= 0 || f.workers().compareTo(BigInteger.valueOf(FederationConfig.MAX_WORKERS)) > 0) {
+                invalid("federation.workers", f.workers() + " is outside the allowed range 1.."
+                        + FederationConfig.MAX_WORKERS + " (members written to in parallel)");
+            } else {
+                workers = f.workers().intValueExact();
+            }
+        }
+        if (kubeconfigsDeclared == 0) {
+            invalid("federation", "federation needs a kubeconfig on at least one host cluster: add"
+                    + " clusters[i].kubeconfig (the path of a kubeconfig for that host's Kubernetes API)");
+            return null;
+        }
+        return new FederationConfig(profile, drift, resync, workers, kubeconfigs);
+    }
+
+    /**
+     * {@code clusters[i].kubeconfig} and {@code context}: the path must name a readable regular
+     * file; its content (it may hold tokens) is not read here, by anything in config.
+     */
+    private void kubeconfig(ConfigFile.Cluster c, String at, String name) {
+        if (c.kubeconfig() == null) {
+            if (c.context() != null) {
+                invalid(at + ".context", "is set without " + at + ".kubeconfig: a context names one of the"
+                        + " kubeconfig's contexts; add kubeconfig or remove context");
+            }
+            return;
+        }
+        kubeconfigsDeclared++;
+        int before = problems.size();
+        Path file = readableFile(c.kubeconfig(), at + ".kubeconfig");
+        if (c.context() != null && c.context().isBlank()) {
+            invalid(at + ".context", "is empty: name one of the kubeconfig's contexts, or leave it out for its"
+                    + " current context");
+        }
+        if (file != null && problems.size() == before && name != null) {
+            kubeconfigs.put(name, new FederationConfig.HostKube(name, file, c.context()));
+        }
     }
 
     /**
@@ -373,6 +456,7 @@ final class ConfigValidator {
             if (name != null && !names.add(name)) {
                 invalid(at + ".name", "'" + name + "' is used by another cluster; names must be unique");
             }
+            kubeconfig(c, at, name);
             ClusterEndpoint endpoint = etcd(c.etcd(), at + ".etcd", name);
             if (endpoint != null) {
                 result.add(endpoint);

@@ -5,7 +5,10 @@ import io.fedsync.mirror.ClusterEndpoint;
 import io.fedsync.mirror.MirrorSettings;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -19,11 +22,16 @@ import java.util.Objects;
  *                        twice that), null for the default
  * @param apiToken {@code http.tokenFile}'s token (only its digest is kept), null when not set
  * @param apiTls {@code http.tls}: the API serves HTTPS with this certificate and key; null for HTTP
+ * @param kubeconfigs every host cluster that declares {@code clusters[].kubeconfig}, by name in config order,
+ *                    whether or not federation is on (without it they are unused, and {@link #describe()}
+ *                    says so); only paths, their content is never read here
+ * @param federation {@code federation}: copying to member clusters; null when the section is absent (off)
  */
 public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                            MirrorSettings mirror, boolean force, long snapshotEvery,
                            java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken,
-                           io.fedsync.daemon.http.ApiTls apiTls) {
+                           io.fedsync.daemon.http.ApiTls apiTls,
+                           Map<String, FederationConfig.HostKube> kubeconfigs, FederationConfig federation) {
 
     /**
      * One replica of the Raft group.
@@ -45,11 +53,38 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         Objects.requireNonNull(listen, "listen");
         peers = List.copyOf(peers);
         Objects.requireNonNull(mirror, "mirror");
+        if (kubeconfigs == null) {
+            kubeconfigs = federation != null ? federation.hosts() : Map.of();
+        }
+        kubeconfigs = Collections.unmodifiableMap(new LinkedHashMap<>(kubeconfigs));
     }
 
     public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
                         MirrorSettings mirror, boolean force) {
         this(source, nodeId, dataDir, listen, peers, mirror, force, 0, null, null, null);
+    }
+
+    /** Without federation. */
+    public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
+                        MirrorSettings mirror, boolean force, long snapshotEvery,
+                        java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken,
+                        io.fedsync.daemon.http.ApiTls apiTls) {
+        this(source, nodeId, dataDir, listen, peers, mirror, force, snapshotEvery, electionTimeout, apiToken, apiTls,
+                null);
+    }
+
+    /** With {@code federation} (null: off); the kubeconfigs are its hosts'. */
+    public DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddress listen, List<RaftPeer> peers,
+                        MirrorSettings mirror, boolean force, long snapshotEvery,
+                        java.time.Duration electionTimeout, io.fedsync.daemon.http.ApiToken apiToken,
+                        io.fedsync.daemon.http.ApiTls apiTls, FederationConfig federation) {
+        this(source, nodeId, dataDir, listen, peers, mirror, force, snapshotEvery, electionTimeout, apiToken, apiTls,
+                null, federation);
+    }
+
+    /** Whether the config has a {@code federation:} section. */
+    public boolean federated() {
+        return federation != null;
     }
 
     /**
@@ -76,6 +111,16 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
             if (c.certFile() != null) {
                 line.append(" certFile=").append(c.certFile()).append(" keyFile=").append(c.keyFile());
             }
+            FederationConfig.HostKube kube = kubeconfigs.get(c.name());
+            if (kube != null) {
+                line.append(" kubeconfig=").append(kube.kubeconfig());
+                if (kube.context() != null) {
+                    line.append(" context=").append(kube.context());
+                }
+                if (federation == null) {
+                    line.append(" (unused: there is no federation section)");
+                }
+            }
             lines.add(line.toString());
         }
         String policy = mirror.policy().name();
@@ -85,6 +130,7 @@ public record DaemonConfig(Path source, String nodeId, Path dataDir, ListenAddre
         lines.add("mirror: prefixes=" + mirror.prefixes() + " conflictPolicy=" + policy + " force=" + force
                 + " maxValueBytes=" + mirror.maxValueBytes() + " ignoredFields=" + mirror.ignoredFields()
                 + " verifyInterval=" + mirror.verifyInterval() + " tombstoneRetention=" + mirror.tombstoneRetention());
+        lines.add(federation != null ? federation.describe() : "federation: off");
         return lines;
     }
 }

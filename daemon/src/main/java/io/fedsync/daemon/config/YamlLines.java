@@ -39,13 +39,28 @@ final class YamlLines {
 
     /** The 1-based line of the deepest node on {@code path} that exists. */
     OptionalInt line(String path) {
+        return walk(path, false);
+    }
+
+    /**
+     * Whether the key {@code path} is written, even with no value ({@code federation:} alone, which
+     * Jackson binds to null like an absent key).
+     */
+    boolean present(String path) {
+        return walk(path, true).isPresent();
+    }
+
+    private OptionalInt walk(String path, boolean whole) {
         Node node = root;
         if (node == null) {
             return OptionalInt.empty();
         }
         int line = node.getStartMark().getLine() + 1;
         Matcher m = SEGMENT.matcher(path);
-        while (m.find() && node != null) {
+        while (m.find()) {
+            if (node == null) {
+                return whole ? OptionalInt.empty() : OptionalInt.of(line);
+            }
             Node next = null;
             Node marker = null;
             if (m.group(1) != null && node instanceof MappingNode map) {
@@ -64,6 +79,9 @@ final class YamlLines {
                 }
             }
             if (marker == null) {
+                if (whole) {
+                    return OptionalInt.empty();
+                }
                 break;
             }
             line = marker.getStartMark().getLine() + 1;

@@ -362,6 +362,18 @@ class ConfigLoaderTest {
         // Its commented-out peers are valid too.
         String withPeers = example.replace("# peers:", "peers:").replace("#   - {id:", "  - {id:");
         assertThat(ConfigLoader.load(write(withPeers)).peers()).hasSize(3);
+        // And its commented-out kubeconfig and federation section.
+        Path kube = kubeconfig("host.kubeconfig");
+        String federated = example.replace("    # kubeconfig: /etc/fedsync/host.kubeconfig", "    kubeconfig: " + kube)
+                .replace("    # context: host-admin", "    context: host-admin")
+                .replace("# federation:", "federation:").replace("#   profile:", "  profile:")
+                .replace("#   driftPolicy:", "  driftPolicy:").replace("#   resync:", "  resync:")
+                .replace("#   workers:", "  workers:");
+        assertThat(federated).isNotEqualTo(example);
+        DaemonConfig f = ConfigLoader.load(write(federated));
+        assertThat(f.federation()).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
+                io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 4,
+                java.util.Map.of("host", new FederationConfig.HostKube("host", kube, "host-admin"))));
     }
 
     @Test
@@ -672,5 +684,164 @@ class ConfigLoaderTest {
                 .contains("invalid 'http.listen'", "outside 0..65535");
         assertThat(ListenAddress.parse("[::1]:8080")).isEqualTo(new ListenAddress("::1", 8080));
         assertThat(ListenAddress.parse("[::1]:8080").toString()).isEqualTo("[::1]:8080");
+    }
+
+    /** minimal() with these lines added to cluster {@code host} (after its name) and {@code tail} appended. */
+    private String withHostKeys(String hostLines, String tail) {
+        return minimal().replace("  - name: host\n", "  - name: host\n" + hostLines.indent(4)) + tail;
+    }
+
+    private Path kubeconfig(String name) throws IOException {
+        return Files.writeString(dir.resolve(name), """
+                apiVersion: v1
+                kind: Config
+                users:
+                  - name: admin
+                    user: {token: kube-t0ken-never-shown}
+                """);
+    }
+
+    @Test
+    void federationSectionWithKubeconfigsBecomesFederationConfig() throws IOException {
+        Path hostKube = kubeconfig("host.kubeconfig");
+        Path host2Kube = kubeconfig("host2.kubeconfig");
+        String yaml = withHostKeys("kubeconfig: " + hostKube + "\ncontext: host-admin", """
+                federation:
+                  profile: kubesphere-v4
+                  driftPolicy: report
+                  resync: 2m
+                  workers: 8
+                """).replace("  - name: host2\n", "  - name: host2\n    kubeconfig: " + host2Kube + "\n");
+
+        DaemonConfig config = ConfigLoader.load(write(yaml));
+
+        FederationConfig f = config.federation();
+        assertThat(f).isNotNull();
+        assertThat(config.federated()).isTrue();
+        assertThat(f.profile()).isEqualTo(io.fedsync.federation.Profile.KUBESPHERE_V4);
+        assertThat(f.driftPolicy()).isEqualTo(io.fedsync.federation.DriftPolicy.REPORT);
+        assertThat(f.resync()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(f.workers()).isEqualTo(8);
+        assertThat(f.hosts()).containsExactly(
+                java.util.Map.entry("host", new FederationConfig.HostKube("host", hostKube, "host-admin")),
+                java.util.Map.entry("host2", new FederationConfig.HostKube("host2", host2Kube, null)));
+        assertThat(config.kubeconfigs()).isEqualTo(f.hosts());
+        List<String> described = config.describe();
+        assertThat(described).anySatisfy(l -> assertThat(l).startsWith("cluster host: ")
+                .endsWith(" kubeconfig=" + hostKube + " context=host-admin"));
+        assertThat(described).anySatisfy(l -> assertThat(l).startsWith("cluster host2: ")
+                .endsWith(" kubeconfig=" + host2Kube));
+        assertThat(described).contains("federation: profile=kubesphere-v4 driftPolicy=report resync=2m workers=8");
+        assertThat(String.join("\n", described) + config).doesNotContain("kube-t0ken-never-shown");
+    }
+
+    @Test
+    void federationDefaultsAndAbsentIsOff() throws IOException {
+        Path kube = kubeconfig("host.kubeconfig");
+        for (String section : List.of("federation: {}\n", "federation:\n", "federation:\n  # profile: kubesphere-v3\n")) {
+            FederationConfig f = ConfigLoader.load(write(withHostKeys("kubeconfig: " + kube, section))).federation();
+            assertThat(f).as(section).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
+                    io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 4,
+                    java.util.Map.of("host", new FederationConfig.HostKube("host", kube, null))));
+        }
+        DaemonConfig off = ConfigLoader.load(write(minimal()));
+        assertThat(off.federation()).isNull();
+        assertThat(off.federated()).isFalse();
+        assertThat(off.kubeconfigs()).isEmpty();
+        assertThat(off.describe()).contains("federation: off");
+    }
+
+    @Test
+    void aKubeconfigWithoutFederationIsAcceptedAndDescribedAsUnused() throws IOException {
+        Path kube = kubeconfig("host.kubeconfig");
+        DaemonConfig config = ConfigLoader.load(write(withHostKeys("kubeconfig: " + kube, "")));
+
+        assertThat(config.federation()).isNull();
+        assertThat(config.kubeconfigs()).containsOnlyKeys("host");
+        assertThat(config.describe()).anySatisfy(l -> assertThat(l).startsWith("cluster host: ")
+                .endsWith(" kubeconfig=" + kube + " (unused: there is no federation section)"));
+        assertThat(config.describe()).contains("federation: off");
+    }
+
+    @Test
+    void relativeKubeconfigIsResolvedAgainstTheConfigFilesDirectory() throws IOException {
+        Files.createDirectories(dir.resolve("kube"));
+        Path kube = kubeconfig("kube/host.kubeconfig");
+        DaemonConfig config = ConfigLoader.load(write(withHostKeys("kubeconfig: kube/host.kubeconfig",
+                "federation: {}\n")));
+
+        assertThat(config.federation().hosts().get("host").kubeconfig()).isEqualTo(kube).isAbsolute();
+    }
+
+    @Test
+    void badFederationValuesNameTheKeyTheLineAndWhatIsAllowed() throws IOException {
+        Path kube = kubeconfig("host.kubeconfig");
+        String at = "invalid 'federation.%s' in " + dir.resolve("fedsync.yaml") + " (line 13): ";
+        java.util.function.Function<String, String> with = keys -> withHostKeys("kubeconfig: " + kube,
+                "federation:\n" + keys.indent(2));
+        assertThat(problem(with.apply("profile: kubesphere-v5"))).isEqualTo(at.formatted("profile")
+                + "unknown federation profile 'kubesphere-v5' (known: kubesphere-v3, kubesphere-v4)");
+        assertThat(problem(with.apply("driftPolicy: ignore"))).isEqualTo(at.formatted("driftPolicy")
+                + "unknown federation.driftPolicy 'ignore' (expected overwrite or report)");
+        assertThat(problem(with.apply("resync: 500ms"))).isEqualTo(at.formatted("resync")
+                + "'500ms' is below the minimum 1s (how often every member is compared with the hosts, e.g. 30s)");
+        assertThat(problem(with.apply("resync: 0"))).contains("'federation.resync'", "below the minimum 1s");
+        assertThat(problem(with.apply("resync: soon"))).isEqualTo(at.formatted("resync")
+                + "'soon' is not a duration: write a number with ms, s, m or h, e.g. 10m (0 turns it off)");
+        assertThat(problem(with.apply("workers: 0"))).isEqualTo(at.formatted("workers")
+                + "0 is outside the allowed range 1..64 (members written to in parallel)");
+        assertThat(problem(with.apply("workers: 65"))).contains("'federation.workers'", "65 is outside the allowed"
+                + " range 1..64");
+        assertThat(problem(with.apply("workers: many"))).contains("'federation.workers'", "expected a whole number");
+        assertThat(ConfigLoader.load(write(with.apply("profile: KubeSphere-V4\nworkers: 64\nresync: 1s")))
+                .federation()).satisfies(f -> {
+                    assertThat(f.profile()).isEqualTo(io.fedsync.federation.Profile.KUBESPHERE_V4);
+                    assertThat(f.workers()).isEqualTo(64);
+                    assertThat(f.resync()).hasSeconds(1);
+                });
+    }
+
+    @Test
+    void unknownKeyUnderFederationIsRefused() throws IOException {
+        Path kube = kubeconfig("host.kubeconfig");
+        assertThat(problem(withHostKeys("kubeconfig: " + kube, "federation:\n  conflictPolicy: hold\n")))
+                .startsWith("unknown key 'federation.conflictPolicy' in " + dir.resolve("fedsync.yaml") + " (line 13)")
+                .contains("known keys here: driftPolicy, profile, resync, workers");
+        assertThat(problem(withHostKeys("kubeConfig: " + kube, "")))
+                .startsWith("unknown key 'clusters[0].kubeConfig'");
+    }
+
+    @Test
+    void contextNeedsAKubeconfig() throws IOException {
+        assertThat(problem(withHostKeys("context: host-admin", "")))
+                .isEqualTo("invalid 'clusters[0].context' in " + dir.resolve("fedsync.yaml") + " (line 6): is set"
+                        + " without clusters[0].kubeconfig: a context names one of the kubeconfig's contexts; add"
+                        + " kubeconfig or remove context");
+        Path kube = kubeconfig("host.kubeconfig");
+        assertThat(problem(withHostKeys("kubeconfig: " + kube + "\ncontext: ''", "")))
+                .contains("'clusters[0].context'", "is empty");
+    }
+
+    @Test
+    void federationNeedsAKubeconfigOnAHostCluster() throws IOException {
+        assertThat(problem(minimal() + "federation:\n  profile: kubesphere-v3\n"))
+                .isEqualTo("invalid 'federation' in " + dir.resolve("fedsync.yaml") + " (line 11): federation needs a"
+                        + " kubeconfig on at least one host cluster: add clusters[i].kubeconfig (the path of a"
+                        + " kubeconfig for that host's Kubernetes API)");
+    }
+
+    @Test
+    void kubeconfigMustBeAReadableFileAndOnlyItsPathIsChecked() throws IOException {
+        String at = "invalid 'clusters[0].kubeconfig' in " + dir.resolve("fedsync.yaml") + " (line 6): ";
+        assertThat(problem(withHostKeys("kubeconfig: absent.kubeconfig", "federation: {}\n")))
+                .as("one problem: the missing file, not also 'needs a kubeconfig'")
+                .isEqualTo(at + "file " + dir.resolve("absent.kubeconfig") + " does not exist");
+        Files.createDirectories(dir.resolve("kubedir"));
+        assertThat(problem(withHostKeys("kubeconfig: kubedir", "")))
+                .isEqualTo(at + dir.resolve("kubedir") + " is not a regular file");
+        // Not YAML at all: config never parses it (federation reads it, at start).
+        Path notYaml = Files.writeString(dir.resolve("garbage.kubeconfig"), "{{{ not: [yaml");
+        assertThat(ConfigLoader.load(write(withHostKeys("kubeconfig: " + notYaml, "federation: {}\n")))
+                .federation().hosts().get("host").kubeconfig()).isEqualTo(notYaml);
     }
 }
