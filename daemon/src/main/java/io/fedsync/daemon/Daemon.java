@@ -1,6 +1,11 @@
 package io.fedsync.daemon;
 
 import io.fedsync.daemon.config.DaemonConfig;
+import io.fedsync.daemon.config.FederationConfig;
+import io.fedsync.daemon.federation.FederationPlane;
+import io.fedsync.daemon.federation.OpenConflicts;
+import io.fedsync.federation.Federator;
+import io.fedsync.raft.api.MemberRegistry;
 import io.fedsync.daemon.config.ListenAddress;
 import io.fedsync.daemon.http.ApiAuth;
 import io.fedsync.daemon.http.ApiServer;
@@ -29,13 +34,16 @@ public final class Daemon implements AutoCloseable {
     private final AutoCloseable store;
     private final MirrorService mirror;
     private final ApiServer api;
+    /** Null when the config has no {@code federation:} section. */
+    private final FederationPlane federation;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private boolean closed;
 
-    private Daemon(AutoCloseable store, MirrorService mirror, ApiServer api) {
+    private Daemon(AutoCloseable store, MirrorService mirror, ApiServer api, FederationPlane federation) {
         this.store = store;
         this.mirror = mirror;
         this.api = api;
+        this.federation = federation;
     }
 
     /**
@@ -53,16 +61,24 @@ public final class Daemon implements AutoCloseable {
             FileStateStore store = FileStateStore.open(config.dataDir());
             started.push(store);
             MirrorService mirror = factory.create(config.mirror(), store);
+            MemberRegistry members = store.members();
+            FederationPlane federation = federation(config, () -> members, mirror);
+            if (federation != null) {
+                started.push(federation);
+            }
             ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
                     java.util.Optional::empty, auth(config), io.fedsync.daemon.http.Metrics.of(config.nodeId(), mirror,
-                            () -> groupOfOne(config, mirror)), config.apiTls());
+                            () -> groupOfOne(config, mirror)), config.apiTls(), federation);
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
+            if (federation != null) {
+                federation.lead(); // a group of one leads from the start
+            }
             LOG.info("fedsyncd {} running: mirroring {} between {} (policy {}), HTTP API on {}://{}",
                     config.nodeId(), config.mirror().prefixes(), config.mirror().clusterNames(),
                     config.mirror().policy().name(), api.scheme(), api.address());
-            return new Daemon(store, mirror, api);
+            return new Daemon(store, mirror, api, federation);
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {
                 closeQuietly(started.pop());
@@ -82,9 +98,15 @@ public final class Daemon implements AutoCloseable {
             started.push(lock);
             ReplicatedMirror mirror = new ReplicatedMirror(config.nodeId(), config.mirror(), factory,
                     java.time.Clock.systemUTC());
+            FederationPlane federation = federation(config, mirror::memberRegistry, mirror);
+            if (federation != null) {
+                started.push(federation);
+                mirror.federate(federation);
+            }
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
                     mirror::mirrorApi, auth(config), new io.fedsync.daemon.http.Metrics(config.nodeId(), mirror,
-                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges), config.apiTls());
+                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges), config.apiTls(),
+                    federation);
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.
@@ -109,13 +131,29 @@ public final class Daemon implements AutoCloseable {
                     config.peers().stream().filter(p -> p.id().equals(config.nodeId())).findFirst().orElseThrow()
                             .address(), config.mirror().prefixes(), config.mirror().clusterNames(), api.scheme(),
                     api.address());
-            return new Daemon(lock, mirror, api);
+            return new Daemon(lock, mirror, api, federation);
         } catch (RuntimeException e) {
             while (!started.isEmpty()) {
                 closeQuietly(started.pop());
             }
             throw e;
         }
+    }
+
+    /**
+     * The federation of a config with a {@code federation:} section, else null. The hosts'
+     * kubeconfigs are read now: one that cannot be used stops fedsyncd with its path.
+     */
+    private static FederationPlane federation(DaemonConfig config, java.util.function.Supplier<MemberRegistry> members,
+                                              MirrorService mirror) {
+        FederationConfig f = config.federation();
+        if (f == null) {
+            return null;
+        }
+        List<FederationPlane.Host> hosts = f.hosts().values().stream()
+                .map(h -> new FederationPlane.Host(h.cluster(), h.kubeconfig(), h.context())).toList();
+        return new FederationPlane(config.nodeId(), new Federator.Settings(f.profile(), f.driftPolicy(), f.resync(),
+                f.workers()), hosts, members, new OpenConflicts(mirror::conflicts), java.time.Clock.systemUTC());
     }
 
     /** Who may change things through the HTTP API; said once in the log. */
@@ -187,6 +225,9 @@ public final class Daemon implements AutoCloseable {
             closed = true;
         }
         LOG.info("fedsyncd stopping");
+        if (federation != null) {
+            closeQuietly(federation); // first: nothing is pushed once the mirror stops
+        }
         closeQuietly(mirror);
         closeQuietly(api);
         closeQuietly(store);

@@ -107,6 +107,11 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
         }
     }
 
+    /** The members joined to the group, as this replica's Raft state holds them; null before its Raft node runs. */
+    io.fedsync.raft.api.MemberRegistry memberRegistry() {
+        return node;
+    }
+
     RaftStatus raftStatus() {
         RaftNode n = node;
         return n == null ? new RaftStatus(nodeId, "starting", null, 0, List.of()) : n.status();

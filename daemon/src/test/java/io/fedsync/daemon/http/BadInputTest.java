@@ -144,7 +144,9 @@ class BadInputTest {
                 {"PUT", "/api/v1/keys/registry/iam.kubesphere.io/users/xxp", "GET"},
                 {"GET", "/api/v1/verify", "POST"}, {"PUT", "/api/v1/verify", "POST"},
                 {"PUT", "/api/v1/peers", "GET, POST"}, {"DELETE", "/api/v1/peers", "GET, POST"},
-                {"GET", "/api/v1/peers/b", "DELETE"}, {"PATCH", "/api/v1/peers/b", "DELETE"}};
+                {"GET", "/api/v1/peers/b", "DELETE"}, {"PATCH", "/api/v1/peers/b", "DELETE"},
+                {"PUT", "/api/v1/clusters", "GET, POST"}, {"GET", "/api/v1/clusters/m1", "DELETE"},
+                {"POST", "/api/v1/clusters/m1/jwt", "GET"}};
         for (String[] c : calls) {
             Reply r = send(c[0], c[1], c[0].equals("GET") ? null : "{\"winner\": \"host\"}",
                     headers("authorization", AUTH, "content-type", JSON));
@@ -158,7 +160,7 @@ class BadInputTest {
         State before = state();
         for (String path : List.of("/healthz?verbose=1", "/readyz?x", "/metrics?name=a", "/api/v1/status?watch=true",
                 "/api/v1/conflicts/c1?diff=no", "/api/v1/keys/registry/iam.kubesphere.io/users/xxp?rev=3",
-                "/api/v1/peers?all=1")) {
+                "/api/v1/peers?all=1", "/api/v1/clusters?role=member", "/api/v1/clusters/m1/jwt?now=1")) {
             refused(send("GET", path, null, Map.of()), 400, "unknown query parameter", before);
         }
         refused(send("GET", "/api/v1/conflicts?sate=open", null, Map.of()), 400, "unknown query parameter 'sate'",
@@ -170,6 +172,8 @@ class BadInputTest {
         refused(send("POST", "/api/v1/peers?x=1", "{\"id\": \"d\", \"address\": \"127.0.0.1:7104\"}",
                 headers("authorization", AUTH, "content-type", JSON)), 400, "'x'", before);
         refused(send("DELETE", "/api/v1/peers/b?now=1", null, headers("authorization", AUTH)), 400, "'now'", before);
+        refused(send("POST", "/api/v1/clusters?dryRun=true", "{\"name\": \"m1\", \"kubeconfig\": \"/k\"}",
+                headers("authorization", AUTH, "content-type", JSON)), 400, "'dryRun'", before);
         assertThat(send("GET", "/api/v1/status", null, Map.of()).status()).as("without a query: fine").isEqualTo(200);
     }
 
@@ -214,6 +218,8 @@ class BadInputTest {
                     before);
             refused(send("POST", "/api/v1/peers", "{\"id\": \"d\", \"address\": \"127.0.0.1:7104\"}",
                     headers("authorization", AUTH, "content-type", type)), 415, "not '" + type + "'", before);
+            refused(send("POST", "/api/v1/clusters", "{\"name\": \"m1\", \"kubeconfig\": \"/k\"}",
+                    headers("authorization", AUTH, "content-type", type)), 415, "not '" + type + "'", before);
         }
         refused(send("POST", "/api/v1/conflicts/c1/resolve", "{\"winner\": \"host\"}", headers("authorization", AUTH)),
                 415, "no Content-Type was sent", before);
@@ -233,6 +239,22 @@ class BadInputTest {
                 + "\", \"address\": \"127.0.0.1:7104\"}", h), 413, "", before);
         refused(send("POST", "/api/v1/verify", "{\"all\": true}", h), 413, "POST /api/v1/verify takes no body", before);
         refused(send("DELETE", "/api/v1/peers/b", "{\"force\": true}", h), 413, "takes no body", before);
+        refused(send("DELETE", "/api/v1/clusters/m1", "{\"force\": true}", h), 413, "takes no body", before);
+        refused(send("POST", "/api/v1/clusters", "{\"name\": \"" + "m".repeat(ClusterService.MAX_BODY_BYTES)
+                + "\", \"kubeconfig\": \"/k\"}", h), 413, "", before);
+    }
+
+    @Test
+    void clusterCallsWithoutAFederationSectionSaySo() throws Exception {
+        State before = state();
+        Reply list = send("GET", "/api/v1/clusters", null, Map.of());
+        assertThat(list.status()).isEqualTo(200);
+        assertThat(list.body().path("federation").path("enabled").asBoolean(true)).isFalse();
+        refused(send("POST", "/api/v1/clusters", "{\"name\": \"m1\", \"kubeconfig\": \"/k\"}",
+                headers("authorization", AUTH, "content-type", JSON)), 412, "federation is not configured", before);
+        refused(send("DELETE", "/api/v1/clusters/m1", null, headers("authorization", AUTH)), 412,
+                "federation is not configured", before);
+        refused(send("GET", "/api/v1/clusters/m1/jwt", null, Map.of()), 412, "federation is not configured", before);
     }
 
     @Test
@@ -240,7 +262,9 @@ class BadInputTest {
         State before = state();
         String[][] calls = {{"POST", "/api/v1/conflicts/c1/resolve", "{\"winner\": \"host\"}"},
                 {"POST", "/api/v1/verify", null}, {"POST", "/api/v1/peers", "{\"id\": \"d\", \"address\": \"x:1\"}"},
-                {"DELETE", "/api/v1/peers/b", null}};
+                {"DELETE", "/api/v1/peers/b", null},
+                {"POST", "/api/v1/clusters", "{\"name\": \"m1\", \"kubeconfig\": \"/k\"}"},
+                {"DELETE", "/api/v1/clusters/m1", null}};
         for (String[] c : calls) {
             refused(send(c[0], c[1], c[2], headers("content-type", JSON)), 401, "Authorization: Bearer", before);
             refused(send(c[0], c[1], c[2], headers("content-type", JSON, "authorization", "Basic " + TOKEN)), 401,
