@@ -2,6 +2,7 @@ package io.fedsync.daemon.state;
 
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistry;
 import io.fedsync.raft.api.MirrorStateStore;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,7 +22,9 @@ import org.slf4j.LoggerFactory;
  * <li>{@code fedsyncd.lock} — held while open, so two daemons never share a data dir;</li>
  * <li>{@code cursors.json} — replaced atomically, writes coalesced (see {@link CursorWriter});</li>
  * <li>{@code conflicts.jsonl} — an fsynced append log (see {@link ConflictJournal});</li>
- * <li>{@code term} — the fencing term, durable before {@link #nextTerm()} returns.</li>
+ * <li>{@code term} — the fencing term, durable before {@link #nextTerm()} returns;</li>
+ * <li>{@code members.json} — the member clusters joined, replaced atomically before a join or
+ *     unjoin returns (see {@link #members()}).</li>
  * </ul>
  * Everything is read and checked in {@link #open}, so a corrupt file stops the daemon at start
  * with a message naming the file rather than failing later inside the mirror.
@@ -37,15 +40,17 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
     private final CursorWriter cursorWriter;
     private final ConflictJournal conflicts;
     private final TermFile term;
+    private final MemberFile members;
     private final AtomicReference<Map<CursorKey, Long>> cursors;
     private boolean closed;
 
     private FileStateStore(Path dataDir, DataDirLock lock, CursorFile cursorFile, ConflictJournal conflicts,
-                           TermFile term, Duration cursorInterval) {
+                           TermFile term, MemberFile members, Duration cursorInterval) {
         this.dataDir = dataDir;
         this.lock = lock;
         this.conflicts = conflicts;
         this.term = term;
+        this.members = members;
         this.cursors = new AtomicReference<>(cursorFile.read());
         this.cursorWriter = new CursorWriter(cursorFile, cursorInterval);
     }
@@ -66,14 +71,16 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
         ConflictJournal journal = null;
         try {
             CursorFile cursorFile = new CursorFile(dir);
-            for (String name : List.of(CursorFile.FILE_NAME, ConflictJournal.FILE_NAME, TermFile.FILE_NAME)) {
+            for (String name : List.of(CursorFile.FILE_NAME, ConflictJournal.FILE_NAME, TermFile.FILE_NAME,
+                    MemberFile.FILE_NAME)) {
                 AtomicFiles.discardTemp(dir.resolve(name));
             }
             TermFile term = new TermFile(dir);
+            MemberFile members = new MemberFile(dir);
             journal = new ConflictJournal(dir);
-            FileStateStore store = new FileStateStore(dir, lock, cursorFile, journal, term, cursorInterval);
-            LOG.info("state in {}: {} cursors, {} conflict records, last term {}", dir,
-                    store.cursors.get().size(), journal.all().size(), term.current());
+            FileStateStore store = new FileStateStore(dir, lock, cursorFile, journal, term, members, cursorInterval);
+            LOG.info("state in {}: {} cursors, {} conflict records, last term {}, {} members", dir,
+                    store.cursors.get().size(), journal.all().size(), term.current(), members.size());
             return store;
         } catch (IOException | RuntimeException e) {
             if (journal != null) {
@@ -147,6 +154,15 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
         return term.next(atLeast);
     }
 
+    /**
+     * The member clusters of this single fedsyncd ({@code members.json}), under the same rules as
+     * a Raft group's: a join or unjoin is on disk when it returns. Any thread may call it while the
+     * store is open; after {@link #close()} changes are refused as {@code UNAVAILABLE}.
+     */
+    public MemberRegistry members() {
+        return members;
+    }
+
     /** Writes pending cursors, closes the conflict log and releases the data dir lock. Idempotent. */
     @Override
     public synchronized void close() {
@@ -154,6 +170,7 @@ public final class FileStateStore implements MirrorStateStore, AutoCloseable {
             return;
         }
         closed = true;
+        members.close();
         try {
             cursorWriter.close();
         } catch (StateStoreException e) {

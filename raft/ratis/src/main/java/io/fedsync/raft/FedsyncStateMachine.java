@@ -2,6 +2,7 @@ package io.fedsync.raft;
 
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
 import io.fedsync.raft.api.json.JsonFormatException;
 import io.fedsync.raft.state.Command;
 import io.fedsync.raft.state.FedsyncState;
@@ -120,6 +121,21 @@ final class FedsyncStateMachine extends BaseStateMachine {
         }
     }
 
+    /** The members as applied on this replica, by name: a copy made under the lock. */
+    List<MemberRegistration> members() {
+        synchronized (lock) {
+            return state.members();
+        }
+    }
+
+    /** The index of the last log entry applied here (-1 before any). */
+    long lastAppliedIndex() {
+        synchronized (lock) {
+            TermIndex last = getLastAppliedTermIndex();
+            return last == null ? -1 : last.getIndex();
+        }
+    }
+
     // ---- lifecycle and snapshots (updater thread) ----
 
     @Override
@@ -182,8 +198,9 @@ final class FedsyncStateMachine extends BaseStateMachine {
         MD5FileUtil.saveMD5File(file, md5);
         Files.move(tmp.toPath(), file.toPath(), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         storage.updateLatestSnapshot(new SingleFileSnapshotInfo(new FileInfo(file.toPath(), md5), last));
-        LOG.info("{} snapshot {} written: fence term {}, {} cursors, {} conflict records", tag, file.getName(),
-                image.fenceTerm(), image.cursors().size(), image.conflicts().size());
+        LOG.info("{} snapshot {} written: fence term {}, {} cursors, {} conflict records, {} members", tag,
+                file.getName(), image.fenceTerm(), image.cursors().size(), image.conflicts().size(),
+                image.members().size());
         return last.getIndex();
     }
 
@@ -218,8 +235,9 @@ final class FedsyncStateMachine extends BaseStateMachine {
             state = restored;
             setLastAppliedTermIndex(at);
         }
-        LOG.info("{} state loaded from snapshot {}: fence term {}, {} cursors, {} conflict records", tag,
-                path.getFileName(), restored.fenceTerm(), restored.cursors().size(), restored.conflicts().size());
+        LOG.info("{} state loaded from snapshot {}: fence term {}, {} cursors, {} conflict records, {} members", tag,
+                path.getFileName(), restored.fenceTerm(), restored.cursors().size(), restored.conflicts().size(),
+                restored.members().size());
     }
 
     /** A crash while writing a snapshot leaves {@code snapshot.T_I.tmp}: never a valid snapshot. */

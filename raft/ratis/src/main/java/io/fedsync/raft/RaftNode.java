@@ -3,7 +3,10 @@ package io.fedsync.raft;
 import io.fedsync.conflict.ConflictLog;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
+import io.fedsync.raft.api.MemberRegistry;
 import io.fedsync.raft.api.MirrorStateStore;
+import io.fedsync.raft.api.RegistrationException;
 import io.fedsync.raft.state.Command;
 import io.fedsync.raft.state.Reply;
 import java.io.IOException;
@@ -19,6 +22,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -94,7 +98,10 @@ import org.slf4j.LoggerFactory;
  * {@code fedsync-raft-request-<id>-<n>} threads (at most {@link #MAX_WRITES_IN_FLIGHT}); the caller
  * waits at most {@link RaftSettings#requestTimeout()}, after which the request thread is
  * interrupted (a write given up on may still have committed: every command is idempotent or
- * harmless to repeat — a record is put by id, a cursor map replaces values, a term only grows).
+ * harmless to repeat — a record is put by id, a cursor map replaces values, a term only grows, a
+ * member joined again with the same registration is OK; only a repeated unjoin is refused, as
+ * {@code NOT_JOINED}, the member being gone either way). Joins and unjoins
+ * ({@link #memberRegistry()}) may be made on any replica, from any thread.
  * {@link #addPeer} and {@link #removePeer} send the change from {@code fedsync-raft-membership-<id>},
  * one at a time per replica; the caller waits at most {@link RaftSettings#membershipTimeout()}.
  *
@@ -140,6 +147,8 @@ public final class RaftNode implements AutoCloseable {
     static final int MAX_COMMAND_BYTES = 6 << 20;
     private static final SizeInBytes LOG_ENTRY_LIMIT = SizeInBytes.valueOf("7MB");
     static final int MAX_WRITES_IN_FLIGHT = 8;
+    /** How often a member change waits to see its entry applied on this replica (see {@code awaitAppliedHere}). */
+    private static final Duration APPLY_POLL = Duration.ofMillis(10);
     private static final Duration CLIENT_RETRY_SLEEP = Duration.ofMillis(100);
     private static final Duration LISTENER_WAIT_ON_CLOSE = Duration.ofSeconds(10);
     private static final Duration START_GATE_TIMEOUT = Duration.ofSeconds(60);
@@ -191,6 +200,7 @@ public final class RaftNode implements AutoCloseable {
     private final FedsyncStateMachine stateMachine;
     private final ClientId clientId = ClientId.randomId();
     private final Store store = new Store();
+    private final Registry registry = new Registry();
 
     private final ExecutorService leadershipThread;
     private final ScheduledExecutorService watchdogThread;
@@ -402,6 +412,19 @@ public final class RaftNode implements AutoCloseable {
     /** The replicated state as the mirror uses it (writes go through the Raft log; cursors are batched). */
     public MirrorStateStore store() {
         return store;
+    }
+
+    /**
+     * The member clusters joined to the group: joins and unjoins go through the Raft log (any
+     * replica may make them, follower or leader) and return once applied; the list is this replica's.
+     */
+    public MemberRegistry memberRegistry() {
+        return registry;
+    }
+
+    /** This replica's copy of the member registrations, by name (what it has applied; a follower may lag). */
+    public List<MemberRegistration> members() {
+        return stateMachine.members();
     }
 
     /** How many times this replica was told of a (new) leader since it started, for {@code /metrics}. */
@@ -766,12 +789,105 @@ public final class RaftNode implements AutoCloseable {
     }
 
     /**
+     * The member clusters, replicated. Any replica may join or unjoin (the command goes to the
+     * leader through the client, like a conflict record); the rules ({@code Members}) are checked
+     * where the entry is applied, so two joins racing for one name or one cluster cannot both win.
+     */
+    private final class Registry implements MemberRegistry {
+
+        /** This replica's applied state: a member joined through another replica appears once this one applied it. */
+        @Override
+        public List<MemberRegistration> members() {
+            return RaftNode.this.members();
+        }
+
+        /**
+         * Returns once the join is committed and applied on this replica (waiting for the latter
+         * within what is left of the request timeout). A retried join whose first attempt
+         * committed answers OK (the registration is exactly the one held, {@code joinedAt} included).
+         *
+         * @throws RegistrationException NAME_TAKEN or CLUSTER_TAKEN when refused; UNAVAILABLE when not
+         *                               committed within {@link RaftSettings#requestTimeout()} (it may still commit)
+         */
+        @Override
+        public void join(MemberRegistration member) {
+            Objects.requireNonNull(member, "member");
+            change(new Command.JoinMember(member), "join of member " + member.name());
+            LOG.info("{} member {} joined (kube-system UID {}, kubeconfig {})", tag, member.name(),
+                    member.kubeSystemUid(), member.kubeconfig());
+        }
+
+        /**
+         * Returns once the unjoin is committed and applied on this replica (as {@link #join}).
+         *
+         * @throws RegistrationException NOT_JOINED when no member has that name (also when a retried
+         *                               unjoin's first attempt committed); UNAVAILABLE when not committed in time
+         */
+        @Override
+        public void unjoin(String name) {
+            Objects.requireNonNull(name, "name");
+            change(new Command.UnjoinMember(name), "unjoin of member " + name);
+            LOG.info("{} member {} unjoined", tag, name);
+        }
+
+        private void change(Command command, String what) {
+            long deadline = System.nanoTime() + settings.requestTimeout().toNanos();
+            Applied applied;
+            try {
+                applied = submitEntry(command, null, what);
+            } catch (RaftStoreException e) {
+                throw new RegistrationException(RegistrationException.Kind.UNAVAILABLE, e.getMessage(), e);
+            }
+            Reply r = applied.reply();
+            if (r.ok()) {
+                awaitAppliedHere(applied.logIndex(), deadline, what);
+                return;
+            }
+            if (r.refusal() != null) {
+                throw new RegistrationException(r.refusal(), r.error());
+            }
+            throw new RegistrationException(RegistrationException.Kind.UNAVAILABLE, tag + " " + what + " refused: "
+                    + r.error());
+        }
+    }
+
+    /**
+     * The leader applied the entry; a follower that submitted it applies it a moment later. Waits
+     * for that (until {@code deadline}), so that a caller reads its own change on the replica it
+     * asked; the change is committed either way, so a replica lagging longer is only logged.
+     */
+    private void awaitAppliedHere(long logIndex, long deadline, String what) {
+        while (stateMachine.lastAppliedIndex() < logIndex) {
+            if (System.nanoTime() - deadline >= 0 || closed.get()) {
+                LOG.warn("{} {} is committed (log index {}) but not applied here yet (applied {})", tag, what,
+                        logIndex, stateMachine.lastAppliedIndex());
+                return;
+            }
+            try {
+                Thread.sleep(APPLY_POLL.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /**
      * Sends one command through the Raft log and waits for it to be applied, at most
      * {@link RaftSettings#requestTimeout()}.
      *
      * @param guard when not null, stop waiting (NotLeadingException) as soon as this epoch ends
      */
     private Reply submit(Command command, Epoch guard, String what) {
+        return submitEntry(command, guard, what).reply();
+    }
+
+    /** What applying a command answered, and the index of its log entry. */
+    private record Applied(Reply reply, long logIndex) {
+    }
+
+    /** {@link #submit}, also saying where in the log the command is. */
+    private Applied submitEntry(Command command, Epoch guard, String what) {
         byte[] bytes = command.encode();
         if (bytes.length > MAX_COMMAND_BYTES) {
             throw new RaftStoreException(tag + " " + what + " is too large for the Raft log: " + bytes.length
@@ -842,7 +958,7 @@ public final class RaftNode implements AutoCloseable {
         }
         RaftClientReply reply = sent.join();
         try {
-            return Reply.decode(reply.getMessage().getContent().toByteArray());
+            return new Applied(Reply.decode(reply.getMessage().getContent().toByteArray()), reply.getLogIndex());
         } catch (IllegalArgumentException e) {
             throw new RaftStoreException(tag + " " + what + ": unreadable reply: " + e.getMessage(), e);
         }

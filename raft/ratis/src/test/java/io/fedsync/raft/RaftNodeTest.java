@@ -6,6 +6,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
+import io.fedsync.raft.api.RegistrationException;
 import io.fedsync.raft.state.FedsyncState;
 import io.fedsync.raft.state.Records;
 import java.io.IOException;
@@ -35,7 +37,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Real Ratis servers on loopback, in this JVM: groups of three and of one, failover, loss of the
- * majority, restart from snapshot and log, a replica catching up from a snapshot, a corrupt snapshot.
+ * majority, restart from snapshot and log, a replica catching up from a snapshot, a corrupt snapshot,
+ * member clusters joined and unjoined through any replica.
  */
 class RaftNodeTest {
 
@@ -432,6 +435,136 @@ class RaftNodeTest {
         assertThatThrownBy(() -> start(settings))
                 .hasStackTraceContaining(snapshot.toString())
                 .hasStackTraceContaining("is corrupt: its MD5 is");
+    }
+
+    // ---------------------------------------------------------------- member clusters
+
+    private static final MemberRegistration M1 = Records.member("member1", "uid-1", 1_000);
+    private static final MemberRegistration M2 = Records.member("member2", "uid-2", 2_000);
+
+    private static RegistrationException.Kind refusalOf(Runnable change) {
+        try {
+            change.run();
+        } catch (RegistrationException e) {
+            return e.kind();
+        }
+        throw new AssertionError("not refused");
+    }
+
+    @Test
+    void aMemberJoinedOnAFollowerIsOnEveryReplicaAndTheRulesHoldWhereverAsked() throws IOException {
+        List<Replica> group = startGroup(peers("a", "b", "c"));
+        Replica leader = awaitOneLeader(group);
+        List<Replica> followers = group.stream().filter(r -> r != leader).toList();
+
+        followers.get(0).node().memberRegistry().join(M1);
+
+        assertThat(followers.get(0).node().members()).as("read your own join on the replica asked").containsExactly(M1);
+        await().atMost(WAIT).until(() -> group.stream().allMatch(r -> r.node().members().equals(List.of(M1))));
+        assertThat(leader.node().memberRegistry().members()).containsExactly(M1);
+
+        // A retry of the same join (on any replica) is OK; the same cluster under another name is not.
+        followers.get(1).node().memberRegistry().join(M1);
+        assertThatThrownBy(() -> leader.node().memberRegistry().join(Records.member("again", "uid-1", 3_000)))
+                .isInstanceOf(RegistrationException.class)
+                .hasMessageStartingWith("this cluster is joined already as 'member1' (same kube-system UID uid-1)")
+                .satisfies(e -> assertThat(((RegistrationException) e).kind())
+                        .isEqualTo(RegistrationException.Kind.CLUSTER_TAKEN));
+        assertThat(refusalOf(() -> followers.get(1).node().memberRegistry().join(Records.member("member1", "uid-9", 4_000))))
+                .isEqualTo(RegistrationException.Kind.NAME_TAKEN);
+        followers.get(1).node().memberRegistry().join(M2);
+        await().atMost(WAIT).until(() -> group.stream().allMatch(r -> r.node().members().equals(List.of(M1, M2))));
+
+        followers.get(1).node().memberRegistry().unjoin("member1");
+        assertThat(followers.get(1).node().members()).containsExactly(M2);
+        await().atMost(WAIT).until(() -> group.stream().allMatch(r -> r.node().members().equals(List.of(M2))));
+        assertThat(refusalOf(() -> leader.node().memberRegistry().unjoin("member1")))
+                .isEqualTo(RegistrationException.Kind.NOT_JOINED);
+        // Unjoined, the cluster may join again, under another name.
+        leader.node().memberRegistry().join(Records.member("renamed", "uid-1", 5_000));
+        await().atMost(WAIT).until(() -> group.stream().allMatch(r -> r.node().members().size() == 2));
+        assertContractKept(group);
+    }
+
+    @Test
+    void aMemberChangeWithoutAMajorityIsUnavailableAfterTheRequestTimeout() throws IOException {
+        List<RaftSettings.Peer> peers = peers("a", "b", "c");
+        Duration requestTimeout = Duration.ofMillis(1500);
+        List<Replica> group = new ArrayList<>();
+        for (RaftSettings.Peer p : peers) {
+            group.add(start(settings(p.id(), peers, requestTimeout)));
+        }
+        Replica leader = awaitOneLeader(group);
+        leader.node().memberRegistry().join(M1);
+        group.stream().filter(r -> r != leader).forEach(r -> r.node().close());
+
+        long t0 = System.nanoTime();
+        assertThatThrownBy(() -> leader.node().memberRegistry().join(M2))
+                .isInstanceOf(RegistrationException.class)
+                .hasMessageContaining("[raft " + leader.id() + "] join of member member2 not committed within 1500 ms")
+                .satisfies(e -> assertThat(((RegistrationException) e).kind())
+                        .isEqualTo(RegistrationException.Kind.UNAVAILABLE));
+        assertThat((System.nanoTime() - t0) / 1_000_000).isBetween(1_400L, 3_000L);
+        assertThat(refusalOf(() -> leader.node().memberRegistry().unjoin("member1")))
+                .isEqualTo(RegistrationException.Kind.UNAVAILABLE);
+        assertThat(leader.node().members()).containsExactly(M1);
+    }
+
+    @Test
+    void membersSurviveARestartOfEveryReplicaFromSnapshotAndLog() throws IOException {
+        // A snapshot every 8 entries, none on stop: the first members come back from a snapshot, the last from the log.
+        RaftNode.Tuning tuning = new RaftNode.Tuning(8, false, 1, SMALL.watchdogInterval(), SMALL.cursorInterval(),
+                SMALL.maxEndedConflicts());
+        List<RaftSettings.Peer> peers = peers("a", "b", "c");
+        List<Replica> group = new ArrayList<>();
+        for (RaftSettings.Peer p : peers) {
+            group.add(start(settings(p.id(), peers), tuning));
+        }
+        Replica leader = awaitOneLeader(group);
+        List<Replica> followers = group.stream().filter(r -> r != leader).toList();
+        List<MemberRegistration> joined = new ArrayList<>();
+        for (int i = 0; i < 40 && (joined.size() < 10 || !group.stream().allMatch(x -> membersBeyondSnapshot(x, joined))); i++) {
+            MemberRegistration m = Records.member(String.format("m%02d", i), "uid-" + i, 1_000 + i);
+            followers.get(i % 2).node().memberRegistry().join(m);
+            joined.add(m);
+            await().atMost(WAIT).until(() -> group.stream().allMatch(x -> x.node().members().equals(joined)));
+        }
+        assertThat(group).allMatch(x -> membersBeyondSnapshot(x, joined));
+        followers.forEach(r -> r.node().close());
+        leader.node().close();
+
+        List<Replica> again = new ArrayList<>();
+        for (Replica r : group) {
+            again.add(start(r.settings(), tuning));
+        }
+        for (Replica r : again) {
+            await().atMost(WAIT).until(() -> r.node().members().equals(joined));
+        }
+        Replica newLeader = awaitOneLeader(again);
+        assertThat(refusalOf(() -> newLeader.node().memberRegistry().join(Records.member("late", "uid-0", 9_000))))
+                .isEqualTo(RegistrationException.Kind.CLUSTER_TAKEN);
+        newLeader.node().memberRegistry().unjoin(joined.get(0).name());
+        await().atMost(WAIT).until(() -> again.stream().allMatch(r -> r.node().members().equals(joined.subList(1, joined.size()))));
+    }
+
+    /**
+     * Its latest snapshot holds some of the members but not the last one joined, and few entries
+     * were applied after it (see {@link #logBeyondSnapshot}).
+     */
+    private static boolean membersBeyondSnapshot(Replica r, List<MemberRegistration> joined) {
+        List<Path> snapshots = snapshots(r.settings());
+        if (snapshots.isEmpty()) {
+            return false;
+        }
+        Path latest = snapshots.get(snapshots.size() - 1);
+        try {
+            List<MemberRegistration> inSnapshot = FedsyncState.restore(Files.readAllBytes(latest), 100).members();
+            long gap = r.node().lastAppliedIndex() - index(latest);
+            return !inSnapshot.isEmpty() && inSnapshot.size() < joined.size()
+                    && inSnapshot.equals(joined.subList(0, inSnapshot.size())) && gap <= 3;
+        } catch (IOException | IllegalArgumentException e) {
+            return false; // being replaced
+        }
     }
 
     @Test

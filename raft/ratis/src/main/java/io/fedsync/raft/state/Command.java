@@ -5,10 +5,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
 import io.fedsync.raft.api.json.ConflictRecordCodec;
 import io.fedsync.raft.api.json.Fields;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.raft.api.json.JsonFormatException;
+import io.fedsync.raft.api.json.MemberRegistrationCodec;
 import java.io.IOException;
 import java.util.Collections;
 import java.util.Map;
@@ -22,13 +24,18 @@ import java.util.TreeMap;
  * {"op": "set-cursors", "leaderTerm": 7, "cursors": [{"cluster", "prefix", "revision"}, ...]}
  * {"op": "put-conflict", "record": { conflict record, see ConflictRecordCodec }}
  * {"op": "next-term", "leaderTerm": 7, "atLeast": 12, "leaderApi": "http://10.0.0.11:8080"}
+ * {"op": "join-member", "member": { member registration, see MemberRegistrationCodec }}
+ * {"op": "unjoin-member", "name": "member1"}
  * </pre>
  * {@code leaderTerm} is the Raft term in which the submitting replica was told it leads: the
  * state applies the command only if the log entry carries that same term, i.e. only if it was
  * appended by the leader that asked (one leader per term). A deposed leader's late cursors or
- * term request are therefore refused deterministically on every replica.
+ * term request are therefore refused deterministically on every replica. {@code put-conflict},
+ * {@code join-member} and {@code unjoin-member} carry no term: any replica may submit them (an
+ * operator acts on any), and the state checks them where they are applied.
  */
-public sealed interface Command permits Command.SetCursors, Command.PutConflict, Command.NextTerm {
+public sealed interface Command permits Command.SetCursors, Command.PutConflict, Command.NextTerm,
+        Command.JoinMember, Command.UnjoinMember {
 
     /** Merges {@code cursors} into the stored ones (a key not named keeps its value). */
     record SetCursors(long leaderTerm, SortedMap<CursorKey, Long> cursors) implements Command {
@@ -75,6 +82,26 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
         }
     }
 
+    /**
+     * Joins a member cluster (see {@code Members} for the rules). {@code joinedAt} was set by the
+     * submitter: the state reads no clock.
+     */
+    record JoinMember(MemberRegistration member) implements Command {
+        public JoinMember {
+            Objects.requireNonNull(member, "member");
+        }
+    }
+
+    /** Removes the registration of the member named {@code name}. */
+    record UnjoinMember(String name) implements Command {
+        public UnjoinMember {
+            Objects.requireNonNull(name, "name");
+            if (name.isBlank()) {
+                throw new IllegalArgumentException("name must not be blank");
+            }
+        }
+    }
+
     default byte[] encode() {
         ObjectNode o = Json.object();
         if (this instanceof SetCursors c) {
@@ -91,6 +118,12 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
             if (n.leaderApi() != null) {
                 o.put("leaderApi", n.leaderApi());
             }
+        } else if (this instanceof JoinMember j) {
+            o.put("op", "join-member");
+            o.set("member", MemberRegistrationCodec.toJson(j.member()));
+        } else if (this instanceof UnjoinMember u) {
+            o.put("op", "unjoin-member");
+            o.put("name", u.name());
         }
         return Json.bytes(o);
     }
@@ -116,12 +149,22 @@ public sealed interface Command permits Command.SetCursors, Command.PutConflict,
                 case "put-conflict" -> new PutConflict(ConflictRecordCodec.fromJson(Fields.required(node, "record")));
                 case "next-term" -> new NextTerm(Fields.number(node, "leaderTerm"), Fields.number(node, "atLeast"),
                         optionalText(node, "leaderApi"));
+                case "join-member" -> new JoinMember(member(Fields.required(node, "member")));
+                case "unjoin-member" -> new UnjoinMember(Fields.text(node, "name"));
                 default -> throw new JsonFormatException("unknown command op '" + op + "'");
             };
         } catch (JsonFormatException e) {
             throw e;
         } catch (IllegalArgumentException | NullPointerException e) {
             throw new JsonFormatException("malformed '" + op + "' command: " + e.getMessage(), e);
+        }
+    }
+
+    private static MemberRegistration member(JsonNode member) {
+        try {
+            return MemberRegistrationCodec.fromJson(member);
+        } catch (JsonFormatException e) {
+            throw new JsonFormatException("member: " + e.getMessage(), e);
         }
     }
 

@@ -8,10 +8,13 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.conflict.ConflictLog;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
+import io.fedsync.raft.api.Members;
 import io.fedsync.raft.api.json.ConflictRecordCodec;
 import io.fedsync.raft.api.json.Fields;
 import io.fedsync.raft.api.json.Json;
 import io.fedsync.raft.api.json.JsonFormatException;
+import io.fedsync.raft.api.json.MemberRegistrationCodec;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,12 +27,14 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * The replicated state of a fedsync group and the only code that changes it: mirror cursors, the
- * conflict log and the last fencing term handed out.
+ * conflict log, the last fencing term handed out and the member clusters joined to the group
+ * (by name, under the rules of {@link Members}).
  * <p>
  * Pure: no Ratis, no I/O but the streams it is handed, no clock, no randomness. Replicas that
  * apply the same commands in the same order hold equal state and give equal replies, and a
@@ -52,6 +57,8 @@ public final class FedsyncState {
     private long fenceTerm;
     /** The HTTP API of the replica that took {@link #fenceTerm}, i.e. of the mirror; null when unknown. */
     private String mirrorApi;
+    /** Replaced only by {@link #restore}. */
+    private Members members = new Members();
 
     public FedsyncState() {
         this(ConflictLog.DEFAULT_MAX_ENDED);
@@ -109,6 +116,13 @@ public final class FedsyncState {
             }
             return Reply.OK;
         }
+        if (command instanceof Command.JoinMember j) {
+            // A join already applied with exactly this registration (a retried submit) answers OK.
+            return refusedOrOk(members.join(j.member()));
+        }
+        if (command instanceof Command.UnjoinMember u) {
+            return refusedOrOk(members.unjoin(u.name()));
+        }
         Command.NextTerm n = (Command.NextTerm) command;
         if (n.leaderTerm() != logTerm) {
             return Reply.stale(staleMessage("a fencing term", n.leaderTerm(), logTerm));
@@ -119,6 +133,10 @@ public final class FedsyncState {
         fenceTerm = Math.max(fenceTerm + 1, n.atLeast());
         mirrorApi = n.leaderApi();
         return Reply.term(fenceTerm);
+    }
+
+    private static Reply refusedOrOk(Optional<Members.Refusal> refusal) {
+        return refusal.map(r -> Reply.refused(r.kind(), r.message())).orElse(Reply.OK);
     }
 
     private static String staleMessage(String what, long askedIn, long appendedIn) {
@@ -145,6 +163,11 @@ public final class FedsyncState {
         return conflicts.all();
     }
 
+    /** A copy, by name. */
+    public List<MemberRegistration> members() {
+        return members.list();
+    }
+
     public int maxEnded() {
         return maxEnded;
     }
@@ -152,18 +175,21 @@ public final class FedsyncState {
     /** An immutable copy of the whole state, to be serialised outside the caller's lock. */
     public Image image() {
         return new Image(fenceTerm, mirrorApi, Collections.unmodifiableSortedMap(new TreeMap<>(cursors)),
-                List.copyOf(conflicts.all()));
+                List.copyOf(conflicts.all()), members.list());
     }
 
     /**
      * The whole state at one point of the log.
      * <pre>
      * {"format": "fedsync-raft-state/1", "fenceTerm": 6, "mirrorApi": "http://10.0.0.11:8080" (optional),
-     *  "cursors": [{"cluster", "prefix", "revision"}, ...], "conflicts": [record, ...]}
+     *  "cursors": [{"cluster", "prefix", "revision"}, ...], "conflicts": [record, ...],
+     *  "members": [registration, ...] (by name; see MemberRegistrationCodec)}
      * </pre>
+     * {@code members} is always written; a snapshot without it (written before members were
+     * replicated) is read as having none.
      */
     public record Image(long fenceTerm, String mirrorApi, SortedMap<CursorKey, Long> cursors,
-                        List<ConflictRecord> conflicts) {
+                        List<ConflictRecord> conflicts, List<MemberRegistration> members) {
 
         /** Streams the document to {@code out} (left open). */
         public void writeTo(OutputStream out) throws IOException {
@@ -182,6 +208,8 @@ public final class FedsyncState {
                     Json.MAPPER.writeTree(g, ConflictRecordCodec.toJson(r));
                 }
                 g.writeEndArray();
+                g.writeFieldName("members");
+                Json.MAPPER.writeTree(g, MemberRegistrationCodec.toJson(members));
                 g.writeEndObject();
             }
         }
@@ -247,6 +275,15 @@ public final class FedsyncState {
             state.conflicts.replaceAll(records);
         } catch (IllegalStateException e) {
             throw new JsonFormatException("conflicts: " + e.getMessage(), e);
+        }
+        JsonNode members = node.get("members");
+        if (members != null && !members.isNull()) {
+            List<MemberRegistration> registrations = MemberRegistrationCodec.fromJsonArray(members, "members");
+            try {
+                state.members = Members.of(registrations);
+            } catch (IllegalArgumentException e) {
+                throw new JsonFormatException("members: " + e.getMessage(), e);
+            }
         }
         return state;
     }

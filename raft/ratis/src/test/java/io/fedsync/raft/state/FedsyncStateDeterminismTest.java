@@ -4,17 +4,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.RegistrationException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /**
- * Property-style: random logs (valid commands, stale ones, refused ones, garbage), each seed
+ * Property-style: random logs (valid commands, stale ones, refused ones — member joins and unjoins
+ * included — and garbage), each seed
  * printed on failure. Replicas that apply the same log hold the same state and answer the same;
  * a replica restored from a snapshot taken anywhere and fed the rest of the log ends the same.
  */
@@ -33,13 +37,21 @@ class FedsyncStateDeterminismTest {
         FedsyncState a = new FedsyncState(MAX_ENDED);
         FedsyncState b = new FedsyncState(MAX_ENDED);
 
+        Set<RegistrationException.Kind> refusals = new HashSet<>();
         for (Entry e : log) {
-            assertThat(b.apply(e.term(), e.bytes())).as("seed %d", seed).isEqualTo(a.apply(e.term(), e.bytes()));
+            byte[] reply = a.apply(e.term(), e.bytes());
+            assertThat(b.apply(e.term(), e.bytes())).as("seed %d", seed).isEqualTo(reply);
+            if (Reply.decode(reply).refusal() != null) {
+                refusals.add(Reply.decode(reply).refusal());
+            }
         }
 
         assertThat(b.image().toBytes()).as("seed %d", seed).isEqualTo(a.image().toBytes());
         assertThat(a.conflicts().size()).isGreaterThan(MAX_ENDED - 1);
         assertThat(a.fenceTerm()).isPositive();
+        assertThat(refusals).as("the log exercised every member rule").containsExactlyInAnyOrder(
+                RegistrationException.Kind.NAME_TAKEN, RegistrationException.Kind.CLUSTER_TAKEN,
+                RegistrationException.Kind.NOT_JOINED);
     }
 
     @ParameterizedTest(name = "seed {0}")
@@ -74,7 +86,7 @@ class FedsyncStateDeterminismTest {
             }
             long asker = r.nextInt(10) == 0 ? Math.max(1, term - 1) : term; // sometimes a deposed leader
             Command c;
-            switch (r.nextInt(6)) {
+            switch (r.nextInt(8)) {
                 case 0 -> c = new Command.NextTerm(asker, r.nextBoolean() ? 0 : r.nextInt(500));
                 case 1, 2 -> {
                     Map<CursorKey, Long> cursors = new HashMap<>();
@@ -93,6 +105,12 @@ class FedsyncStateDeterminismTest {
                     records.put(id, rec);
                     c = new Command.PutConflict(rec);
                 }
+                case 5 -> {
+                    // Few names and clusters: taken names, taken clusters and retried joins happen.
+                    long joinedAt = r.nextBoolean() ? 1_000 : 1_000 + i;
+                    c = new Command.JoinMember(Records.member("m" + r.nextInt(4), "uid-" + r.nextInt(4), joinedAt));
+                }
+                case 6 -> c = new Command.UnjoinMember("m" + r.nextInt(5));
                 default -> c = null;
             }
             byte[] bytes;

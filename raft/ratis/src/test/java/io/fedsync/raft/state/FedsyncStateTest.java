@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.raft.api.CursorKey;
+import io.fedsync.raft.api.MemberRegistration;
+import io.fedsync.raft.api.RegistrationException;
 import io.fedsync.raft.api.json.JsonFormatException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -155,6 +157,8 @@ class FedsyncStateTest {
         apply(2, Command.SetCursors.of(2, Map.of(A, 10L, C, 12L)));
         apply(2, new Command.PutConflict(Records.open("c1", "/registry/a", 1)));
         apply(2, new Command.PutConflict(Records.resolved(Records.open("c2", "/registry/b", 2), 3)));
+        apply(2, new Command.JoinMember(Records.member("zeta", "uid-z", 5)));
+        apply(2, new Command.JoinMember(new MemberRegistration("alpha", "/k/alpha", "ctx", "uid-a", null, 6)));
         byte[] snapshot = state.image().toBytes();
 
         FedsyncState back = FedsyncState.restore(snapshot, state.maxEnded());
@@ -163,6 +167,11 @@ class FedsyncStateTest {
         assertThat(back.fenceTerm()).isEqualTo(41);
         assertThat(back.cursors()).containsExactlyEntriesOf(state.cursors());
         assertThat(back.conflicts()).isEqualTo(state.conflicts());
+        assertThat(back.members()).isEqualTo(state.members()).extracting(MemberRegistration::name)
+                .containsExactly("alpha", "zeta");
+        // The rules hold on the restored state: the names and clusters are still taken.
+        assertThat(Reply.decode(back.apply(3, new Command.JoinMember(Records.member("other", "uid-z", 7)).encode()))
+                .refusal()).isEqualTo(RegistrationException.Kind.CLUSTER_TAKEN);
         assertThat(new String(snapshot, StandardCharsets.UTF_8))
                 .startsWith("{\"format\":\"" + FedsyncState.FORMAT + "\",\"fenceTerm\":41,\"cursors\":[");
     }
@@ -202,6 +211,172 @@ class FedsyncStateTest {
         byte[] snapshot = new FedsyncState().image().toBytes();
 
         assertThat(FedsyncState.restore(snapshot, 10).image().toBytes()).isEqualTo(snapshot);
+        assertThat(new String(snapshot, StandardCharsets.UTF_8)).endsWith(",\"members\":[]}");
+    }
+
+    // ---------------------------------------------------------------- members
+
+    private static final MemberRegistration M1 = Records.member("member1", "uid-1", 1_000);
+    private static final MemberRegistration M2 = Records.member("member2", "uid-2", 2_000);
+
+    @Test
+    void membersJoinAndUnjoinFromAnyReplicaInAnyTermAndAreKeptByName() {
+        assertThat(apply(9, new Command.JoinMember(M2))).isEqualTo(Reply.OK);
+        assertThat(apply(3, new Command.JoinMember(M1))).isEqualTo(Reply.OK);
+
+        assertThat(state.members()).containsExactly(M1, M2);
+        assertThat(apply(4, new Command.UnjoinMember("member2"))).isEqualTo(Reply.OK);
+        assertThat(state.members()).containsExactly(M1);
+    }
+
+    @Test
+    void aTakenNameIsRefusedAsNameTakenAndChangesNothing() {
+        apply(1, new Command.JoinMember(M1));
+        byte[] before = state.image().toBytes();
+
+        Reply r = apply(1, new Command.JoinMember(Records.member("member1", "uid-other", 3_000)));
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.stale()).isFalse();
+        assertThat(r.refusal()).isEqualTo(RegistrationException.Kind.NAME_TAKEN);
+        assertThat(r.error()).isEqualTo("member 'member1' is joined already (kube-system UID uid-1, kubeconfig "
+                + "/etc/fedsync/kubeconfigs/member1.yaml); unjoin it first or choose another name");
+        assertThat(state.image().toBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void aClusterJoinedUnderAnotherNameIsRefusedAsClusterTakenAndChangesNothing() {
+        apply(1, new Command.JoinMember(M1));
+        byte[] before = state.image().toBytes();
+
+        Reply r = apply(1, new Command.JoinMember(Records.member("again", "uid-1", 3_000)));
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.refusal()).isEqualTo(RegistrationException.Kind.CLUSTER_TAKEN);
+        assertThat(r.error()).startsWith("this cluster is joined already as 'member1' (same kube-system UID uid-1)");
+        assertThat(state.image().toBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void aRetriedJoinThatAlreadyCommittedIsOkAndChangesNothing() {
+        byte[] command = new Command.JoinMember(M1).encode();
+        assertThat(Reply.decode(state.apply(1, command)).ok()).isTrue();
+        byte[] after = state.image().toBytes();
+
+        // The same entry appended again (a client retry after a leader change), in a later term.
+        Reply again = Reply.decode(state.apply(2, command));
+
+        assertThat(again).isEqualTo(Reply.OK);
+        assertThat(state.image().toBytes()).isEqualTo(after);
+        // Not merely the same name and cluster: a registration that differs in anything is refused.
+        Reply later = apply(2, new Command.JoinMember(Records.member("member1", "uid-1", 1_001)));
+        assertThat(later.refusal()).isEqualTo(RegistrationException.Kind.NAME_TAKEN);
+    }
+
+    @Test
+    void unjoiningANameNoMemberHasIsRefusedAsNotJoined() {
+        apply(1, new Command.JoinMember(M1));
+        byte[] before = state.image().toBytes();
+
+        Reply r = apply(1, new Command.UnjoinMember("member9"));
+
+        assertThat(r.ok()).isFalse();
+        assertThat(r.refusal()).isEqualTo(RegistrationException.Kind.NOT_JOINED);
+        assertThat(r.error()).isEqualTo("member 'member9' is not joined; joined: member1");
+        assertThat(state.image().toBytes()).isEqualTo(before);
+        apply(1, new Command.UnjoinMember("member1"));
+        assertThat(apply(1, new Command.UnjoinMember("member1")).refusal()).isEqualTo(RegistrationException.Kind.NOT_JOINED);
+    }
+
+    @Test
+    void aClusterUnjoinedCanJoinAgainUnderAnotherName() {
+        apply(1, new Command.JoinMember(M1));
+        apply(1, new Command.UnjoinMember("member1"));
+
+        assertThat(apply(1, new Command.JoinMember(Records.member("renamed", "uid-1", 5_000))).ok()).isTrue();
+        assertThat(state.members()).extracting(MemberRegistration::name).containsExactly("renamed");
+    }
+
+    @Test
+    void garbledMemberCommandsAreRefusedWithAReasonAndChangeNothing() {
+        apply(1, new Command.JoinMember(M1));
+        byte[] before = state.image().toBytes();
+        String member = "{\"name\":\"m\",\"kubeconfig\":\"/k\",\"kubeSystemUid\":\"u\",\"labels\":{},\"joinedAt\":5";
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("{\"op\":\"join-member\"}", "missing field 'member'");
+        bad.put("{\"op\":\"join-member\",\"member\":[]}", "member: a member registration must be a JSON object");
+        bad.put("{\"op\":\"join-member\",\"member\":{\"name\":\"m\"}}", "member: missing field 'kubeconfig'");
+        bad.put("{\"op\":\"join-member\",\"member\":" + member.replace("\"/k\"", "\"k\"") + "}}",
+                "member: invalid member registration: kubeconfig must be an absolute path");
+        bad.put("{\"op\":\"join-member\",\"member\":" + member.replace("\"m\"", "\"Bad Name\"") + "}}",
+                "member name 'Bad Name' must be");
+        bad.put("{\"op\":\"unjoin-member\"}", "missing field 'name'");
+        bad.put("{\"op\":\"unjoin-member\",\"name\":7}", "field 'name' must be a string");
+        bad.put("{\"op\":\"unjoin-member\",\"name\":\" \"}", "name must not be blank");
+
+        bad.forEach((json, reason) -> {
+            Reply r = apply(1, json);
+            assertThat(r.ok()).as(json).isFalse();
+            assertThat(r.refusal()).as(json).isNull();
+            assertThat(r.error()).as(json).startsWith("bad command: ").contains(reason);
+        });
+        assertThat(state.image().toBytes()).isEqualTo(before);
+    }
+
+    @Test
+    void aSnapshotWrittenBeforeMembersWereReplicatedReadsAsNone() {
+        String old = head() + "\"fenceTerm\":3,\"mirrorApi\":\"http://10.0.0.11:8080\",\"cursors\":"
+                + "[{\"cluster\":\"host\",\"prefix\":\"/p\",\"revision\":9}],\"conflicts\":[]}";
+
+        FedsyncState back = restore(old);
+
+        assertThat(back.fenceTerm()).isEqualTo(3);
+        assertThat(back.cursors()).containsEntry(new CursorKey("host", "/p"), 9L);
+        assertThat(back.members()).isEmpty();
+        assertThat(restore(old.substring(0, old.length() - 1) + ",\"members\":null}").members()).isEmpty();
+        // It then takes joins like any state.
+        assertThat(Reply.decode(back.apply(1, new Command.JoinMember(M1).encode())).ok()).isTrue();
+    }
+
+    @Test
+    void aSnapshotWhoseMembersBreakTheRulesIsRefused() {
+        FedsyncState a = new FedsyncState();
+        a.apply(1, new Command.JoinMember(M1).encode());
+        String one = new String(a.image().toBytes(), StandardCharsets.UTF_8);
+        String entry = one.substring(one.indexOf("\"members\":[") + 11, one.length() - 2);
+        String sameCluster = one.substring(0, one.length() - 2) + "," + entry.replace("member1", "member7") + "]}";
+        String sameName = one.substring(0, one.length() - 2) + "," + entry.replace("uid-1", "uid-7") + "]}";
+
+        assertThatThrownBy(() -> restore(sameCluster)).isInstanceOf(JsonFormatException.class)
+                .hasMessage("members: members 'member1' and 'member7' have the same kube-system UID uid-1");
+        assertThatThrownBy(() -> restore(sameName)).isInstanceOf(JsonFormatException.class)
+                .hasMessage("members: member 'member1' appears twice");
+        assertThatThrownBy(() -> restore(one.replace("\"kubeSystemUid\"", "\"uid\"")))
+                .isInstanceOf(JsonFormatException.class).hasMessage("members[0]: missing field 'kubeSystemUid'");
+        assertThatThrownBy(() -> restore(one.replace("\"members\":[", "\"members\":{\"x\":").replace("]}", "}}")))
+                .isInstanceOf(JsonFormatException.class).hasMessage("field 'members' must be a list");
+    }
+
+    @Test
+    void aRefusalSurvivesTheReplysWireFormAndAnUnknownOneReadsAsAPlainRefusal() {
+        for (RegistrationException.Kind kind : List.of(RegistrationException.Kind.NAME_TAKEN,
+                RegistrationException.Kind.CLUSTER_TAKEN, RegistrationException.Kind.NOT_JOINED)) {
+            Reply r = Reply.refused(kind, "why");
+            assertThat(Reply.decode(r.encode())).isEqualTo(r);
+        }
+        assertThat(new String(Reply.refused(RegistrationException.Kind.CLUSTER_TAKEN, "why").encode(),
+                StandardCharsets.UTF_8)).isEqualTo("{\"ok\":false,\"stale\":false,\"refusal\":\"cluster-taken\",\"error\":\"why\"}");
+        assertThat(new String(Reply.refused("why").encode(), StandardCharsets.UTF_8)).doesNotContain("refusal");
+        Reply unknown = Reply.decode("{\"ok\":false,\"stale\":false,\"refusal\":\"moon-phase\",\"error\":\"x\"}"
+                .getBytes(StandardCharsets.UTF_8));
+        assertThat(unknown.ok()).isFalse();
+        assertThat(unknown.refusal()).isNull();
+        assertThat(Reply.decode("{\"ok\":false,\"refusal\":\"unavailable\",\"error\":\"x\"}"
+                .getBytes(StandardCharsets.UTF_8)).refusal()).as("never a state's refusal").isNull();
+        assertThatThrownBy(() -> new Reply(false, 0, false, RegistrationException.Kind.UNAVAILABLE, "x"))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new Reply(true, 0, false, RegistrationException.Kind.NAME_TAKEN, null))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -224,8 +399,9 @@ class FedsyncStateTest {
         a.apply(1, new Command.PutConflict(Records.open("c1", "/k", 1)).encode());
         FedsyncState b = new FedsyncState();
         b.apply(1, new Command.PutConflict(Records.open("c2", "/k", 2)).encode());
-        String one = new String(a.image().toBytes(), StandardCharsets.UTF_8);
-        String two = new String(b.image().toBytes(), StandardCharsets.UTF_8);
+        // Without the (empty) members that follow the conflicts, then the second record spliced in.
+        String one = new String(a.image().toBytes(), StandardCharsets.UTF_8).replace(",\"members\":[]", "");
+        String two = new String(b.image().toBytes(), StandardCharsets.UTF_8).replace(",\"members\":[]", "");
         String merged = one.substring(0, one.length() - 2) + "," + two.substring(two.indexOf("\"conflicts\":[") + 13);
 
         assertThatThrownBy(() -> restore(merged)).hasMessageContaining("conflicts: key /k already has open conflict");
@@ -234,7 +410,9 @@ class FedsyncStateTest {
     @Test
     void commandsRoundTrip() {
         List<Command> commands = List.of(new Command.NextTerm(7, 12), Command.SetCursors.of(7, Map.of(A, 1L, B, 2L)),
-                new Command.PutConflict(Records.resolved(Records.open("c1", "/registry/a", 1), 2)));
+                new Command.PutConflict(Records.resolved(Records.open("c1", "/registry/a", 1), 2)),
+                new Command.JoinMember(M1), new Command.JoinMember(new MemberRegistration("m3", "/k", "ctx", "u3", null, 0)),
+                new Command.UnjoinMember("member1"));
 
         for (Command c : commands) {
             assertThat(Command.decode(c.encode())).isEqualTo(c);

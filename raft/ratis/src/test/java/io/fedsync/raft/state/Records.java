@@ -7,12 +7,14 @@ import io.fedsync.conflict.ConflictType;
 import io.fedsync.conflict.Resolution;
 import io.fedsync.conflict.VersionVector;
 import io.fedsync.conflict.WriteTime;
+import io.fedsync.raft.api.MemberRegistration;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
-/** Conflict records for tests. */
+/** Conflict records and member registrations for tests. */
 public final class Records {
 
     public static final Instant T0 = Instant.parse("2026-11-29T08:00:00.123456789Z");
@@ -33,5 +35,11 @@ public final class Records {
 
     public static ConflictRecord resolved(ConflictRecord r, long second) {
         return r.resolved(ConflictState.RESOLVED, new Resolution("host", "operator", T0.plusSeconds(second), "picked host"));
+    }
+
+    /** A member registration; its kubeconfig path need not exist. */
+    public static MemberRegistration member(String name, String kubeSystemUid, long joinedAt) {
+        return new MemberRegistration(name, "/etc/fedsync/kubeconfigs/" + name + ".yaml", null, kubeSystemUid,
+                new TreeMap<>(Map.of("region", "eu-" + name)), joinedAt);
     }
 }
