@@ -109,7 +109,8 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
 
     /** The members joined to the group, as this replica's Raft state holds them; null before its Raft node runs. */
     io.fedsync.raft.api.MemberRegistry memberRegistry() {
-        return node;
+        RaftNode n = node;
+        return n == null ? null : n.memberRegistry();
     }
 
     RaftStatus raftStatus() {
