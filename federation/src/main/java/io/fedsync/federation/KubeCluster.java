@@ -182,8 +182,8 @@ public final class KubeCluster {
     /** The object, or empty when there is none. */
     public Optional<JsonNode> get(FederatedKind.Target t, String namespace, String objectName)
             throws KubeAccessException {
-        KubernetesApiResponse<DynamicKubernetesObject> r = namespace.isEmpty() ? api(t).get(objectName)
-                : api(t).get(namespace, objectName);
+        KubernetesApiResponse<DynamicKubernetesObject> r = call("get " + t.plural() + " " + objectName,
+                () -> namespace.isEmpty() ? api(t).get(objectName) : api(t).get(namespace, objectName));
         if (r.getHttpStatusCode() == 404) {
             return Optional.empty();
         }
@@ -196,7 +196,7 @@ public final class KubeCluster {
         if (labelSelector != null) {
             o.setLabelSelector(labelSelector);
         }
-        KubernetesApiResponse<DynamicKubernetesListObject> r = api(t).list(o);
+        KubernetesApiResponse<DynamicKubernetesListObject> r = call("list " + t.plural(), () -> api(t).list(o));
         if (!r.isSuccess()) {
             throw status("list " + t.plural(), r.getHttpStatusCode(), r.getStatus());
         }
@@ -211,7 +211,8 @@ public final class KubeCluster {
 
     /** Creates {@code object}; 409 (it exists) is a {@link KubeAccessException#conflict()}. */
     public JsonNode create(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
-        return object(check(api(t).create(dynamic(object)), "create " + t.plural() + " " + nameOf(object)));
+        String what = "create " + t.plural() + " " + nameOf(object);
+        return object(check(call(what, () -> api(t).create(dynamic(object))), what));
     }
 
     /**
@@ -222,7 +223,8 @@ public final class KubeCluster {
             throws KubeAccessException {
         ObjectNode o = object.deepCopy();
         ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
-        return object(check(api(t).update(dynamic(o)), "replace " + t.plural() + " " + nameOf(object)));
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        return object(check(call(what, () -> api(t).update(dynamic(o))), what));
     }
 
     /** Deletes the object if it is still at {@code resourceVersion}; gone already is fine. */
@@ -234,12 +236,34 @@ public final class KubeCluster {
             p.setResourceVersion(resourceVersion);
             o.setPreconditions(p);
         }
-        KubernetesApiResponse<DynamicKubernetesObject> r = namespace.isEmpty() ? api(t).delete(objectName, o)
-                : api(t).delete(namespace, objectName, o);
+        KubernetesApiResponse<DynamicKubernetesObject> r = call("delete " + t.plural() + " " + objectName,
+                () -> namespace.isEmpty() ? api(t).delete(objectName, o) : api(t).delete(namespace, objectName, o));
         if (r.getHttpStatusCode() == 404) {
             return;
         }
         check(r, "delete " + t.plural() + " " + objectName);
+    }
+
+    /**
+     * client-java's generic API throws an unchecked exception when the server cannot be reached
+     * (a refused connection, a timeout): that is an unreachable cluster, said as such.
+     */
+    private <R> R call(String what, java.util.function.Supplier<R> request) throws KubeAccessException {
+        try {
+            return request.get();
+        } catch (RuntimeException e) {
+            Throwable cause = e;
+            while (cause.getCause() != null && !(cause instanceof IOException)) {
+                cause = cause.getCause();
+            }
+            if (cause instanceof IOException) {
+                throw new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
+                        + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()),
+                        0, e);
+            }
+            throw new KubeAccessException(name + ": " + what + " failed: " + e.getClass().getSimpleName()
+                    + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
+        }
     }
 
     private DynamicKubernetesObject check(KubernetesApiResponse<DynamicKubernetesObject> r, String what)

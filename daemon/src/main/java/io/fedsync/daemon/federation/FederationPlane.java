@@ -76,6 +76,11 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         t.setDaemon(true);
         return t;
     });
+    /**
+     * The client of each registration in use: a registration that did not change keeps its client
+     * (the Federator sees the same member, not a changed one). On {@link #thread} only.
+     */
+    private final Map<MemberRegistration, Federator.MemberCluster> clients = new java.util.HashMap<>();
     /** Why a registered member is not pushed to from this replica (its kubeconfig unusable here), by name. */
     private final Map<String, String> unusable = new ConcurrentHashMap<>();
     private volatile boolean leading;
@@ -188,7 +193,8 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         }
         try {
             List<MemberRegistration> now = r.members();
-            if (!now.equals(applied)) {
+            // A kubeconfig that could not be used here is tried again: the file may have been put in place.
+            if (!now.equals(applied) || !unusable.isEmpty()) {
                 f.setMembers(connect(now));
                 applied = now;
             }
@@ -201,10 +207,18 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
     private List<Federator.MemberCluster> connect(List<MemberRegistration> members) {
         List<Federator.MemberCluster> out = new ArrayList<>();
         unusable.keySet().retainAll(members.stream().map(MemberRegistration::name).toList());
+        clients.keySet().retainAll(members);
         for (MemberRegistration m : members) {
+            Federator.MemberCluster known = clients.get(m);
+            if (known != null) {
+                out.add(known);
+                continue;
+            }
             try {
                 KubeCluster c = KubeCluster.connect(m.name(), Path.of(m.kubeconfig()), m.context());
-                out.add(new Federator.MemberCluster(m.name(), c, m.labels()));
+                Federator.MemberCluster member = new Federator.MemberCluster(m.name(), c, m.labels());
+                clients.put(m, member);
+                out.add(member);
                 if (unusable.remove(m.name()) != null) {
                     LOG.info("[{}] its kubeconfig {} can be used again", m.name(), m.kubeconfig());
                 }

@@ -86,6 +86,9 @@ class FederationEndToEndIT {
         daemons.forEach(FedsyncdProcess::kill);
         if (!daemons.isEmpty()) {
             String log = daemons.get(0).logText();
+            // What the federation did, for whoever reads the test's output.
+            log.lines().filter(l -> l.contains("Federat") || l.contains("federation"))
+                    .forEach(l -> System.out.println("fedsyncd| " + l));
             assertThat(log).as("the jwtSecrets appear in no log line").doesNotContain(SECRET).doesNotContain(WRONG_SECRET);
             assertThat(String.join("\n", outputs)).as("nor in any fedsyncctl output")
                     .doesNotContain(SECRET).doesNotContain(WRONG_SECRET);
