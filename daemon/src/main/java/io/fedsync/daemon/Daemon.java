@@ -66,9 +66,13 @@ public final class Daemon implements AutoCloseable {
             if (federation != null) {
                 started.push(federation);
             }
+            io.fedsync.daemon.http.Metrics metrics = io.fedsync.daemon.http.Metrics.of(config.nodeId(), mirror,
+                    () -> groupOfOne(config, mirror));
+            if (federation != null) {
+                metrics.withFederation(federation::memberStates);
+            }
             ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
-                    java.util.Optional::empty, auth(config), io.fedsync.daemon.http.Metrics.of(config.nodeId(), mirror,
-                            () -> groupOfOne(config, mirror)), config.apiTls(), federation);
+                    java.util.Optional::empty, auth(config), metrics, config.apiTls(), federation);
             started.push(api);
             started.push(mirror);
             startMirror(mirror);
@@ -103,10 +107,13 @@ public final class Daemon implements AutoCloseable {
                 started.push(federation);
                 mirror.federate(federation);
             }
+            io.fedsync.daemon.http.Metrics metrics = new io.fedsync.daemon.http.Metrics(config.nodeId(), mirror,
+                    mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges);
+            if (federation != null) {
+                metrics.withFederation(federation::memberStates);
+            }
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
-                    mirror::mirrorApi, auth(config), new io.fedsync.daemon.http.Metrics(config.nodeId(), mirror,
-                            mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges), config.apiTls(),
-                    federation);
+                    mirror::mirrorApi, auth(config), metrics, config.apiTls(), federation);
             started.push(api);
             started.push(mirror);
             // Reads the clusters while this replica stands by, never writes; the engine starts when it leads.

@@ -59,6 +59,10 @@ public final class Metrics implements AutoCloseable {
     private final Set<String> pairsSeen = new HashSet<>();
     private final Set<String> clustersSeen = new HashSet<>();
     private volatile Snapshot now = Snapshot.EMPTY;
+    /** The federation's members as the running Federator sees them; empty where it does not run. */
+    private Supplier<List<io.fedsync.federation.Federator.MemberState>> federation = List::of;
+    private volatile Map<String, io.fedsync.federation.Federator.MemberState> members = Map.of();
+    private final Set<String> membersSeen = new HashSet<>();
 
     /**
      * @param node          this replica's id, the {@code node} label of every metric; null for none
@@ -92,12 +96,70 @@ public final class Metrics implements AutoCloseable {
         return new Metrics(node, mirror, raft, () -> mirror.status().counters(), () -> 0);
     }
 
+    /** Adds the federation's per-member metrics (read at scrape time from {@code members}). */
+    public synchronized Metrics withFederation(Supplier<List<io.fedsync.federation.Federator.MemberState>> members) {
+        this.federation = members;
+        Gauge.builder("fedsync.federation.members", this, m -> m.members.size())
+                .description("Member clusters this replica pushes to now (0 on a replica that does not lead)")
+                .register(registry);
+        return this;
+    }
+
     /** Takes a snapshot of the state and renders every meter; blocking (run it off the event loop). */
     public synchronized String scrape() {
         Snapshot s = Snapshot.take(mirror, raft, counters, leaderChanges);
         now = s;
         registerNew(s.status());
+        Map<String, io.fedsync.federation.Federator.MemberState> m = new java.util.TreeMap<>();
+        try {
+            federation.get().forEach(x -> m.put(x.name(), x));
+        } catch (RuntimeException e) {
+            // The federation is starting or stopping: no member values this time.
+        }
+        members = m;
+        m.keySet().forEach(this::registerMember);
         return registry.scrape();
+    }
+
+    /** A member's meters; NaN while this replica does not push to it (not leading, unjoined). */
+    private void registerMember(String name) {
+        if (!membersSeen.add(name)) {
+            return;
+        }
+        Tags tags = Tags.of("member", name);
+        Gauge.builder("fedsync.federation.member.reachable", this, m -> value(m.members.get(name),
+                        x -> x.reachable() ? 1 : 0))
+                .tags(tags).description("1 when the member's Kubernetes API answers, else 0")
+                .register(registry);
+        Gauge.builder("fedsync.federation.member.jwt.secret.matches", this, m -> value(m.members.get(name),
+                        x -> x.jwtMatches() == null ? Double.NaN : x.jwtMatches() ? 1 : 0))
+                .tags(tags).description("1 when the member's jwtSecret is the hosts' (compared by keyed fingerprint),"
+                        + " 0 when it differs or cannot be read (nothing is pushed to it), NaN before the first check")
+                .register(registry);
+        Gauge.builder("fedsync.federation.member.pending", this, m -> value(m.members.get(name), x -> x.pending()))
+                .tags(tags).description("Objects queued or waiting to be retried for the member")
+                .register(registry);
+        Gauge.builder("fedsync.federation.member.last.sync", this, m -> value(m.members.get(name),
+                        x -> x.lastSync() == null ? Double.NaN : x.lastSync().toEpochMilli() / 1000.0))
+                .tags(tags).baseUnit("timestamp_seconds")
+                .description("When a resync last read every federated kind on the member")
+                .register(registry);
+        Map<String, java.util.function.ToDoubleFunction<io.fedsync.federation.Federator.MemberState>> ops = Map.of(
+                "create", x -> x.creates(), "update", x -> x.updates(), "delete", x -> x.deletes());
+        ops.forEach((op, f) -> FunctionCounter.builder("fedsync.federation.member.writes", this,
+                        m -> value(m.members.get(name), f))
+                .tags(tags.and("op", op))
+                .description("Writes to the member by this replica's federation since it last started leading")
+                .register(registry));
+        FunctionCounter.builder("fedsync.federation.member.drifts", this, m -> value(m.members.get(name),
+                        x -> x.drifts()))
+                .tags(tags).description("Copies found edited on the member (overwritten or reported by driftPolicy)")
+                .register(registry);
+    }
+
+    private static double value(io.fedsync.federation.Federator.MemberState s,
+                                java.util.function.ToDoubleFunction<io.fedsync.federation.Federator.MemberState> f) {
+        return s == null ? Double.NaN : f.applyAsDouble(s);
     }
 
     private void registerFixed() {

@@ -267,6 +267,12 @@ class FederationEndToEndIT {
         String clusters = d.get("/api/v1/clusters").body();
         assertThat(clusters).contains("\"member\"").doesNotContain("\"stranger\"");
         outputs.add(clusters);
+        String metrics = d.get("/metrics").body();
+        outputs.add(metrics);
+        assertThat(metrics).containsPattern("fedsync_federation_member_jwt_secret_matches\\{member=\"member\"[^}]*} 1\\.0")
+                .containsPattern("fedsync_federation_member_writes_total\\{member=\"member\"[^}]*op=\"create\"[^}]*} [1-9]")
+                .containsPattern("fedsync_federation_members\\{[^}]*} 1\\.0")
+                .doesNotContain("stranger");
         FedsyncdProcess.Result check = ctl(d, "check-jwt", "member");
         assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
         assertThat(check.stdout()).contains("matches");
