@@ -340,4 +340,29 @@ class FederationEndToEndIT {
         assertThat(email("member", before)).as("what was pushed stays").isEqualTo("b@163.com");
         assertThat(d.get("/api/v1/clusters").body()).doesNotContain("\"member\"");
     }
+
+    @Test
+    @DisplayName("join --dry-run lists what joining would do and writes nothing; a kubeconfig with insecure-skip-tls-verify joins with a warning")
+    void dryRunWritesNothingAndInsecureKubeconfigWarns() throws Exception {
+        FedsyncdProcess d = start("hold");
+        String name = Names.random("preview");
+        create("host", name, "p@163.com");
+        await().atMost(WAIT).until(() -> email("host2", name).equals("p@163.com"));
+        Path insecure = dir.resolve("member2-insecure.kubeconfig");
+        Files.writeString(insecure, Files.readString(KUBE.kubeconfig("member2"))
+                .replace("  cluster:\n", "  cluster:\n    insecure-skip-tls-verify: true\n"));
+        try (WatchRecorder onMember = WatchRecorder.open(ETCD.client("member2"), "/registry/")) {
+            FedsyncdProcess.Result dry = ctl(d, "join", "member2", "--kubeconfig", insecure.toString(), "--dry-run");
+            assertThat(dry.exitCode()).as(dry.stdout() + dry.stderr()).isZero();
+            assertThat(dry.stdout()).contains(name).containsIgnoringCase("create").contains("nothing was written");
+            assertThat(dry.stdout() + dry.stderr()).contains("insecure-skip-tls-verify");
+            assertThat(d.get("/api/v1/clusters").body()).doesNotContain("\"member2\"");
+            await().during(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(6)).until(() -> onMember.count() == 0);
+        }
+        FedsyncdProcess.Result join = ctl(d, "join", "member2", "--kubeconfig", insecure.toString());
+        assertThat(join.exitCode()).as(join.stdout() + join.stderr()).isZero();
+        assertThat(join.stdout() + join.stderr()).contains("WARN").contains("insecure-skip-tls-verify");
+        await().atMost(WAIT).until(() -> email("member2", name).equals("p@163.com"));
+        assertThat(member(d, "member2").path("warnings").toString()).contains("insecure-skip-tls-verify");
+    }
 }
