@@ -87,6 +87,18 @@ public final class FedsyncdMain implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         DaemonConfig cfg = ConfigLoader.load(config);
         if (check) {
+            if (cfg.federation() != null) {
+                // The hosts' kubeconfigs as fedsyncd would read them at start (nothing is sent).
+                for (io.fedsync.daemon.config.FederationConfig.HostKube h : cfg.federation().hosts().values()) {
+                    try {
+                        io.fedsync.federation.KubeCluster.connect(h.cluster(), h.kubeconfig(), h.context())
+                                .warnings().forEach(w -> out.println("warning: " + w));
+                    } catch (IllegalArgumentException e) {
+                        throw new io.fedsync.daemon.config.ConfigException("invalid config " + config
+                                + ": clusters[].kubeconfig: " + e.getMessage(), e);
+                    }
+                }
+            }
             out.println("config OK");
             return EXIT_OK;
         }

@@ -68,6 +68,25 @@ class FedsyncdMainTest {
     }
 
     @Test
+    void checkReadsTheHostsKubeconfigsAndNamesABadOne() throws IOException {
+        Path kubeconfig = Files.writeString(dir.resolve("host.kubeconfig"), "apiVersion: v1\nkind: Config\n"
+                + "clusters: [{name: c, cluster: {server: 'https://10.0.0.1:6443'}}]\n"
+                + "users: [{name: u, user: {token: s3cr3t-t0ken}}]\n"
+                + "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n");
+        Path file = Files.writeString(dir.resolve("fed.yaml"), Files.readString(config("conflictPolicy: lww"))
+                .replace("  - name: host\n", "  - name: host\n    kubeconfig: " + kubeconfig + "\n")
+                + "federation:\n  profile: kubesphere-v3\n");
+        assertThat(launch("--config", file.toString(), "--check")).isEqualTo(0);
+        assertThat(out.toString().strip()).isEqualTo("config OK");
+
+        out.getBuffer().setLength(0);
+        Files.writeString(kubeconfig, "apiVersion: v1\nkind: Config\nusers: [{name: u, user: {token: s3cr3t-t0ken}}]\n"
+                + "contexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: nope\n");
+        assertThat(launch("--config", file.toString(), "--check")).isEqualTo(2);
+        assertThat(err.toString()).contains(kubeconfig.toString()).doesNotContain("s3cr3t-t0ken", "\tat ");
+    }
+
+    @Test
     void checkRejectsABadConfigWithOneLineAndExit2() throws IOException {
         Path file = config("conflictPolcy: lww");
 
