@@ -365,4 +365,38 @@ class FederationEndToEndIT {
         await().atMost(WAIT).until(() -> email("member2", name).equals("p@163.com"));
         assertThat(member(d, "member2").path("warnings").toString()).contains("insecure-skip-tls-verify");
     }
+
+    private static void setJwtSecret(String cluster, String secret) throws Exception {
+        CoreV1Api core = new CoreV1Api(KUBE.apiClient(cluster));
+        V1ConfigMap cm = core.readNamespacedConfigMap("kubesphere-config", "kubesphere-system").execute();
+        cm.setData(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
+                + "\nmulticluster:\n  clusterRole: member\n"));
+        core.replaceNamespacedConfigMap("kubesphere-config", "kubesphere-system", cm).execute();
+    }
+
+    @Test
+    @DisplayName("a member whose jwtSecret changes after it joined stops receiving within a resync and is reported; fixed, it gets what it missed")
+    void jwtSecretChangedAfterJoin() throws Exception {
+        FedsyncdProcess d = start("hold");
+        join(d, "member2");
+        join(d, "member");
+        try {
+            setJwtSecret("member2", WRONG_SECRET);
+            await().atMost(WAIT).until(() -> member(d, "member2").path("jwtSecret").asText().equals("differs"));
+            FedsyncdProcess.Result check = ctl(d, "check-jwt", "member2");
+            assertThat(check.exitCode()).isEqualTo(1);
+            assertThat(check.stdout() + check.stderr()).contains("differs");
+            String name = Names.random("jwt");
+            create("host", name, "j@163.com");
+            await().atMost(WAIT).until(() -> email("member", name).equals("j@163.com"));
+            await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10)).until(() -> get("member2", name).isEmpty());
+            assertThat(d.logText()).contains("[member2] the member's jwtSecret differs from the hosts': nothing is pushed");
+
+            setJwtSecret("member2", SECRET);
+            await().atMost(WAIT).until(() -> email("member2", name).equals("j@163.com"));
+            assertThat(member(d, "member2").path("jwtSecret").asText()).isEqualTo("matches");
+        } finally {
+            setJwtSecret("member2", SECRET);
+        }
+    }
 }
