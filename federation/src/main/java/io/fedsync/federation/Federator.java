@@ -146,6 +146,13 @@ public final class Federator implements AutoCloseable {
          * never ties up the workers the other members need.
          */
         final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+        /**
+         * By plural, the names of the copies fedsync wrote that the member was last seen holding
+         * (listed by a resync, plus creates since, minus deletes since): what a member that does
+         * not answer may be owed deletes for. In memory only: a new leader lists the member again,
+         * and the copies' marks, not this set, decide what is deleted.
+         */
+        final Map<String, Set<String>> copies = new ConcurrentHashMap<>();
     }
 
     public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
@@ -354,22 +361,26 @@ public final class Federator implements AutoCloseable {
             boolean listed = true;
             for (FederatedKind kind : kinds.values()) {
                 Set<String> names = namesOnHosts(kind, null);
+                Set<String> copies = s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet());
                 try {
+                    Set<String> listedCopies = new java.util.HashSet<>();
                     for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
                         if (PushPlanner.writtenByFedsync(copy)) {
-                            names.add(copy.path("metadata").path("name").asText());
+                            listedCopies.add(copy.path("metadata").path("name").asText());
                         }
                     }
+                    copies.retainAll(listedCopies);
+                    copies.addAll(listedCopies);
                     reachable(m.name(), s);
                 } catch (KubeAccessException e) {
+                    // Not listed now: the copies it was last seen holding (and those written since) are
+                    // what it may be owed a delete for. They are queued with the rest; the workers retry
+                    // them with a delay, so a member that returns gets its deletes at once, and
+                    // `pending` counts them meanwhile.
                     noteFailure(m.name(), e);
                     listed = false;
-                    if (e.unreachable()) {
-                        // Its keys are queued below all the same: the workers retry them with a delay.
-                        names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
-                        continue;
-                    }
                 }
+                names.addAll(copies);
                 names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
             }
             if (listed) {
@@ -552,6 +563,7 @@ public final class Federator implements AutoCloseable {
             throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
             member.cluster().create(kind.target(), c.copy());
+            s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.info("[{}] {}", key, c.reason());
@@ -567,6 +579,10 @@ public final class Federator implements AutoCloseable {
             }
         } else if (d instanceof PushDecision.Delete del) {
             member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
+            Set<String> known = s.copies.get(kind.plural());
+            if (known != null) {
+                known.remove(key.name());
+            }
             s.deletes.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.info("[{}] deleted: {}", key, del.reason());
