@@ -634,10 +634,10 @@ public final class Federator implements AutoCloseable {
         if (s == null) {
             return;
         }
-        if (e.unreachable() && s.reachable) {
+        if (e.unavailable() && s.reachable) {
             LOG.warn("[{}] unreachable: {}; retrying, the other members go on", member, e.getMessage());
         }
-        s.reachable = !e.unreachable() && s.reachable;
+        s.reachable = !e.unavailable() && s.reachable;
         s.lastError = e.getMessage();
     }
 

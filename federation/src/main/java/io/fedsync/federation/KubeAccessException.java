@@ -27,6 +27,14 @@ public final class KubeAccessException extends Exception {
         return code == 0;
     }
 
+    /**
+     * The cluster cannot serve now: it did not answer, or answered a server error (a 504 when its
+     * etcd does not answer, a 503 while it starts). Retried later; not a refusal of the request.
+     */
+    public boolean unavailable() {
+        return code == 0 || code >= 500;
+    }
+
     public boolean conflict() {
         return code == 409;
     }

@@ -399,4 +399,30 @@ class FederationEndToEndIT {
             setJwtSecret("member2", SECRET);
         }
     }
+
+    @Test
+    @DisplayName("S9: a member that hangs (its etcd paused: every call waits out a timeout) delays no other member; resumed, it catches up")
+    void aHangingMemberDelaysNoOther() {
+        FedsyncdProcess d = start("hold");
+        join(d, "member");
+        join(d, "member2");
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            names.add(Names.random("hang"));
+        }
+        ETCD.get("member2").pause();
+        try {
+            long started = System.nanoTime();
+            names.forEach(n -> create("host", n, n + "@163.com"));
+            await().atMost(WAIT).until(() -> names.stream().allMatch(n -> get("member", n).isPresent()));
+            Duration took = Duration.ofNanos(System.nanoTime() - started);
+            System.out.println("12 users reached the healthy member in " + took.toMillis() + " ms while member2 hung");
+            assertThat(took).as("the healthy member waits on no timeout of the hanging one")
+                    .isLessThan(Duration.ofSeconds(15));
+            await().atMost(WAIT).until(() -> !member(d, "member2").path("reachable").asBoolean(true));
+        } finally {
+            ETCD.get("member2").resume();
+        }
+        await().atMost(WAIT).until(() -> names.stream().allMatch(n -> get("member2", n).isPresent()));
+    }
 }
