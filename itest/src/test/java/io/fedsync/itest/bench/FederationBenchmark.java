@@ -180,7 +180,8 @@ public final class FederationBenchmark {
                double createP50, double createP99, double allOnAll, double latP50, double latP90, double latP99,
                double latMax, double latP99FromReturn, double pushesPerSecond, double fedsyncdCpu,
                double cpuMsPer1000, double writesPerUserMember, long usersWrittenTwice, int host2Users,
-               long host2Writes, double host2P99, double joinSeconds, double probeSeconds) {
+               long host2Writes, double host2P99, double joinSeconds, double probeSeconds, double apiP99,
+               double afterApiP99) {
 
         double createsPerSecond() {
             return (users - createFailures) / createSeconds;
@@ -188,7 +189,7 @@ public final class FederationBenchmark {
 
         static Run failed(int run, String note) {
             double x = Double.NaN;
-            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x);
+            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x, x, x);
         }
     }
 
@@ -213,10 +214,12 @@ public final class FederationBenchmark {
             long t = System.nanoTime();
             EtcdGroup etcds = EtcdGroup.start(workDir, tag, names.size());
             Map<String, Path> kubeconfigs = new LinkedHashMap<>();
+            Map<String, KubeApiStandIn> apis = new LinkedHashMap<>();
             for (int i = 0; i < names.size(); i++) {
                 String name = names.get(i);
                 KubeApiStandIn api = Cleanup.register("API stand-in " + name + " " + tag, KubeApiStandIn.builder()
                         .name(name).etcd(etcds.get(i).clientBuilder()).build().start());
+                apis.put(name, api);
                 kubeconfigs.put(name, api.writeKubeconfig(runDir.resolve("kube").resolve(name + ".kubeconfig")));
                 installKubeSphere(name, kubeconfigs.get(name));
             }
@@ -273,6 +276,11 @@ public final class FederationBenchmark {
             double probeSeconds = probe(hostUsers, etcds, names, "probe-" + tag);
             out("probe:     a first user created on host was on host2 and every member %.2f s later (the clock starts"
                     + " after it)", probeSeconds);
+
+            // What fedsyncd's informers on host read: host's API watch stream (a diagnostic split of the latency).
+            ApiWatch hostApiWatch = Cleanup.register("API watch host", new ApiWatch(apis.get("host").url() + "/apis/"
+                    + USERS.group() + "/" + USERS.version() + "/" + USERS.plural(), STEM,
+                    Long.toString(Kv.revision(etcds.client(0)))));
 
             // The measured part.
             List<DynamicKubernetesObject> objects = new ArrayList<>(u);
@@ -441,6 +449,25 @@ public final class FederationBenchmark {
                     fmtSecs(Stats.percentileSecs(latReturnSorted, 99)),
                     fallbacks > 0 ? "; " + fallbacks + " users had no host watch event (their create's return used)"
                             : "");
+            long[] toApi = new long[u];
+            long[] afterApi = new long[u * n];
+            for (int i = 0; i < u; i++) {
+                long seen = hostApiWatch.seen(userNames.get(i));
+                toApi[i] = seen == 0 ? Long.MAX_VALUE : seen - hostAt[i];
+                for (int m = 0; m < n; m++) {
+                    long a = memberWatches.get(m).arrival(userNames.get(i));
+                    afterApi[m * u + i] = seen == 0 || a == 0 ? Long.MAX_VALUE : a - seen;
+                }
+            }
+            long[] toApiSorted = Stats.sorted(toApi);
+            long[] afterApiSorted = Stats.sorted(afterApi);
+            double apiP99 = Stats.percentileSecs(toApiSorted, 99);
+            double afterApiP99 = Stats.percentileSecs(afterApiSorted, 99);
+            out("           split at host's API watch stream (what fedsyncd's informers read; a watch of the benchmark's"
+                    + " own): host etcd -> host API watch p50 %s, p99 %s; host API watch -> member write p50 %s, p99 %s%s",
+                    fmtSecs(Stats.percentileSecs(toApiSorted, 50)), fmtSecs(apiP99),
+                    fmtSecs(Stats.percentileSecs(afterApiSorted, 50)), fmtSecs(afterApiP99),
+                    hostApiWatch.error() != null ? " (the API watch failed: " + hostApiWatch.error() + ")" : "");
             out("           by quarter of the creates (in order), p50/p99: %s", quarters(lat, u, n));
             out("           by member, p50/p99: %s", String.join(", ", perMember));
             double writesPerUserMember = totalPuts / (double) pairs;
@@ -478,7 +505,7 @@ public final class FederationBenchmark {
                     Stats.percentileSecs(createSorted, 50), Stats.percentileSecs(createSorted, 99), allOnAll, p50, p90,
                     p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000,
                     writesPerUserMember, twice, host2Watch.arrived(), host2Watch.stemPuts(), host2P99, joinSeconds,
-                    probeSeconds);
+                    probeSeconds, apiP99, afterApiP99);
         } catch (MirrorBenchmark.Stopped e) {
             throw e;
         } catch (Exception e) {
@@ -677,6 +704,8 @@ public final class FederationBenchmark {
                 new Row("latency p99", Run::latP99, true),
                 new Row("latency max", Run::latMax, true),
                 new Row("latency p99 from create's return", Run::latP99FromReturn, true),
+                new Row("split: host etcd -> host API watch p99", Run::apiP99, true),
+                new Row("split: host API watch -> member p99", Run::afterApiP99, true),
                 new Row("member writes/s", Run::pushesPerSecond, false),
                 new Row("fedsyncd CPU-s", Run::fedsyncdCpu, false),
                 new Row("fedsyncd CPU ms / 1,000 member writes", Run::cpuMsPer1000, false),
