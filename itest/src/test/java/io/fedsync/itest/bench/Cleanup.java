@@ -92,6 +92,25 @@ final class Cleanup {
         }
     }
 
+    /**
+     * Closes everything registered after the {@code keep} oldest resources, newest first: the end of
+     * one run of a benchmark whose first resource (the work dir) outlives its runs.
+     */
+    static void closeAllBut(int keep) {
+        synchronized (CLOSING) {
+            while (true) {
+                Named n;
+                synchronized (Cleanup.class) {
+                    n = OPEN.size() > keep ? OPEN.poll() : null;
+                }
+                if (n == null) {
+                    return;
+                }
+                closeQuietly(n);
+            }
+        }
+    }
+
     private static synchronized boolean isEmpty() {
         return OPEN.isEmpty();
     }
