@@ -153,6 +153,18 @@ public final class Federator implements AutoCloseable {
          * and the copies' marks, not this set, decide what is deleted.
          */
         final Map<String, Set<String>> copies = new ConcurrentHashMap<>();
+        /**
+         * What fedsync last observed of the member's object, by plural/namespace/name: from its own
+         * writes' answers and the resync's listing (empty: it has none). A decision uses it instead
+         * of reading the member again; every write is conditional on the resourceVersion observed,
+         * so an observation out of date costs a 409 and a read, never a blind overwrite. Edits made
+         * on the member behind fedsync's back are found by the next resync, as before.
+         */
+        final Map<String, Optional<MemberCopy.Observed>> seen = new ConcurrentHashMap<>();
+        /** Objects a write found otherwise than observed (409, 404, an error): read before the next decision. */
+        final Set<String> mustRead = ConcurrentHashMap.newKeySet();
+        /** creates, updates, deletes at the last {@link #summarise} line. */
+        volatile long[] summarised = {0, 0, 0};
     }
 
     public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
@@ -364,11 +376,20 @@ public final class Federator implements AutoCloseable {
                 Set<String> copies = s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet());
                 try {
                     Set<String> listedCopies = new java.util.HashSet<>();
+                    Map<String, MemberCopy.Observed> observed = new java.util.HashMap<>();
                     for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
                         if (PushPlanner.writtenByFedsync(copy)) {
-                            listedCopies.add(copy.path("metadata").path("name").asText());
+                            String name = copy.path("metadata").path("name").asText();
+                            listedCopies.add(name);
+                            observed.put(name, MemberCopy.Observed.of(copy));
                         }
                     }
+                    // The listing is this resync's read of the member: what it holds now (fedsync's
+                    // copies) replaces what was known, and an object it does not list is read again
+                    // when decided (it may be one fedsync did not write).
+                    String prefix = kind.plural() + "/";
+                    s.seen.keySet().removeIf(k -> k.startsWith(prefix));
+                    observed.forEach((name, o) -> s.seen.put(prefix + "/" + name, Optional.of(o)));
                     copies.retainAll(listedCopies);
                     copies.addAll(listedCopies);
                     reachable(m.name(), s);
@@ -386,6 +407,7 @@ public final class Federator implements AutoCloseable {
             if (listed) {
                 s.lastSync = clock.instant();
             }
+            summarise(m.name(), s);
         } catch (RuntimeException e) {
             LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
         }
@@ -508,46 +530,50 @@ public final class Federator implements AutoCloseable {
             queue.addAfter(key, NOT_SETTLED_RETRY);
             return;
         }
-        Map<String, Optional<byte[]>> onHosts = new TreeMap<>();
-        JsonNode anyHostObject = null;
-        for (Map.Entry<String, Map<String, SharedIndexInformer<DynamicKubernetesObject>>> h : informers.entrySet()) {
-            DynamicKubernetesObject o = h.getValue().get(kind.plural()).getIndexer()
-                    .getByKey(key.namespace().isEmpty() ? key.name() : key.namespace() + "/" + key.name());
-            byte[] bytes = o == null ? null : o.getRaw().toString().getBytes(StandardCharsets.UTF_8);
-            onHosts.put(h.getKey(), Optional.ofNullable(bytes));
-            if (bytes != null && anyHostObject == null) {
-                anyHostObject = readTree(bytes);
-            }
-        }
+        HostsState hostsState = hostsState(kind, key.namespace(), key.name());
         String etcdKey = kind.registryPrefix() + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
         String conflict = mirror.openConflict(etcdKey).orElse(null);
-        boolean placed = anyHostObject != null && Placement.of(kind, anyHostObject, memberList(), this::workspaceMembers)
-                .members().contains(member.name());
-        Optional<JsonNode> onMember;
-        try {
-            onMember = member.cluster().get(kind.target(), key.namespace(), key.name());
-        } catch (KubeAccessException e) {
-            noteFailure(member.name(), e);
-            retryLater(key);
-            return;
+        boolean placed = hostsState.any() != null && Placement.of(kind, hostsState.any(), memberList(),
+                this::workspaceMembers).members().contains(member.name());
+        String seenKey = kind.plural() + "/" + key.namespace() + "/" + key.name();
+        Optional<MemberCopy.Observed> onMember = s.seen.get(seenKey);
+        if (onMember == null && s.lastSync != null && !s.mustRead.contains(seenKey)) {
+            // Not among fedsync's copies when the member was last listed, nor written since: a new
+            // object, absent there. (If it is there after all, the create answers 409 and it is read.)
+            onMember = Optional.empty();
         }
-        PushDecision d = PushPlanner.decide(kind, onHosts, conflict, placed, Boolean.TRUE.equals(s.jwtMatches), onMember,
-                settings.driftPolicy(), null);
-        if (d instanceof PushDecision.Report) {
-            // Drift left in place is reported once per content of the member's copy, not at every resync.
-            if (!reported.add(key + " " + onMember.map(MemberCopy::contentHash).orElse(""))) {
+        if (onMember == null) {
+            try {
+                onMember = member.cluster().get(kind.target(), key.namespace(), key.name()).map(MemberCopy.Observed::of);
+            } catch (KubeAccessException e) {
+                noteFailure(member.name(), e);
+                retryLater(key);
                 return;
             }
-        } else if (!(d instanceof PushDecision.Hold)) {
+            s.seen.put(seenKey, onMember);
+            s.mustRead.remove(seenKey);
+        }
+        Optional<MemberCopy.Observed> held = onMember;
+        PushDecision d = PushPlanner.decideObserved(hostsState::view, conflict, placed,
+                Boolean.TRUE.equals(s.jwtMatches), held, settings.driftPolicy());
+        if (d instanceof PushDecision.Report) {
+            // Drift left in place is reported once per content of the member's copy, not at every resync.
+            if (!reported.add(key + " " + held.map(MemberCopy.Observed::contentHash).orElse(""))) {
+                return;
+            }
+        } else if (!(d instanceof PushDecision.Hold) && !reported.isEmpty()) {
             // Written, or in sync: a later edit on the member is new drift. (A hold decides nothing:
             // e.g. a host's informer relisting for a moment must not make the same drift new again.)
             reported.removeIf(seen -> seen.startsWith(key + " "));
         }
         try {
-            carryOut(key, kind, member, s, d);
+            carryOut(key, kind, member, s, d, seenKey);
             failures.remove(key);
             reachable(member.name(), s);
         } catch (KubeAccessException e) {
+            // What the member holds is not what fedsync thought: read it before deciding again.
+            s.mustRead.add(seenKey);
+            s.seen.remove(seenKey);
             if (e.conflict() || e.notFound()) {
                 // The member's object changed since it was read: decide again with what it holds now.
                 LOG.debug("[{}] {} changed on the member meanwhile; deciding again", key, kind.target().plural());
@@ -559,26 +585,76 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d)
+    /**
+     * One object as the hosts hold it, at their current versions: its bytes on each host, one of
+     * them parsed (for placement) and the hosts' view (settled or not, and the member copy). Worked
+     * out once per change of the hosts' versions and shared by every member's decision.
+     */
+    private record HostsState(List<String> versions, JsonNode any, PushPlanner.HostsView view) {
+    }
+
+    /** Recent {@link HostsState}s by plural/namespace/name; bounded, least recently used out first. */
+    private final Map<String, HostsState> hostsStates = java.util.Collections.synchronizedMap(
+            new java.util.LinkedHashMap<>(256, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<String, HostsState> eldest) {
+                    return size() > 4096;
+                }
+            });
+
+    private HostsState hostsState(FederatedKind kind, String namespace, String name) {
+        String cacheKey = kind.plural() + "/" + namespace + "/" + name;
+        String indexKey = namespace.isEmpty() ? name : namespace + "/" + name;
+        List<DynamicKubernetesObject> objects = new ArrayList<>();
+        List<String> versions = new ArrayList<>();
+        for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
+            DynamicKubernetesObject o = byKind.get(kind.plural()).getIndexer().getByKey(indexKey);
+            objects.add(o);
+            versions.add(o == null ? null : o.getMetadata().getResourceVersion() + "@"
+                    + System.identityHashCode(o));
+        }
+        HostsState cached = hostsStates.get(cacheKey);
+        if (cached != null && cached.versions().equals(versions)) {
+            return cached;
+        }
+        Map<String, Optional<byte[]>> onHosts = new TreeMap<>();
+        JsonNode any = null;
+        int i = 0;
+        for (String host : informers.keySet()) {
+            DynamicKubernetesObject o = objects.get(i++);
+            byte[] bytes = o == null ? null : o.getRaw().toString().getBytes(StandardCharsets.UTF_8);
+            onHosts.put(host, Optional.ofNullable(bytes));
+            if (bytes != null && any == null) {
+                any = readTree(bytes);
+            }
+        }
+        HostsState state = new HostsState(versions, any, PushPlanner.settle(kind, onHosts, null));
+        hostsStates.put(cacheKey, state);
+        return state;
+    }
+
+    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey)
             throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
-            member.cluster().create(kind.target(), c.copy());
+            s.seen.put(seenKey, Optional.of(MemberCopy.Observed.of(member.cluster().create(kind.target(), c.copy()))));
             s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
-            LOG.info("[{}] {}", key, c.reason());
+            LOG.debug("[{}] {}", key, c.reason());
         } else if (d instanceof PushDecision.Update u) {
-            member.cluster().replace(kind.target(), u.copy(), u.resourceVersion());
+            s.seen.put(seenKey, Optional.of(MemberCopy.Observed.of(member.cluster().replace(kind.target(), u.copy(),
+                    u.resourceVersion()))));
             s.updates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             if (u.drift()) {
                 s.drifts.incrementAndGet();
                 LOG.warn("[{}] {}", key, u.reason());
             } else {
-                LOG.info("[{}] {}", key, u.reason());
+                LOG.debug("[{}] {}", key, u.reason());
             }
         } else if (d instanceof PushDecision.Delete del) {
             member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
+            s.seen.put(seenKey, Optional.empty());
             Set<String> known = s.copies.get(kind.plural());
             if (known != null) {
                 known.remove(key.name());
@@ -619,6 +695,22 @@ public final class Federator implements AutoCloseable {
             }
         }
         return Set.of();
+    }
+
+    /**
+     * One line per member and resync saying what was written since the last one (each create and
+     * update is logged at DEBUG: a bulk import makes thousands; deletes and drift each get a line).
+     */
+    private void summarise(String member, Stats s) {
+        long c = s.creates.get();
+        long u = s.updates.get();
+        long d = s.deletes.get();
+        long[] last = s.summarised;
+        if (c != last[0] || u != last[1] || d != last[2]) {
+            LOG.info("[{}] since the last report: {} created, {} updated, {} deleted; pending {}", member,
+                    c - last[0], u - last[1], d - last[2], queue.count(k -> k.member().equals(member)));
+            s.summarised = new long[] {c, u, d};
+        }
     }
 
     private static void reachable(String member, Stats s) {

@@ -169,21 +169,38 @@ public final class MemberCopy {
         MISSING
     }
 
+    /**
+     * What deciding needs of a member's object, without keeping the object: its resourceVersion
+     * (for a conditional write), the hash of its content, the hash its {@value #CONTENT_HASH}
+     * annotation records ("" when none) and whether fedsync wrote it.
+     */
+    public record Observed(String resourceVersion, String contentHash, String recordedHash, boolean writtenByFedsync) {
+        public static Observed of(JsonNode member) {
+            JsonNode annotations = member.path("metadata").path("annotations");
+            return new Observed(member.path("metadata").path("resourceVersion").asText(""), MemberCopy.contentHash(member),
+                    annotations.path(CONTENT_HASH).asText(""), annotations.has(ORIGIN_CLUSTER));
+        }
+    }
+
     /** Compares what a member holds (empty when it has nothing) with the desired copy. */
     public static State compare(Optional<JsonNode> onMember, JsonNode desired) {
+        return compareObserved(onMember.map(Observed::of), desired);
+    }
+
+    /** {@link #compare} on what was observed of the member's object. */
+    public static State compareObserved(Optional<Observed> onMember, JsonNode desired) {
         if (onMember.isEmpty()) {
             return State.MISSING;
         }
-        JsonNode member = onMember.get();
-        String recorded = member.path("metadata").path("annotations").path(CONTENT_HASH).asText("");
-        String actual = contentHash(member);
-        if (actual.equals(contentHash(desired))) {
-            return member.path("metadata").path("annotations").has(ORIGIN_CLUSTER) ? State.IN_SYNC : State.ADOPTABLE;
+        Observed member = onMember.get();
+        String wanted = desired.path("metadata").path("annotations").path(CONTENT_HASH).asText("");
+        if (member.contentHash().equals(wanted.isEmpty() ? contentHash(desired) : wanted)) {
+            return member.writtenByFedsync() ? State.IN_SYNC : State.ADOPTABLE;
         }
-        if (recorded.isEmpty()) {
+        if (member.recordedHash().isEmpty()) {
             return State.FOREIGN;
         }
-        return recorded.equals(actual) ? State.OUTDATED : State.DRIFTED;
+        return member.recordedHash().equals(member.contentHash()) ? State.OUTDATED : State.DRIFTED;
     }
 
     /** The copy as the bytes written to the member (compact JSON). */

@@ -30,24 +30,29 @@ public final class PushPlanner {
     }
 
     /**
-     * @param hosts          each host's stored object (empty when it has none), by host name
-     * @param openConflict   the id of an open mirror conflict on the object, or null
-     * @param placed         the object is placed on this member
-     * @param jwtMatches     the member's jwtSecret matches the hosts'
-     * @param onMember       what the member holds (empty when nothing)
-     * @param versionVector  the mirror's vector for the object (for the copy's annotation), or null
+     * What the hosts hold for one object, worked out once for their current versions and shared by
+     * every member's decision (the copy's content and hash do not depend on the member).
      */
-    public static PushDecision decide(FederatedKind kind, Map<String, Optional<byte[]>> hosts, String openConflict,
-                                      boolean placed, boolean jwtMatches, Optional<JsonNode> onMember,
-                                      DriftPolicy driftPolicy, String versionVector) {
-        if (!jwtMatches) {
-            return new PushDecision.Refuse("the member's jwtSecret differs from the hosts': tokens the hosts issue"
-                    + " would not verify there");
-        }
-        if (openConflict != null) {
-            return new PushDecision.Hold(true, "open conflict " + openConflict + " between the hosts: pushed nowhere"
-                    + " until it is resolved");
-        }
+    public sealed interface HostsView permits Unsettled, Absent, Agreed {
+    }
+
+    /** The hosts differ (the mirror is still copying, or one holds what fedsync cannot copy). */
+    public record Unsettled(String reason) implements HostsView {
+    }
+
+    /** No host holds the object. */
+    public record Absent() implements HostsView {
+    }
+
+    /** The hosts agree: {@code desired} is the member copy, made from host {@code from}. */
+    public record Agreed(String from, ObjectNode desired) implements HostsView {
+    }
+
+    /**
+     * @param hosts         each host's stored object (empty when it has none), by host name
+     * @param versionVector the mirror's vector for the object (for the copy's annotation), or null
+     */
+    public static HostsView settle(FederatedKind kind, Map<String, Optional<byte[]>> hosts, String versionVector) {
         SortedMap<String, ObjectNode> copies = new TreeMap<>();
         int absent = 0;
         for (Map.Entry<String, Optional<byte[]>> h : new TreeMap<>(hosts).entrySet()) {
@@ -59,41 +64,95 @@ public final class PushPlanner {
                 copies.put(h.getKey(), MemberCopy.desired(kind, h.getValue().get(),
                         new MemberCopy.Source(h.getKey(), versionVector)));
             } catch (IllegalArgumentException e) {
-                return new PushDecision.Hold(false, h.getKey() + " holds an object fedsync cannot copy: " + e.getMessage());
+                return new Unsettled(h.getKey() + " holds an object fedsync cannot copy: " + e.getMessage());
             }
         }
-        if (!copies.isEmpty() && absent > 0) {
-            return new PushDecision.Hold(false, "present on " + String.join(", ", copies.keySet()) + " but not on "
-                    + absent + " other host(s): the hosts have not settled");
+        if (copies.isEmpty()) {
+            return new Absent();
         }
-        if (copies.values().stream().map(MemberCopy::contentHash).distinct().count() > 1) {
-            return new PushDecision.Hold(false, "the hosts hold different versions (" + String.join(", ", copies.keySet())
+        if (absent > 0) {
+            return new Unsettled("present on " + String.join(", ", copies.keySet()) + " but not on " + absent
+                    + " other host(s): the hosts have not settled");
+        }
+        if (copies.values().stream().map(PushPlanner::hashOf).distinct().count() > 1) {
+            return new Unsettled("the hosts hold different versions (" + String.join(", ", copies.keySet())
                     + "): the hosts have not settled");
         }
-        boolean mine = onMember.map(PushPlanner::writtenByFedsync).orElse(false);
-        String rv = onMember.map(m -> m.path("metadata").path("resourceVersion").asText("")).orElse("");
-        if (copies.isEmpty() || !placed) {
-            String why = copies.isEmpty() ? "deleted on every host" : "no longer placed on this member";
+        Map.Entry<String, ObjectNode> first = copies.entrySet().iterator().next();
+        return new Agreed(first.getKey(), first.getValue());
+    }
+
+    /** A desired copy's content hash, as {@link MemberCopy#desired} recorded it. */
+    private static String hashOf(ObjectNode desired) {
+        return desired.path("metadata").path("annotations").path(MemberCopy.CONTENT_HASH).asText();
+    }
+
+    /**
+     * @param hosts          each host's stored object (empty when it has none), by host name
+     * @param openConflict   the id of an open mirror conflict on the object, or null
+     * @param placed         the object is placed on this member
+     * @param jwtMatches     the member's jwtSecret matches the hosts'
+     * @param onMember       what the member holds (empty when nothing)
+     * @param versionVector  the mirror's vector for the object (for the copy's annotation), or null
+     */
+    public static PushDecision decide(FederatedKind kind, Map<String, Optional<byte[]>> hosts, String openConflict,
+                                      boolean placed, boolean jwtMatches, Optional<JsonNode> onMember,
+                                      DriftPolicy driftPolicy, String versionVector) {
+        return decide(() -> settle(kind, hosts, versionVector), openConflict, placed, jwtMatches, onMember,
+                driftPolicy);
+    }
+
+    /**
+     * {@link #decide(FederatedKind, Map, String, boolean, boolean, Optional, DriftPolicy, String)} with
+     * the hosts' view worked out already (asked for only when the secret and the mirror allow a push).
+     */
+    public static PushDecision decide(java.util.function.Supplier<HostsView> hostsView, String openConflict,
+                                      boolean placed, boolean jwtMatches, Optional<JsonNode> onMember,
+                                      DriftPolicy driftPolicy) {
+        return decideObserved(hostsView, openConflict, placed, jwtMatches, onMember.map(MemberCopy.Observed::of),
+                driftPolicy);
+    }
+
+    /** The same decision from what was observed of the member's object (see {@link MemberCopy.Observed}). */
+    public static PushDecision decideObserved(java.util.function.Supplier<HostsView> hostsView, String openConflict,
+                                              boolean placed, boolean jwtMatches,
+                                              Optional<MemberCopy.Observed> onMember, DriftPolicy driftPolicy) {
+        if (!jwtMatches) {
+            return new PushDecision.Refuse("the member's jwtSecret differs from the hosts': tokens the hosts issue"
+                    + " would not verify there");
+        }
+        if (openConflict != null) {
+            return new PushDecision.Hold(true, "open conflict " + openConflict + " between the hosts: pushed nowhere"
+                    + " until it is resolved");
+        }
+        HostsView view = hostsView.get();
+        if (view instanceof Unsettled u) {
+            return new PushDecision.Hold(false, u.reason());
+        }
+        boolean mine = onMember.map(MemberCopy.Observed::writtenByFedsync).orElse(false);
+        String rv = onMember.map(MemberCopy.Observed::resourceVersion).orElse("");
+        if (view instanceof Absent || !placed) {
+            String why = view instanceof Absent ? "deleted on every host" : "no longer placed on this member";
             if (onMember.isEmpty()) {
                 return new PushDecision.Nothing(why + "; the member has none");
             }
             return mine ? new PushDecision.Delete(rv, why)
                     : new PushDecision.Nothing(why + "; the member's object was not written by fedsync: left alone");
         }
-        Map.Entry<String, ObjectNode> first = copies.entrySet().iterator().next();
-        ObjectNode desired = first.getValue();
-        MemberCopy.State state = MemberCopy.compare(onMember, desired);
+        Agreed agreed = (Agreed) view;
+        ObjectNode desired = agreed.desired();
+        MemberCopy.State state = MemberCopy.compareObserved(onMember, desired);
         return switch (state) {
             case IN_SYNC -> new PushDecision.Nothing("in sync");
-            case MISSING -> new PushDecision.Create(desired, "created from " + first.getKey());
-            case OUTDATED -> new PushDecision.Update(desired, rv, false, "updated from " + first.getKey());
-            case ADOPTABLE -> new PushDecision.Update(desired, rv, false, ADOPTED + first.getKey()
+            case MISSING -> new PushDecision.Create(desired, "created from " + agreed.from());
+            case OUTDATED -> new PushDecision.Update(desired, rv, false, "updated from " + agreed.from());
+            case ADOPTABLE -> new PushDecision.Update(desired, rv, false, ADOPTED + agreed.from()
                     + "'s (the member held the same object, not yet marked as fedsync's)");
             case DRIFTED, FOREIGN -> {
                 String what = state == MemberCopy.State.DRIFTED ? "the member's copy was edited on the member"
                         : "the member holds an object of this name that fedsync did not write";
                 yield driftPolicy == DriftPolicy.OVERWRITE
-                        ? new PushDecision.Update(desired, rv, true, what + "; overwritten from " + first.getKey()
+                        ? new PushDecision.Update(desired, rv, true, what + "; overwritten from " + agreed.from()
                         + " (driftPolicy overwrite)")
                         : new PushDecision.Report(state, what + "; left as it is (driftPolicy report)");
             }

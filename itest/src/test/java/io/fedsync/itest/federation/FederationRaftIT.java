@@ -173,10 +173,19 @@ class FederationRaftIT {
             await().atMost(WAIT).until(() -> get("member", doomed).isPresent());
             await().during(Duration.ofSeconds(4)).atMost(Duration.ofSeconds(10)).until(() -> onMember.count() == 1);
         }
-        // Only the leader's log says it pushed.
+        // Only the leader pushes: its metrics count the member and the create, the others' none.
         for (String id : IDS) {
-            boolean pushed = replicas.get(id).logText().contains("[member users " + doomed + "] created");
-            assertThat(pushed).as("replica %s pushed (leader %s)", id, leader).isEqualTo(id.equals(leader));
+            String metrics = replicas.get(id).get("/metrics").body();
+            answers.add(metrics);
+            if (id.equals(leader)) {
+                assertThat(metrics).as("leader %s", id)
+                        .containsPattern("fedsync_federation_members\\{[^}]*} 1\\.0")
+                        .containsPattern("fedsync_federation_member_writes_total\\{member=\"member\"[^}]*op=\"create\"[^}]*} [1-9]");
+            } else {
+                assertThat(metrics).as("follower %s (leader %s)", id, leader)
+                        .containsPattern("fedsync_federation_members\\{[^}]*} 0\\.0")
+                        .doesNotContain("fedsync_federation_member_writes_total{");
+            }
         }
 
         KUBE.stop("member");
