@@ -120,4 +120,39 @@ class PushPlannerTest {
         assertThat(decide(hosts(bad, bad), Optional.empty())).isInstanceOf(PushDecision.Hold.class)
                 .satisfies(d -> assertThat(d.reason()).isEqualTo("host holds an object fedsync cannot copy: not a JSON object"));
     }
+
+    @Test
+    void theHostsViewIsWorkedOutOnceAndGivesEveryMemberTheSameDecision() throws Exception {
+        var agreed = hosts(sample("user-xxp-created-on-host.json"), sample("user-xxp-created-on-host2.json"));
+        PushPlanner.HostsView view = PushPlanner.settle(USERS, agreed, null);
+        assertThat(view).isInstanceOf(PushPlanner.Agreed.class);
+        assertThat(((PushPlanner.Agreed) view).from()).isEqualTo("host");
+        assertThat(PushPlanner.settle(USERS, hosts(null, null), null)).isInstanceOf(PushPlanner.Absent.class);
+        assertThat(PushPlanner.settle(USERS, hosts(sample("user-xxp-edited-on-host.json"),
+                sample("user-xxp-created-on-host2.json")), null)).isInstanceOf(PushPlanner.Unsettled.class);
+
+        // The view is not even asked for while the secret differs or a conflict is open.
+        java.util.function.Supplier<PushPlanner.HostsView> never = () -> {
+            throw new AssertionError("the hosts' view was worked out for nothing");
+        };
+        assertThat(PushPlanner.decideObserved(never, null, true, false, Optional.empty(), DriftPolicy.OVERWRITE))
+                .isInstanceOf(PushDecision.Refuse.class);
+        assertThat(PushPlanner.decideObserved(never, "c-1", true, true, Optional.empty(), DriftPolicy.OVERWRITE))
+                .isInstanceOf(PushDecision.Hold.class);
+
+        // What was observed of the member decides as the member's object itself does.
+        ObjectNode copy = ((PushDecision.Create) decide(agreed, Optional.empty())).copy();
+        JsonNode onMember = served(copy);
+        ObjectNode edited = ((ObjectNode) onMember).deepCopy();
+        ((ObjectNode) edited.path("spec")).put("email", "edited-on-member@163.com");
+        for (JsonNode member : java.util.List.of(onMember, edited)) {
+            PushDecision fromObject = decide(agreed, Optional.of(member));
+            PushDecision fromObserved = PushPlanner.decideObserved(() -> view, null, true, true,
+                    Optional.of(MemberCopy.Observed.of(member)), DriftPolicy.OVERWRITE);
+            assertThat(fromObserved.getClass()).isEqualTo(fromObject.getClass());
+            assertThat(fromObserved.reason()).isEqualTo(fromObject.reason());
+        }
+        assertThat(MemberCopy.Observed.of(onMember).resourceVersion()).isEqualTo("77");
+        assertThat(MemberCopy.Observed.of(edited).recordedHash()).isNotEqualTo(MemberCopy.Observed.of(edited).contentHash());
+    }
 }
