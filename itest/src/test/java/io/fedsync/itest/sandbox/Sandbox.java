@@ -201,7 +201,8 @@ public final class Sandbox {
                 out.printf("  bin/fedsyncctl --server %s clusters -o wide%n", servers);
                 kubeconfigs.forEach((name, k) -> out.printf("  %s's API (stand-in): KUBECONFIG=%s kubectl get users%n",
                         name, k));
-                out.printf("  stop: Ctrl-C here (the API stand-ins), then kill %s %s; rm -rf %s%n",
+                out.printf("  stop: Ctrl-C here (or kill %d: the API stand-ins), then kill %s %s; rm -rf %s%n",
+                        ProcessHandle.current().pid(),
                         group.values().stream().map(r -> String.valueOf(r.pid())).collect(Collectors.joining(" ")),
                         etcds.values().stream().map(e -> String.valueOf(e.pid())).collect(Collectors.joining(" ")), dir);
                 out.println("the Kubernetes API stand-ins run in this process: it waits here until Ctrl-C");
