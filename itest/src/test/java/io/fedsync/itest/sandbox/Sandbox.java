@@ -12,7 +12,18 @@ import io.fedsync.itest.fixture.FreePorts;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
 import io.fedsync.itest.fixture.Samples;
+import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.WatchRecorder;
+import io.fedsync.itest.kube.KubeApiStandIn;
+import io.fedsync.itest.kube.KubeResources;
+import io.kubernetes.client.openapi.ApiClient;
+import io.kubernetes.client.openapi.apis.CoreV1Api;
+import io.kubernetes.client.openapi.models.V1ConfigMap;
+import io.kubernetes.client.openapi.models.V1Namespace;
+import io.kubernetes.client.openapi.models.V1ObjectMeta;
+import io.kubernetes.client.util.Config;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
+import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -31,17 +42,24 @@ import org.awaitility.core.ConditionTimeoutException;
 /**
  * {@code bin/fedsync-sandbox}: two real etcd processes, {@code host} and {@code host2}, a Raft group
  * of three real fedsyncd processes mirroring them, and scenarios S1, S2 and S7 of SCENARIOS.md
- * played against them: S7 kills the leader with -9 and shows another replica take over. Every
- * PASS/FAIL line is computed from what etcd and fedsyncd's HTTP API answered.
+ * played against them: S7 kills the leader with -9 and shows another replica take over. S8 then
+ * federates: two more etcds, {@code member} and {@code stranger} (another jwtSecret), each cluster
+ * with the Kubernetes API stand-in (fedsync's test fixture over its etcd, not a kube-apiserver),
+ * {@code bin/fedsyncctl join} run as an operator would, a user created through host's API arriving
+ * on the member once, and stranger refused. Every PASS/FAIL line is computed from what etcd,
+ * fedsyncd's HTTP API and fedsyncctl answered.
  */
 public final class Sandbox {
 
     static final String USAGE = String.join("\n",
             "usage: fedsync-sandbox [--keep]",
             "  Starts etcd 'host' and 'host2' and a Raft group of three fedsyncd replicas on loopback, plays",
-            "  scenarios S1 and S2, kills the leader with -9 (S7) and shows the failover, prints what happened.",
+            "  scenarios S1 and S2, kills the leader with -9 (S7) and shows the failover, then joins a member",
+            "  cluster with fedsyncctl and shows a user federated to it and a member with another jwtSecret",
+            "  refused (S8), prints what happened.",
             "  Exit code 0 when every check passed, 1 otherwise, 2 on bad usage.",
-            "  --keep   leave etcd and the fedsyncd replicas running at the end and print how to reach and stop them");
+            "  --keep   leave etcd and the fedsyncd replicas running at the end and print how to reach and stop them",
+            "           (the Kubernetes API stand-ins run inside the sandbox, which then waits for Ctrl-C)");
 
     static final String KEY = "/registry/iam.kubesphere.io/users/xxp";
     private static final Duration WAIT = Duration.ofSeconds(60);
@@ -50,6 +68,11 @@ public final class Sandbox {
     private final PrintStream out;
     private final boolean keep;
     private final List<String> failures = new ArrayList<>();
+    /** Everything fedsyncctl printed, to show no jwtSecret is in any of it. */
+    private final List<String> cliOutputs = new ArrayList<>();
+    /** The jwtSecret of host, host2 and member, and stranger's: random, printed nowhere. */
+    private final String jwtSecret = "sandbox-jwt-" + Names.randomSuffix() + Names.randomSuffix();
+    private final String strangerJwtSecret = "stranger-jwt-" + Names.randomSuffix() + Names.randomSuffix();
     private int passed;
 
     private Sandbox(PrintStream out, boolean keep) {
@@ -90,25 +113,52 @@ public final class Sandbox {
     }
 
     private int play() {
+        long started = System.nanoTime();
         Path dir = createWorkDir();
         EtcdProcess host = EtcdProcess.builder("host").workDir(dir.resolve("etcd")).build();
         EtcdProcess host2 = EtcdProcess.builder("host2").workDir(dir.resolve("etcd")).build();
+        EtcdProcess member = EtcdProcess.builder("member").workDir(dir.resolve("etcd")).build();
+        EtcdProcess stranger = EtcdProcess.builder("stranger").workDir(dir.resolve("etcd")).build();
+        Map<String, EtcdProcess> etcds = new LinkedHashMap<>();
+        etcds.put("host", host);
+        etcds.put("host2", host2);
+        etcds.put("member", member);
+        etcds.put("stranger", stranger);
         Map<String, FedsyncdProcess> group = new LinkedHashMap<>();
+        Map<String, KubeApiStandIn> apis = new LinkedHashMap<>();
+        Map<String, Path> kubeconfigs = new LinkedHashMap<>();
         boolean stopAll = true;
         try {
-            step("setup", "starting etcd 'host' and 'host2' (%s)", "/usr/bin/etcd");
-            host.start();
-            host2.start();
-            step("setup", "host  = %s (data %s)", host.endpoint(), host.dataDir());
-            step("setup", "host2 = %s (data %s)", host2.endpoint(), host2.dataDir());
+            step("setup", "starting etcd 'host' and 'host2', and 'member' and 'stranger' for S8 (%s)", "/usr/bin/etcd");
+            long etcdsStarting = System.nanoTime();
+            etcds.values().forEach(EtcdProcess::start);
+            etcds.forEach((name, e) -> step("setup", "%-8s = %s (data %s)", name, e.endpoint(), e.dataDir()));
+            step("setup", "a Kubernetes API stand-in over each etcd: fedsync's test fixture (io.fedsync.itest.kube."
+                    + "KubeApiStandIn, in this process), NOT a kube-apiserver: no auth, no admission");
+            for (Map.Entry<String, EtcdProcess> e : etcds.entrySet()) {
+                KubeApiStandIn api = KubeApiStandIn.builder().name(e.getKey()).etcd(e.getValue().clientBuilder())
+                        .resources(KubeResources.kubeSphere()).build().start();
+                apis.put(e.getKey(), api);
+                kubeconfigs.put(e.getKey(), api.writeKubeconfig(dir.resolve("kube").resolve(e.getKey() + ".kubeconfig")));
+                step("setup", "  %-8s %s, kubeconfig %s", e.getKey(), api.url(), kubeconfigs.get(e.getKey()));
+            }
+            installKubeSphere(kubeconfigs);
+            step("setup", "kubesphere-system/kubesphere-config on each: clusterRole host on host and host2, member on"
+                    + " the others; one random jwtSecret on host, host2 and member, another on stranger (printed nowhere)");
+            step("setup", "4 etcds, 4 API stand-ins and their kubesphere-config ready in %.1f s",
+                    (System.nanoTime() - etcdsStarting) / 1e9);
             Map<String, Integer> raftPorts = new LinkedHashMap<>();
             IDS.forEach(id -> raftPorts.put(id, FreePorts.pick()));
             for (String id : IDS) {
                 group.put(id, FedsyncdProcess.builder(dir.resolve("fedsyncd-" + id)).replica(id, raftPorts)
-                        .cluster("host", host).cluster("host2", host2).policy("hold").build());
+                        .cluster("host", host).cluster("host2", host2).policy("hold")
+                        .kubeconfig("host", kubeconfigs.get("host")).kubeconfig("host2", kubeconfigs.get("host2"))
+                        .federation("profile: kubesphere-v3", "resync: " + RESYNC.toSeconds() + "s").build());
             }
             step("setup", "starting a Raft group of three fedsyncd replicas %s, each its own JVM: %s", IDS,
                     FedsyncdProcess.jar());
+            step("setup", "  each config: clusters host and host2 with their kubeconfig, federation: {profile:"
+                    + " kubesphere-v3, resync: %ds}", RESYNC.toSeconds());
             for (FedsyncdProcess r : group.values()) {
                 step("setup", "  %s: Raft on 127.0.0.1:%d, API %s, config %s", r.nodeId(), raftPorts.get(r.nodeId()),
                         r.url("/"), r.configFile());
@@ -126,14 +176,16 @@ public final class Sandbox {
                     && "live".equals(d.clusterState("host2")), () -> d.status().path("clusters").toString());
             printGroup(group);
             String leader;
-            try (Client c1 = host.newClient(); Client c2 = host2.newClient()) {
+            try (Client c1 = host.newClient(); Client c2 = host2.newClient(); Client m = member.newClient();
+                 Client s = stranger.newClient()) {
                 s1(group, first, c1, c2);
                 leader = s2(group, c1, c2);
                 leader = s7(group, leader, c1, c2);
+                s8(group, kubeconfigs, c2, m, s);
             }
             printStatus(group.get(leader));
             out.println();
-            out.printf("%d passed, %d failed%n", passed, failures.size());
+            out.printf("%d passed, %d failed (%.0f s)%n", passed, failures.size(), (System.nanoTime() - started) / 1e9);
             failures.forEach(f -> out.println("  failed: " + f));
             if (keep) {
                 stopAll = false;
@@ -146,8 +198,16 @@ public final class Sandbox {
                 out.printf("  curl -s %s | python3 -m json.tool%n", l.url("/api/v1/conflicts"));
                 out.printf("  ETCDCTL_API=3 etcdctl --endpoints=%s get --prefix /registry/iam.kubesphere.io/%n",
                         host.endpoint());
-                out.printf("  stop: kill %s %d %d; rm -rf %s%n", group.values().stream().map(r -> String.valueOf(r.pid()))
-                        .collect(Collectors.joining(" ")), host.pid(), host2.pid(), dir);
+                out.printf("  bin/fedsyncctl --server %s clusters -o wide%n", servers);
+                kubeconfigs.forEach((name, k) -> out.printf("  %s's API (stand-in): KUBECONFIG=%s kubectl get users%n",
+                        name, k));
+                out.printf("  stop: Ctrl-C here (or kill %d: the API stand-ins), then kill %s %s; rm -rf %s%n",
+                        ProcessHandle.current().pid(),
+                        group.values().stream().map(r -> String.valueOf(r.pid())).collect(Collectors.joining(" ")),
+                        etcds.values().stream().map(e -> String.valueOf(e.pid())).collect(Collectors.joining(" ")), dir);
+                out.println("the Kubernetes API stand-ins run in this process: it waits here until Ctrl-C");
+                out.flush();
+                awaitInterrupt();
             }
             return failures.isEmpty() ? 0 : 1;
         } finally {
@@ -156,8 +216,8 @@ public final class Sandbox {
                     r.resume();
                     r.stop();
                 });
-                host.stop();
-                host2.stop();
+                apis.values().forEach(KubeApiStandIn::close);
+                etcds.values().forEach(EtcdProcess::stop);
                 if (failures.isEmpty()) {
                     try {
                         Dirs.deleteRecursively(dir);
@@ -165,7 +225,7 @@ public final class Sandbox {
                         out.println("could not remove " + dir + ": " + e.getCause().getMessage());
                     }
                 } else {
-                    out.println("logs kept in " + dir + " (fedsyncd-*/fedsyncd.log, etcd/*/etcd.log)");
+                    out.println("logs kept in " + dir + " (fedsyncd-*/fedsyncd.log, etcd/*/etcd.log, kube/*.kubeconfig)");
                 }
             }
         }
@@ -372,6 +432,215 @@ public final class Sandbox {
     }
 
     private static final List<String> IDS = List.of("a", "b", "c");
+    /** federation.resync of the sandbox's replicas: short, so that S8's quiet window spans a resync. */
+    private static final Duration RESYNC = Duration.ofSeconds(2);
+
+    /**
+     * S8: federation. fedsyncctl joins {@code member} (a dry run first), a user created through
+     * host's API reaches member once (and host2 through the mirror), {@code stranger}, whose
+     * jwtSecret differs, is refused and gets nothing; no jwtSecret in any log or output.
+     */
+    private void s8(Map<String, FedsyncdProcess> group, Map<String, Path> kubeconfigs, Client host2, Client member,
+                    Client stranger) {
+        out.println();
+        long started = System.nanoTime();
+        String servers = group.values().stream().map(r -> r.url("")).collect(Collectors.joining(","));
+        step("S8", "federation: the hosts' users, roles and workspaces pushed to member clusters joined with"
+                + " fedsyncctl (--server %s)", servers);
+        try (WatchRecorder onMember = WatchRecorder.open(member, "/registry/");
+             WatchRecorder onStranger = WatchRecorder.open(stranger, "/registry/")) {
+            FedsyncdProcess.Result dry = ctlLeading(group, servers, r -> true, "join", "member", "--kubeconfig",
+                    kubeconfigs.get("member").toString(), "--dry-run");
+            report("S8", "join --dry-run: every check passes, the preview says what joining would do, and nothing"
+                    + " is written to member (watch events member=" + onMember.count() + ")", dry.exitCode() == 0
+                    && dry.stdout().contains("dry run: nothing was written") && onMember.count() == 0,
+                    () -> dry.exitCode() + " " + dry.stderr() + " member events " + onMember.count());
+            FedsyncdProcess.Result join = ctlLeading(group, servers, r -> true, "join", "member", "--kubeconfig",
+                    kubeconfigs.get("member").toString());
+            report("S8", "fedsyncctl join member: exit code 0, \"member joined\"", join.exitCode() == 0
+                    && join.stdout().contains("member joined"), () -> join.exitCode() + " " + join.stderr());
+            check("S8", "the users the hosts already held (xxp and S7's) copied to member",
+                    () -> Kv.keys(member, KubeObjects.USERS_PREFIX).keySet()
+                            .equals(Kv.keys(host2, KubeObjects.USERS_PREFIX).keySet()),
+                    () -> "member " + Kv.keys(member, KubeObjects.USERS_PREFIX).keySet() + ", host2 "
+                            + Kv.keys(host2, KubeObjects.USERS_PREFIX).keySet());
+
+            String name = "fed-" + Names.randomSuffix();
+            String key = KubeObjects.userKey(name);
+            out.println();
+            try (WatchRecorder onMemberKey = WatchRecorder.open(member, key);
+                 WatchRecorder onHost2Key = WatchRecorder.open(host2, key)) {
+                step("S8", "kubectl create of user %s through host's API (the stand-in at %s)", name,
+                        apiServer(kubeconfigs.get("host")));
+                createUser(kubeconfigs.get("host"), name, name + "@163.com");
+                check("S8", "user " + name + " arrives on member (pushed by the leader) and on host2 (mirrored)",
+                        () -> Kv.get(member, key).isPresent() && Kv.get(host2, key).isPresent(),
+                        () -> "member " + Kv.get(member, key).isPresent() + ", host2 " + Kv.get(host2, key).isPresent());
+                quiet("S8", "member written exactly once (through a resync too), host2 once: watch events member=%d"
+                        + " host2=%d", () -> onMemberKey.count() == 1 && onHost2Key.count() == 1,
+                        () -> new int[] {onMemberKey.count(), onHost2Key.count()});
+            }
+            JsonNode copy = readUser(kubeconfigs.get("member"), name);
+            JsonNode meta = copy.path("metadata");
+            step("S8", "member's API: users/%s email %s, label kubefed.io/managed=%s, annotation"
+                    + " fedsync.io/origin-cluster=%s", name, copy.path("spec").path("email").asText("(absent)"),
+                    meta.path("labels").path("kubefed.io/managed").asText("(none)"),
+                    meta.path("annotations").path("fedsync.io/origin-cluster").asText("(none)"));
+            report("S8", "member's copy is labelled kubefed.io/managed: \"false\" (KubeSphere's own federation leaves"
+                    + " it alone) and annotated with its origin, host", meta.path("labels").path("kubefed.io/managed")
+                    .asText().equals("false") && meta.path("annotations").path("fedsync.io/origin-cluster").asText()
+                    .equals("host"), () -> meta);
+
+            FedsyncdProcess.Result refused = ctlLeading(group, servers, r -> true, "join", "stranger", "--kubeconfig",
+                    kubeconfigs.get("stranger").toString());
+            report("S8", "fedsyncctl join stranger is refused: exit code 1, naming the jwtSecret check",
+                    refused.exitCode() == 1 && refused.stderr().contains("jwtSecret")
+                            && refused.stdout().lines().anyMatch(l -> l.startsWith("FAIL") && l.contains("jwtSecret")),
+                    () -> refused.exitCode() + " " + refused.stdout() + refused.stderr());
+            FedsyncdProcess.Result jwt = ctlLeading(group, servers, r -> true, "check-jwt", "member");
+            report("S8", "fedsyncctl check-jwt member: matches the hosts' (exit code 0)", jwt.exitCode() == 0
+                    && jwt.stdout().contains("matches"), () -> jwt.exitCode() + " " + jwt.stdout() + jwt.stderr());
+            // Without a leader to ask, a replica lists from its own view (members' state unknown): asked again then.
+            FedsyncdProcess.Result clusters = ctlLeading(group, servers, r -> r.stdout().lines()
+                    .anyMatch(l -> l.startsWith("member ") && l.contains(" yes ")), "clusters");
+            report("S8", "fedsyncctl clusters lists host, host2 and member (reachable, jwtSecret matches); not stranger",
+                    clusters.exitCode() == 0 && clusters.stdout().lines().anyMatch(l -> l.startsWith("member ")
+                            && l.contains(" yes ") && l.contains(" matches ")) && !clusters.stdout().contains("stranger"),
+                    () -> clusters.exitCode() + " " + clusters.stdout() + clusters.stderr());
+            report("S8", "stranger got nothing: no write to its etcd under /registry/ since S8 began (watch events "
+                    + onStranger.count() + "), no user on it", onStranger.count() == 0
+                    && Kv.count(stranger, KubeObjects.USERS_PREFIX) == 0, () -> onStranger.events());
+        }
+        report("S8", "neither jwtSecret appears in any fedsyncd log (" + IDS.size() + " replicas) or fedsyncctl"
+                + " output (" + cliOutputs.size() / 2 + " runs)", group.values().stream().map(FedsyncdProcess::logText)
+                .noneMatch(this::holdsSecret) && cliOutputs.stream().noneMatch(this::holdsSecret),
+                () -> "a jwtSecret was found");
+        step("S8", "S8 took %.1f s", (System.nanoTime() - started) / 1e9);
+    }
+
+    /**
+     * {@link #ctl} once a leader federates. On a loaded machine leadership can move between the
+     * wait and the call: a 503 ("does not run the federation now"), or an answer {@code settled}
+     * does not accept, is said and the call made once more after a leader federates again.
+     */
+    private FedsyncdProcess.Result ctlLeading(Map<String, FedsyncdProcess> group, String servers,
+                                             java.util.function.Predicate<FedsyncdProcess.Result> settled,
+                                             String... args) {
+        awaitFederating(group);
+        FedsyncdProcess.Result r = ctl(servers, args);
+        boolean moved = r.exitCode() == 1 && r.stderr().contains(" 503: ");
+        if (moved || (r.exitCode() == 0 && !settled.test(r))) {
+            step("S8", "leadership moved during the call (load average %s; leader now %s): once more", loadAverage(),
+                    awaitFederating(group));
+            r = ctl(servers, args);
+        }
+        return r;
+    }
+
+    /** The leader, once every running replica names it and its federation runs (it lists the members itself). */
+    private static String awaitFederating(Map<String, FedsyncdProcess> group) {
+        String[] leader = new String[1];
+        try {
+            await().atMost(WAIT).pollInterval(Duration.ofMillis(200)).ignoreExceptions().until(() -> {
+                leader[0] = awaitLeader(group, IDS);
+                JsonNode fed = group.get(leader[0]).get("/api/v1/clusters").json().path("federation");
+                return fed.path("running").asBoolean() && fed.path("answeredBy").asText().equals(leader[0]);
+            });
+        } catch (ConditionTimeoutException e) {
+            // the call that follows says what is wrong
+        }
+        return leader[0];
+    }
+
+    private boolean holdsSecret(String text) {
+        return text.contains(jwtSecret) || text.contains(strangerJwtSecret);
+    }
+
+    /** Runs bin/fedsyncctl, prints the command and what it printed (stdout, then stderr, then the exit code). */
+    private FedsyncdProcess.Result ctl(String servers, String... args) {
+        List<String> all = new ArrayList<>(List.of("--server", servers));
+        all.addAll(List.of(args));
+        FedsyncdProcess.Result r = FedsyncdProcess.fedsyncctl(WAIT, all.toArray(String[]::new));
+        cliOutputs.add(r.stdout());
+        cliOutputs.add(r.stderr());
+        out.println();
+        out.println("  $ fedsyncctl " + String.join(" ", args));
+        r.stdout().lines().forEach(l -> out.println(l.isBlank() ? "" : "  " + l));
+        r.stderr().lines().forEach(l -> out.println("  (stderr) " + l));
+        out.println("  (exit code " + r.exitCode() + ")");
+        return r;
+    }
+
+    /** kube-system and kubesphere-system/kubesphere-config on each cluster, as ks-installer leaves them (v3). */
+    private void installKubeSphere(Map<String, Path> kubeconfigs) {
+        kubeconfigs.forEach((cluster, kubeconfig) -> {
+            try {
+                CoreV1Api core = new CoreV1Api(apiClient(kubeconfig));
+                for (String ns : List.of("kube-system", "kubesphere-system")) {
+                    core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
+                            .metadata(new V1ObjectMeta().name(ns))).execute();
+                }
+                String role = cluster.startsWith("host") ? "host" : "member";
+                String secret = cluster.equals("stranger") ? strangerJwtSecret : jwtSecret;
+                core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
+                        .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
+                        .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: \"" + secret
+                                + "\"\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
+            } catch (Exception e) {
+                throw new IllegalStateException("cannot install kubesphere-config on " + cluster + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    private static ApiClient apiClient(Path kubeconfig) {
+        try {
+            return Config.fromConfig(kubeconfig.toString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String apiServer(Path kubeconfig) {
+        return apiClient(kubeconfig).getBasePath();
+    }
+
+    private static DynamicKubernetesApi users(Path kubeconfig) {
+        return new DynamicKubernetesApi(KubeResources.USERS.group(), KubeResources.USERS.version(),
+                KubeResources.USERS.plural(), apiClient(kubeconfig));
+    }
+
+    /** A user created through the API as the console would: no uid, times or resourceVersion of its own. */
+    private static void createUser(Path kubeconfig, String name, String email) {
+        com.google.gson.JsonObject u = com.google.gson.JsonParser.parseString(KubeObjects.user(name, email))
+                .getAsJsonObject();
+        com.google.gson.JsonObject meta = u.getAsJsonObject("metadata");
+        List.of("uid", "creationTimestamp", "managedFields", "generation", "resourceVersion").forEach(meta::remove);
+        var r = users(kubeconfig).create(new DynamicKubernetesObject(u));
+        if (!r.isSuccess()) {
+            throw new IllegalStateException("creating user " + name + " failed: " + r.getStatus());
+        }
+    }
+
+    private static JsonNode readUser(Path kubeconfig, String name) {
+        var r = users(kubeconfig).get(name);
+        if (!r.isSuccess()) {
+            return com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+        }
+        try {
+            return new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.getObject().getRaw().toString());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** With --keep: the stand-ins live in this JVM, so it stays until interrupted (Ctrl-C). */
+    private static void awaitInterrupt() {
+        try {
+            new java.util.concurrent.CountDownLatch(1).await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
 
     private static String loadAverage() {
         try {
