@@ -416,25 +416,55 @@ public final class Federator implements AutoCloseable {
     /** The hosts' jwtSecret fingerprint when they all answer and agree. */
     private Optional<JwtSecret.Fingerprint> hostFingerprint() {
         JwtSecret.Fingerprint agreed = null;
+        boolean usable = true;
         for (KubeCluster h : hosts.values()) {
+            HostState state;
+            JwtSecret.Fingerprint p = null;
             try {
                 Optional<String> yaml = h.kubesphereYaml();
                 if (yaml.isEmpty()) {
-                    LOG.warn("[{}] no kubesphere-system/kubesphere-config: cannot compare jwtSecrets", h.name());
-                    return Optional.empty();
+                    state = new HostState(true, "unreadable", "no " + JwtSecret.CONFIG_MAP_NAMESPACE + "/"
+                            + JwtSecret.CONFIG_MAP_NAME + ": cannot compare jwtSecrets");
+                } else {
+                    p = JwtSecret.fingerprint(yaml.get(), settings.profile(), fingerprintKey);
+                    state = new HostState(true, "source", null);
                 }
-                JwtSecret.Fingerprint p = JwtSecret.fingerprint(yaml.get(), settings.profile(), fingerprintKey);
-                if (agreed != null && !agreed.matches(p)) {
-                    LOG.warn("federation: the hosts hold different jwtSecrets; nothing is pushed until they agree");
-                    return Optional.empty();
-                }
+            } catch (JwtSecret.Unreadable e) {
+                state = new HostState(true, "unreadable", e.getMessage());
+            } catch (KubeAccessException e) {
+                state = new HostState(!e.unavailable(), null, e.getMessage());
+            }
+            if (p != null && agreed != null && !agreed.matches(p)) {
+                state = new HostState(true, "differs", "the hosts hold different jwtSecrets: nothing is pushed until"
+                        + " they agree");
+            }
+            HostState before = hostStates.put(h.name(), state);
+            if (!state.equals(before) && state.detail() != null) {
+                LOG.warn("[{}] {}", h.name(), state.detail());
+            } else if (before != null && before.detail() != null && state.detail() == null) {
+                LOG.info("[{}] its jwtSecret can be read again", h.name());
+            }
+            if (p == null || !"source".equals(state.jwtSecret())) {
+                usable = false;
+            } else if (agreed == null) {
                 agreed = p;
-            } catch (KubeAccessException | JwtSecret.Unreadable e) {
-                LOG.warn("[{}] cannot read its jwtSecret: {}", h.name(), e.getMessage());
-                return Optional.empty();
             }
         }
-        return Optional.ofNullable(agreed);
+        return usable ? Optional.ofNullable(agreed) : Optional.empty();
+    }
+
+    /**
+     * A host as the last resync read it: whether its API answered, and its jwtSecret ({@code source}:
+     * read, {@code unreadable}, {@code differs} from another host's; null when it did not answer).
+     */
+    public record HostState(boolean reachable, String jwtSecret, String detail) {
+    }
+
+    private final Map<String, HostState> hostStates = new ConcurrentHashMap<>();
+
+    /** Each host as the last resync read it (empty before the first). */
+    public Map<String, HostState> hosts() {
+        return Map.copyOf(hostStates);
     }
 
     private void checkJwt(MemberCluster m, Optional<JwtSecret.Fingerprint> hostPrint) {

@@ -246,14 +246,22 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         fed.put("driftPolicy", settings.driftPolicy().configName());
         fed.put("answeredBy", nodeId);
         ArrayNode items = body.putArray("items");
+        Map<String, Federator.HostState> hostStates = f == null ? Map.of() : f.hosts();
         for (KubeCluster h : hosts.values()) {
             ObjectNode item = items.addObject();
             item.put("name", h.name());
             item.put("role", "host");
             item.put("server", h.server());
-            item.putNull("reachable");
-            item.putNull("jwtSecret");
-            item.putNull("detail");
+            Federator.HostState hs = hostStates.get(h.name());
+            if (hs == null) {
+                item.putNull("reachable");
+                item.putNull("jwtSecret");
+                item.put("detail", f == null ? "this replica does not run the federation now" : "starting");
+            } else {
+                item.put("reachable", hs.reachable());
+                item.put("jwtSecret", hs.jwtSecret());
+                item.put("detail", hs.detail());
+            }
             warnings(item, h.warnings());
         }
         Map<String, Federator.MemberState> states = new TreeMap<>();

@@ -267,6 +267,14 @@ class FederationEndToEndIT {
         String clusters = d.get("/api/v1/clusters").body();
         assertThat(clusters).contains("\"member\"").doesNotContain("\"stranger\"");
         outputs.add(clusters);
+        for (String host : List.of("host", "host2")) {
+            await().atMost(WAIT).untilAsserted(() -> {
+                JsonNode h = member(d, host);
+                assertThat(h.path("role").asText()).isEqualTo("host");
+                assertThat(h.path("reachable").asBoolean(false)).as(h.toString()).isTrue();
+                assertThat(h.path("jwtSecret").asText()).as(h.toString()).isEqualTo("source");
+            });
+        }
         String metrics = d.get("/metrics").body();
         outputs.add(metrics);
         assertThat(metrics).containsPattern("fedsync_federation_member_jwt_secret_matches\\{member=\"member\"[^}]*} 1\\.0")
