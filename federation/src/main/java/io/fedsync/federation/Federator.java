@@ -304,24 +304,48 @@ public final class Federator implements AutoCloseable {
     }
 
     private void enqueue(FederatedKind kind, DynamicKubernetesObject o) {
-        if (o == null || o.getMetadata() == null || o.getMetadata().getName() == null) {
+        // From the raw JSON: client-java's getMetadata() deserialises the whole metadata each call.
+        String name = o == null ? null : rawMetadata(o, "name");
+        if (name == null) {
             return;
         }
-        String ns = o.getMetadata().getNamespace() == null ? "" : o.getMetadata().getNamespace();
+        String namespace = rawMetadata(o, "namespace");
+        String ns = namespace == null ? "" : namespace;
         for (String m : members.keySet()) {
-            queue.add(new PushKey(m, kind.plural(), ns, o.getMetadata().getName()));
+            queue.add(new PushKey(m, kind.plural(), ns, name));
         }
         if (kind.placement() == FederatedKind.PlacementRule.SPEC_PLACEMENT) {
             // A workspace moving between members moves its roles and bindings with it.
-            String workspace = o.getMetadata().getName();
             for (FederatedKind k : kinds.values()) {
                 if (k.placement() == FederatedKind.PlacementRule.WORKSPACE_MEMBERS) {
-                    for (String name : namesOnHosts(k, workspace)) {
-                        members.keySet().forEach(m -> queue.add(new PushKey(m, k.plural(), "", name)));
+                    for (String n : namesOnHosts(k, name)) {
+                        members.keySet().forEach(m -> queue.add(new PushKey(m, k.plural(), "", n)));
                     }
                 }
             }
         }
+    }
+
+    /** One label of the object, read from its raw JSON; null when absent. */
+    private static String rawLabel(DynamicKubernetesObject o, String label) {
+        com.google.gson.JsonObject raw = o.getRaw();
+        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
+        com.google.gson.JsonElement labels = meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("labels")
+                : null;
+        com.google.gson.JsonElement v = labels != null && labels.isJsonObject() ? labels.getAsJsonObject().get(label)
+                : null;
+        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
+    }
+
+    /** A text field of the object's metadata, read from its raw JSON; null when absent. */
+    private static String rawMetadata(DynamicKubernetesObject o, String field) {
+        com.google.gson.JsonObject raw = o.getRaw();
+        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
+        if (meta == null || !meta.isJsonObject()) {
+            return null;
+        }
+        com.google.gson.JsonElement v = meta.getAsJsonObject().get(field);
+        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
     }
 
     /** Names of the kind's objects on the hosts, of one workspace when {@code workspace} is not null. */
@@ -329,9 +353,9 @@ public final class Federator implements AutoCloseable {
         Set<String> out = new java.util.TreeSet<>();
         for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
             for (DynamicKubernetesObject o : byKind.get(kind.plural()).getIndexer().list()) {
-                if (workspace == null || o.getMetadata().getLabels() != null
-                        && workspace.equals(o.getMetadata().getLabels().get(Placement.WORKSPACE_LABEL))) {
-                    out.add(o.getMetadata().getName());
+                String name = rawMetadata(o, "name");
+                if (name != null && (workspace == null || workspace.equals(rawLabel(o, Placement.WORKSPACE_LABEL)))) {
+                    out.add(name);
                 }
             }
         }
@@ -615,6 +639,11 @@ public final class Federator implements AutoCloseable {
         }
     }
 
+    private static MemberCopy.Observed observedAfterWrite(com.fasterxml.jackson.databind.node.ObjectNode written, String resourceVersion) {
+        String hash = written.path("metadata").path("annotations").path(MemberCopy.CONTENT_HASH).asText();
+        return new MemberCopy.Observed(resourceVersion, hash, hash, true);
+    }
+
     /**
      * One object as the hosts hold it, at their current versions: its bytes on each host, one of
      * them parsed (for placement) and the hosts' view (settled or not, and the member copy). Worked
@@ -640,8 +669,7 @@ public final class Federator implements AutoCloseable {
         for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
             DynamicKubernetesObject o = byKind.get(kind.plural()).getIndexer().getByKey(indexKey);
             objects.add(o);
-            versions.add(o == null ? null : o.getMetadata().getResourceVersion() + "@"
-                    + System.identityHashCode(o));
+            versions.add(o == null ? null : rawMetadata(o, "resourceVersion") + "@" + System.identityHashCode(o));
         }
         HostsState cached = hostsStates.get(cacheKey);
         if (cached != null && cached.versions().equals(versions)) {
@@ -666,14 +694,17 @@ public final class Federator implements AutoCloseable {
     private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey)
             throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
-            s.seen.put(seenKey, Optional.of(MemberCopy.Observed.of(member.cluster().create(kind.target(), c.copy()))));
+            // The member now holds what was written: its content is the copy's (the server adds only
+            // fields content() leaves out), so nothing of the answer but its resourceVersion is read.
+            s.seen.put(seenKey, Optional.of(observedAfterWrite(c.copy(), member.cluster().createVersion(kind.target(),
+                    c.copy()))));
             s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.debug("[{}] {}", key, c.reason());
         } else if (d instanceof PushDecision.Update u) {
-            s.seen.put(seenKey, Optional.of(MemberCopy.Observed.of(member.cluster().replace(kind.target(), u.copy(),
-                    u.resourceVersion()))));
+            s.seen.put(seenKey, Optional.of(observedAfterWrite(u.copy(), member.cluster().replaceVersion(kind.target(),
+                    u.copy(), u.resourceVersion()))));
             s.updates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             if (u.drift()) {

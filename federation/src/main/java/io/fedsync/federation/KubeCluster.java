@@ -215,6 +215,33 @@ public final class KubeCluster {
         return object(check(call(what, () -> api(t).create(dynamic(object))), what));
     }
 
+    /** {@link #create}, answering only the created object's resourceVersion (nothing else is parsed). */
+    public String createVersion(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
+        String what = "create " + t.plural() + " " + nameOf(object);
+        return resourceVersion(check(call(what, () -> api(t).create(dynamic(object))), what));
+    }
+
+    /** {@link #replace}, answering only the replaced object's resourceVersion. */
+    public String replaceVersion(FederatedKind.Target t, ObjectNode object, String resourceVersion)
+            throws KubeAccessException {
+        ObjectNode o = object.deepCopy();
+        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        return resourceVersion(check(call(what, () -> api(t).update(dynamic(o))), what));
+    }
+
+    /** The resourceVersion of an object as the API server answered it, read from its raw JSON. */
+    static String resourceVersion(DynamicKubernetesObject o) throws KubeAccessException {
+        JsonObject raw = o == null ? null : o.getRaw();
+        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
+        com.google.gson.JsonElement rv = meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("resourceVersion")
+                : null;
+        if (rv == null || !rv.isJsonPrimitive()) {
+            throw new KubeAccessException("the API server answered an object without a resourceVersion", 200);
+        }
+        return rv.getAsString();
+    }
+
     /**
      * Replaces the object, conditional on {@code resourceVersion} (kube-apiserver's optimistic
      * concurrency): 409 when it changed since it was read.
