@@ -211,23 +211,31 @@ public final class KubeCluster {
 
     /** Creates {@code object}; 409 (it exists) is a {@link KubeAccessException#conflict()}. */
     public JsonNode create(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
+        return object(created(t, object));
+    }
+
+    private DynamicKubernetesObject created(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
         String what = "create " + t.plural() + " " + nameOf(object);
-        return object(check(call(what, () -> api(t).create(dynamic(object))), what));
+        return check(call(what, () -> api(t).create(dynamic(object))), what);
+    }
+
+    private DynamicKubernetesObject replaced(FederatedKind.Target t, ObjectNode object, String resourceVersion)
+            throws KubeAccessException {
+        ObjectNode o = object.deepCopy();
+        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        return check(call(what, () -> api(t).update(dynamic(o))), what);
     }
 
     /** {@link #create}, answering only the created object's resourceVersion (nothing else is parsed). */
     public String createVersion(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
-        String what = "create " + t.plural() + " " + nameOf(object);
-        return resourceVersion(check(call(what, () -> api(t).create(dynamic(object))), what));
+        return resourceVersion(created(t, object));
     }
 
     /** {@link #replace}, answering only the replaced object's resourceVersion. */
     public String replaceVersion(FederatedKind.Target t, ObjectNode object, String resourceVersion)
             throws KubeAccessException {
-        ObjectNode o = object.deepCopy();
-        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
-        String what = "replace " + t.plural() + " " + nameOf(object);
-        return resourceVersion(check(call(what, () -> api(t).update(dynamic(o))), what));
+        return resourceVersion(replaced(t, object, resourceVersion));
     }
 
     /** The resourceVersion of an object as the API server answered it, read from its raw JSON. */
@@ -248,10 +256,7 @@ public final class KubeCluster {
      */
     public JsonNode replace(FederatedKind.Target t, ObjectNode object, String resourceVersion)
             throws KubeAccessException {
-        ObjectNode o = object.deepCopy();
-        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
-        String what = "replace " + t.plural() + " " + nameOf(object);
-        return object(check(call(what, () -> api(t).update(dynamic(o))), what));
+        return object(replaced(t, object, resourceVersion));
     }
 
     /** Deletes the object if it is still at {@code resourceVersion}; gone already is fine. */

@@ -500,19 +500,22 @@ public final class ApiServer implements AutoCloseable {
                     return;
                 }
                 try {
-                    context.runOnContext(ignored -> {
-                        if (!ctx.response().ended()) {
-                            ctx.response().setStatusCode(answer.status())
-                                    .putHeader("content-type", "application/json; charset=utf-8")
-                                    .putHeader("cache-control", "no-store")
-                                    .putHeader(MirrorForwarder.ANSWERED_BY, answer.answeredBy())
-                                    .end(answer.body());
-                        }
-                    });
+                    context.runOnContext(ignored -> relay(ctx, answer));
                 } catch (RejectedExecutionException e) {
                     LOG.debug("HTTP API stopped before a forwarded call was answered");
                 }
             });
+        }
+
+        /** The mirror's answer to a forwarded call, passed on as it came. On the request's event loop. */
+        private static void relay(RoutingContext ctx, MirrorForwarder.Answer answer) {
+            if (!ctx.response().ended()) {
+                ctx.response().setStatusCode(answer.status())
+                        .putHeader("content-type", "application/json; charset=utf-8")
+                        .putHeader("cache-control", "no-store")
+                        .putHeader(MirrorForwarder.ANSWERED_BY, answer.answeredBy())
+                        .end(answer.body());
+            }
         }
 
         /** A method an endpoint does not take is 405 with {@code Allow}; an unknown query parameter 400. */
@@ -771,11 +774,7 @@ public final class ApiServer implements AutoCloseable {
                             send(ctx, Reply.error(503, why + "; forwarding to the mirror failed: " + cause.getMessage()));
                             return;
                         }
-                        ctx.response().setStatusCode(answer.status())
-                                .putHeader("content-type", "application/json; charset=utf-8")
-                                .putHeader("cache-control", "no-store")
-                                .putHeader(MirrorForwarder.ANSWERED_BY, answer.answeredBy())
-                                .end(answer.body());
+                        relay(ctx, answer);
                     });
                 } catch (RejectedExecutionException e) {
                     LOG.debug("HTTP API stopped before a forwarded call was answered");

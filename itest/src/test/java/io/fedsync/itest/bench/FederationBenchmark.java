@@ -19,10 +19,6 @@ import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Kv;
 import io.fedsync.itest.kube.KubeApiStandIn;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.Config;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
@@ -572,17 +568,8 @@ public final class FederationBenchmark {
     // ---- setup ----------------------------------------------------------------------------
 
     /** kube-system and kubesphere-system, and kubesphere-config with the jwtSecret and the role. */
-    private void installKubeSphere(String cluster, Path kubeconfig) throws Exception {
-        CoreV1Api core = new CoreV1Api(Config.fromConfig(kubeconfig.toString()));
-        for (String ns : List.of("kube-system", "kubesphere-system")) {
-            core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
-                    .metadata(new V1ObjectMeta().name(ns))).execute();
-        }
-        String role = cluster.startsWith("host") ? "host" : "member";
-        core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
-                        + "\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
+    private void installKubeSphere(String cluster, Path kubeconfig) {
+        io.fedsync.itest.kube.KubeSphereInstall.install(kubeconfig, cluster.startsWith("host") ? "host" : "member", secret);
     }
 
     /** Waits until fedsyncd says both hosts are live and the federation runs. */

@@ -14,7 +14,6 @@ import io.fedsync.federation.JoinPreview;
 import io.fedsync.federation.JwtSecret;
 import io.fedsync.federation.KubeAccessException;
 import io.fedsync.federation.KubeCluster;
-import io.fedsync.federation.MemberCopy;
 import io.fedsync.federation.Profile;
 import io.fedsync.federation.PushDecision;
 import io.fedsync.federation.PushPlanner;
@@ -24,11 +23,6 @@ import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApis;
-import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -77,16 +71,8 @@ class FederationClustersIT {
     }
 
     /** kube-system and kubesphere-system/kubesphere-config as ks-installer leaves them (v3 layout). */
-    private static void kubesphere(String cluster, String role, String secret) throws Exception {
-        CoreV1Api core = new CoreV1Api(KUBE.apiClient(cluster));
-        for (String ns : List.of("kube-system", "kubesphere-system")) {
-            core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace").metadata(new V1ObjectMeta().name(ns))).execute();
-        }
-        String yaml = "authentication:\n  authenticateRateLimiterMaxTries: 10\n  jwtSecret: \"" + secret + "\"\n"
-                + "multicluster:\n  clusterRole: " + role + "\n";
-        core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                .data(Map.of("kubesphere.yaml", yaml))).execute();
+    private static void kubesphere(String cluster, String role, String secret) {
+        io.fedsync.itest.kube.KubeSphereInstall.install(KUBE.apiClient(cluster), role, secret);
     }
 
     private static KubeCluster cluster(String name) {

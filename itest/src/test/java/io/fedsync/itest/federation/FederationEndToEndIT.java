@@ -5,27 +5,19 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.federation.FederatedKind;
 import io.fedsync.federation.Profile;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
-import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApis;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import io.fedsync.itest.kube.KubeUsers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -67,17 +59,8 @@ class FederationEndToEndIT {
     @BeforeAll
     static void installKubeSphere() throws Exception {
         for (String c : List.of("host", "host2", "member", "member2", "stranger")) {
-            CoreV1Api core = new CoreV1Api(KUBE.apiClient(c));
-            for (String ns : List.of("kube-system", "kubesphere-system")) {
-                core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
-                        .metadata(new V1ObjectMeta().name(ns))).execute();
-            }
-            String role = c.startsWith("host") ? "host" : "member";
-            String secret = c.equals("stranger") ? WRONG_SECRET : SECRET;
-            core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                    .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                    .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
-                            + "\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
+            io.fedsync.itest.kube.KubeSphereInstall.install(KUBE.apiClient(c), c.startsWith("host") ? "host" : "member",
+                    c.equals("stranger") ? WRONG_SECRET : SECRET);
         }
     }
 
@@ -119,34 +102,24 @@ class FederationEndToEndIT {
         assertThat(r.exitCode()).as("join %s: %s %s", member, r.stdout(), r.stderr()).isZero();
     }
 
-    private static DynamicKubernetesApi users(String cluster) {
-        return new DynamicKubernetesApi(USERS.group(), USERS.version(), USERS.plural(), KUBE.apiClient(cluster));
+    private static KubeUsers users(String cluster) {
+        return new KubeUsers(KUBE.apiClient(cluster));
     }
 
-    /** A user as a host's API stores it when created from the same form input: its own uid and time. */
     private static void create(String cluster, String name, String email) {
-        ObjectNode u = (ObjectNode) readTree(KubeObjects.user(name, email));
-        ObjectNode meta = (ObjectNode) u.path("metadata");
-        List.of("uid", "creationTimestamp", "managedFields", "generation", "resourceVersion").forEach(meta::remove);
-        assertThat(users(cluster).create(new DynamicKubernetesObject(
-                com.google.gson.JsonParser.parseString(u.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        users(cluster).create(name, email);
     }
 
-    /** Sets the email of the user as the host holds it (an update at its resourceVersion). */
     private static void setEmail(String cluster, String name, String email) {
-        ObjectNode o = get(cluster, name).orElseThrow().deepCopy();
-        ((ObjectNode) o.path("spec")).put("email", email);
-        assertThat(users(cluster).update(new DynamicKubernetesObject(
-                com.google.gson.JsonParser.parseString(o.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        users(cluster).setEmail(name, email);
     }
 
     private static Optional<JsonNode> get(String cluster, String name) {
-        var r = users(cluster).get(name);
-        return r.isSuccess() ? Optional.of(readTree(r.getObject().getRaw().toString())) : Optional.empty();
+        return users(cluster).get(name);
     }
 
     private static String email(String cluster, String name) {
-        return get(cluster, name).map(n -> n.path("spec").path("email").asText()).orElse("(absent)");
+        return users(cluster).email(name);
     }
 
     private static JsonNode readTree(String s) {
@@ -374,12 +347,8 @@ class FederationEndToEndIT {
         assertThat(member(d, "member2").path("warnings").toString()).contains("insecure-skip-tls-verify");
     }
 
-    private static void setJwtSecret(String cluster, String secret) throws Exception {
-        CoreV1Api core = new CoreV1Api(KUBE.apiClient(cluster));
-        V1ConfigMap cm = core.readNamespacedConfigMap("kubesphere-config", "kubesphere-system").execute();
-        cm.setData(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
-                + "\nmulticluster:\n  clusterRole: member\n"));
-        core.replaceNamespacedConfigMap("kubesphere-config", "kubesphere-system", cm).execute();
+    private static void setJwtSecret(String cluster, String secret) {
+        io.fedsync.itest.kube.KubeSphereInstall.setJwtSecret(KUBE.apiClient(cluster), "member", secret);
     }
 
     @Test

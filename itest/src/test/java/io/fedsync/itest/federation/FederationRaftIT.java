@@ -5,23 +5,16 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fedsync.federation.FederatedKind;
 import io.fedsync.federation.Profile;
 import io.fedsync.itest.fixture.EtcdClusters;
 import io.fedsync.itest.fixture.FedsyncdProcess;
 import io.fedsync.itest.fixture.FreePorts;
-import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.RaftReplicas;
 import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApis;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
+import io.fedsync.itest.kube.KubeUsers;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -71,16 +64,8 @@ class FederationRaftIT {
     @BeforeAll
     static void installKubeSphere() throws Exception {
         for (String c : List.of("host", "host2", "member")) {
-            CoreV1Api core = new CoreV1Api(KUBE.apiClient(c));
-            for (String ns : List.of("kube-system", "kubesphere-system")) {
-                core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
-                        .metadata(new V1ObjectMeta().name(ns))).execute();
-            }
-            core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                    .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                    .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + SECRET
-                            + "\nmulticluster:\n  clusterRole: " + (c.startsWith("host") ? "host" : "member")
-                            + "\n"))).execute();
+            io.fedsync.itest.kube.KubeSphereInstall.install(KUBE.apiClient(c), c.startsWith("host") ? "host" : "member",
+                    SECRET);
         }
     }
 
@@ -115,21 +100,16 @@ class FederationRaftIT {
         replicas.values().forEach(r -> r.awaitHealthy(WAIT));
     }
 
-    private static DynamicKubernetesApi users(String cluster) {
-        return new DynamicKubernetesApi(USERS.group(), USERS.version(), USERS.plural(), KUBE.apiClient(cluster));
+    private static KubeUsers users(String cluster) {
+        return new KubeUsers(KUBE.apiClient(cluster));
     }
 
     private static void create(String cluster, String name, String email) {
-        ObjectNode u = (ObjectNode) readTree(KubeObjects.user(name, email));
-        ObjectNode meta = (ObjectNode) u.path("metadata");
-        List.of("uid", "creationTimestamp", "managedFields", "generation", "resourceVersion").forEach(meta::remove);
-        assertThat(users(cluster).create(new DynamicKubernetesObject(
-                com.google.gson.JsonParser.parseString(u.toString()).getAsJsonObject())).isSuccess()).isTrue();
+        users(cluster).create(name, email);
     }
 
     private static Optional<JsonNode> get(String cluster, String name) {
-        var r = users(cluster).get(name);
-        return r.isSuccess() ? Optional.of(readTree(r.getObject().getRaw().toString())) : Optional.empty();
+        return users(cluster).get(name);
     }
 
     private static JsonNode readTree(String s) {

@@ -16,10 +16,6 @@ import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApis;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import java.time.Duration;
@@ -63,17 +59,8 @@ class FederatorIT {
     @BeforeAll
     static void installKubeSphere() throws Exception {
         for (String c : List.of("host", "host2", "m1", "m2", "stranger")) {
-            CoreV1Api core = new CoreV1Api(KUBE.apiClient(c));
-            for (String ns : List.of("kube-system", "kubesphere-system")) {
-                core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
-                        .metadata(new V1ObjectMeta().name(ns))).execute();
-            }
-            String role = c.startsWith("host") ? "host" : "member";
-            String secret = c.equals("stranger") ? "another-" + SECRET : SECRET;
-            core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                    .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                    .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: " + secret
-                            + "\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
+            io.fedsync.itest.kube.KubeSphereInstall.install(KUBE.apiClient(c), c.startsWith("host") ? "host" : "member",
+                    c.equals("stranger") ? "another-" + SECRET : SECRET);
         }
     }
 

@@ -17,10 +17,6 @@ import io.fedsync.itest.fixture.WatchRecorder;
 import io.fedsync.itest.kube.KubeApiStandIn;
 import io.fedsync.itest.kube.KubeResources;
 import io.kubernetes.client.openapi.ApiClient;
-import io.kubernetes.client.openapi.apis.CoreV1Api;
-import io.kubernetes.client.openapi.models.V1ConfigMap;
-import io.kubernetes.client.openapi.models.V1Namespace;
-import io.kubernetes.client.openapi.models.V1ObjectMeta;
 import io.kubernetes.client.util.Config;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
@@ -573,23 +569,8 @@ public final class Sandbox {
 
     /** kube-system and kubesphere-system/kubesphere-config on each cluster, as ks-installer leaves them (v3). */
     private void installKubeSphere(Map<String, Path> kubeconfigs) {
-        kubeconfigs.forEach((cluster, kubeconfig) -> {
-            try {
-                CoreV1Api core = new CoreV1Api(apiClient(kubeconfig));
-                for (String ns : List.of("kube-system", "kubesphere-system")) {
-                    core.createNamespace(new V1Namespace().apiVersion("v1").kind("Namespace")
-                            .metadata(new V1ObjectMeta().name(ns))).execute();
-                }
-                String role = cluster.startsWith("host") ? "host" : "member";
-                String secret = cluster.equals("stranger") ? strangerJwtSecret : jwtSecret;
-                core.createNamespacedConfigMap("kubesphere-system", new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
-                        .metadata(new V1ObjectMeta().name("kubesphere-config").namespace("kubesphere-system"))
-                        .data(Map.of("kubesphere.yaml", "authentication:\n  jwtSecret: \"" + secret
-                                + "\"\nmulticluster:\n  clusterRole: " + role + "\n"))).execute();
-            } catch (Exception e) {
-                throw new IllegalStateException("cannot install kubesphere-config on " + cluster + ": " + e.getMessage(), e);
-            }
-        });
+        kubeconfigs.forEach((cluster, kubeconfig) -> io.fedsync.itest.kube.KubeSphereInstall.install(kubeconfig,
+                cluster.startsWith("host") ? "host" : "member", cluster.equals("stranger") ? strangerJwtSecret : jwtSecret));
     }
 
     private static ApiClient apiClient(Path kubeconfig) {
