@@ -87,9 +87,11 @@ public final class Federator implements AutoCloseable {
     /** What the federator knows about one member (for status and metrics; never a secret). */
     public record MemberState(String name, boolean reachable, Boolean jwtMatches, String jwtProblem, long creates,
                               long updates, long deletes, long drifts, long holds, String lastError,
-                              Instant lastWriteAt, Instant lastSync, int pending, String server, List<String> warnings) {
+                              Instant lastWriteAt, Instant lastSync, int pending, String server, List<String> warnings,
+                              Map<String, String> labels) {
         public MemberState {
             warnings = List.copyOf(warnings);
+            labels = Map.copyOf(labels);
         }
     }
 
@@ -229,7 +231,7 @@ public final class Federator implements AutoCloseable {
             int pending = queue.count(k -> k.member().equals(m.name()));
             out.add(new MemberState(m.name(), s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
                     s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt, s.lastSync, pending,
-                    m.cluster().server(), m.cluster().warnings()));
+                    m.cluster().server(), m.cluster().warnings(), labelsOf(m)));
         }
         return out;
     }
@@ -369,6 +371,7 @@ public final class Federator implements AutoCloseable {
         }
         try {
             Optional<JwtSecret.Fingerprint> hostPrint = hostFingerprint();
+            readClusterLabels();
             for (MemberCluster m : members.values()) {
                 Stats s = stats.get(m.name());
                 if (s == null || !s.resyncing.compareAndSet(false, true)) {
@@ -737,8 +740,65 @@ public final class Federator implements AutoCloseable {
 
     private List<Member> memberList() {
         List<Member> out = new ArrayList<>();
-        members.values().forEach(m -> out.add(new Member(m.name(), m.labels())));
+        members.values().forEach(m -> out.add(new Member(m.name(), labelsOf(m))));
         return out;
+    }
+
+    /**
+     * KubeSphere's record of each member cluster on the hosts, {@code clusters.cluster.kubesphere.io}:
+     * its labels (set in the console) are what a workspace's {@code clusterSelector} selects on.
+     * Never federated; only read.
+     */
+    static final FederatedKind.Target CLUSTERS = new FederatedKind.Target("cluster.kubesphere.io", "v1alpha1",
+            "clusters", "Cluster");
+    /** By member name, the labels of the hosts' Cluster object of that name (read each resync). */
+    private volatile Map<String, Map<String, String>> clusterLabels = Map.of();
+
+    /** A member's labels: its KubeSphere Cluster object's on the hosts, with those given at join over them. */
+    private Map<String, String> labelsOf(MemberCluster m) {
+        Map<String, String> labels = new TreeMap<>(clusterLabels.getOrDefault(m.name(), Map.of()));
+        labels.putAll(m.labels());
+        return labels;
+    }
+
+    /**
+     * Reads the Cluster objects' labels from the first host that answers (404: KubeSphere's
+     * multicluster is not installed there, no labels). When they change, every object placed by
+     * workspace is decided again for every member.
+     */
+    private void readClusterLabels() {
+        for (KubeCluster h : hosts.values()) {
+            Map<String, Map<String, String>> found = new TreeMap<>();
+            try {
+                for (JsonNode c : h.list(CLUSTERS, null)) {
+                    Map<String, String> labels = new TreeMap<>();
+                    c.path("metadata").path("labels").properties().forEach(e -> {
+                        if (e.getValue().isTextual()) {
+                            labels.put(e.getKey(), e.getValue().asText());
+                        }
+                    });
+                    found.put(c.path("metadata").path("name").asText(), labels);
+                }
+            } catch (KubeAccessException e) {
+                if (!e.notFound()) {
+                    LOG.debug("[{}] cannot read its Cluster objects: {}", h.name(), e.getMessage());
+                    continue;
+                }
+            }
+            Map<String, Map<String, String>> before = clusterLabels;
+            if (!found.equals(before)) {
+                clusterLabels = found;
+                LOG.info("federation: cluster labels from {}'s Cluster objects: {}", h.name(), found);
+                for (FederatedKind k : kinds.values()) {
+                    if (k.placement() != FederatedKind.PlacementRule.ALL_MEMBERS) {
+                        for (String n : namesOnHosts(k, null)) {
+                            members.keySet().forEach(m -> queue.add(new PushKey(m, k.plural(), "", n)));
+                        }
+                    }
+                }
+            }
+            return;
+        }
     }
 
     /** The members a workspace is placed on, from the hosts' workspace templates. */

@@ -288,8 +288,9 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         item.put("server", s == null ? null : s.server());
         item.put("kubeconfig", m.kubeconfig());
         item.put("context", m.context());
+        // The labels placement uses: the hosts' Cluster object's, with those given at join over them.
         ObjectNode labels = item.putObject("labels");
-        m.labels().forEach(labels::put);
+        (s == null ? m.labels() : s.labels()).forEach(labels::put);
         item.put("joinedAt", java.time.Instant.ofEpochMilli(m.joinedAt()).toString());
         String problem = unusable.get(m.name());
         if (s == null) {

@@ -276,4 +276,49 @@ class FederatorIT {
                 && get("m2", WORKSPACE_ROLES.target(), ws + "-admin").isPresent()
                 && get("m1", TEMPLATES.target(), ws).isEmpty() && get("m1", WORKSPACE_ROLES.target(), ws + "-admin").isEmpty());
     }
+
+    /** KubeSphere's Cluster object for a member, on a host, with these labels (created or relabelled). */
+    private static void clusterObject(String host, String member, String env) throws Exception {
+        put(host, CLUSTER_KIND, "{\"apiVersion\":\"cluster.kubesphere.io/v1alpha1\",\"kind\":\"Cluster\","
+                + "\"metadata\":{\"name\":\"" + member + "\",\"labels\":{\"env\":\"" + env + "\"}},\"spec\":{}}");
+    }
+
+    /** clusters.cluster.kubesphere.io as put() addresses a kind (never federated: only read). */
+    private static final FederatedKind CLUSTER_KIND = new FederatedKind("cluster.kubesphere.io", "v1alpha1", "clusters",
+            "Cluster", false, FederatedKind.PlacementRule.ALL_MEMBERS,
+            new FederatedKind.Target("cluster.kubesphere.io", "v1alpha1", "clusters", "Cluster"));
+
+    @Test
+    @DisplayName("without labels given at join, a workspace's clusterSelector matches the labels of KubeSphere's Cluster objects on the hosts; relabelled, the workspace moves")
+    void clusterSelectorUsesTheHostsClusterObjects() throws Exception {
+        federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, DriftPolicy.OVERWRITE, Duration.ofSeconds(2),
+                2), Map.of("host", cluster("host"), "host2", cluster("host2")),
+                List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of()),
+                        new Federator.MemberCluster("m2", cluster("m2"), Map.of())),
+                key -> Optional.ofNullable(openConflicts.get(key))).start();
+        await().atMost(WAIT).until(federator::synced);
+        clusterObject("host", "m1", "gold");
+        clusterObject("host", "m2", "silver");
+        String ws = Names.random("wsl");
+        String template = "{\"apiVersion\":\"tenant.kubesphere.io/v1alpha2\",\"kind\":\"WorkspaceTemplate\","
+                + "\"metadata\":{\"name\":\"" + ws + "\"},\"spec\":{\"placement\":{\"clusterSelector\":{\"matchLabels\":"
+                + "{\"env\":\"gold\"}}},\"template\":{\"spec\":{\"manager\":\"admin\"}}}}";
+        try {
+            for (String h : List.of("host", "host2")) {
+                put(h, TEMPLATES, template);
+            }
+            await().atMost(WAIT).until(() -> get("m1", TEMPLATES.target(), ws).isPresent());
+            assertThat(get("m2", TEMPLATES.target(), ws)).isEmpty();
+            assertThat(federator.members()).filteredOn(m -> m.name().equals("m1")).singleElement()
+                    .satisfies(m -> assertThat(m.labels()).containsEntry("env", "gold"));
+
+            clusterObject("host", "m1", "silver");
+            clusterObject("host", "m2", "gold");
+            await().atMost(WAIT).until(() -> get("m2", TEMPLATES.target(), ws).isPresent()
+                    && get("m1", TEMPLATES.target(), ws).isEmpty());
+        } finally {
+            delete("host", CLUSTER_KIND, "m1");
+            delete("host", CLUSTER_KIND, "m2");
+        }
+    }
 }
