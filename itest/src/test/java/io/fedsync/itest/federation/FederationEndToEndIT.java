@@ -274,6 +274,8 @@ class FederationEndToEndIT {
 
         KUBE.stop("member2");
         d.stop();
+        assertThat(d.logText()).as("a clean stop logs no ERROR (client-java's informers say 'processor interrupted')")
+                .doesNotContain(" ERROR ");
         users("host").delete(doomed);
         String added = Names.random("added");
         create("host", added, "a@163.com");
