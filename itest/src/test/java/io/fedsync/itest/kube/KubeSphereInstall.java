@@ -30,8 +30,19 @@ public final class KubeSphereInstall {
                 + "multicluster:\n  clusterRole: " + clusterRole + "\n";
     }
 
+    /** KubeSphere v4's {@code kubesphere.yaml}: the secret under {@code authentication.issuer}. */
+    public static String kubesphereYamlV4(String clusterRole, String jwtSecret) {
+        return "authentication:\n  issuer:\n    jwtSecret: \"" + jwtSecret + "\"\n"
+                + "multicluster:\n  clusterRole: " + clusterRole + "\n";
+    }
+
     /** Creates the namespaces and the ConfigMap on the cluster {@code client} talks to. */
     public static void install(ApiClient client, String clusterRole, String jwtSecret) {
+        install(client, kubesphereYaml(clusterRole, jwtSecret));
+    }
+
+    /** {@link #install(ApiClient, String, String)} with a {@code kubesphere.yaml} of the caller's. */
+    public static void install(ApiClient client, String kubesphereYaml) {
         try {
             CoreV1Api core = new CoreV1Api(client);
             for (String ns : List.of("kube-system", NAMESPACE)) {
@@ -40,7 +51,7 @@ public final class KubeSphereInstall {
             }
             core.createNamespacedConfigMap(NAMESPACE, new V1ConfigMap().apiVersion("v1").kind("ConfigMap")
                     .metadata(new V1ObjectMeta().name(CONFIG_MAP).namespace(NAMESPACE))
-                    .data(Map.of("kubesphere.yaml", kubesphereYaml(clusterRole, jwtSecret)))).execute();
+                    .data(Map.of("kubesphere.yaml", kubesphereYaml))).execute();
         } catch (Exception e) {
             // Never the secret in the message: only the cluster's answer.
             throw new IllegalStateException("cannot install kubesphere-config: " + e.getClass().getSimpleName(), e);
