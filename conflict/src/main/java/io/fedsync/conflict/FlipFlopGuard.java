@@ -25,7 +25,7 @@ import java.util.function.LongSupplier;
  *
  * <p>Pure (times come from the caller) and bounded: at most {@code maxKeys} keys, least recently
  * changed forgotten first, each with at most {@code maxReturns + 2} contents; a key quiet for a
- * window is forgotten when next seen. Thread-safe.
+ * window is forgotten when next seen. Thread-safe; the content is computed outside its lock.
  */
 public final class FlipFlopGuard {
 
@@ -70,17 +70,32 @@ public final class FlipFlopGuard {
      * @return the returns counted within the window once they exceed {@code maxReturns}
      *         (that is, {@code maxReturns + 1}); else 0
      */
-    public synchronized int propagating(String key, LongSupplier content, long nowMillis) {
+    public int propagating(String key, LongSupplier content, long nowMillis) {
         if (maxReturns == 0) {
             return 0;
         }
+        synchronized (this) {
+            History h = keys.computeIfAbsent(key, k -> new History());
+            h.expire(nowMillis - windowMillis);
+            if (h.contents.isEmpty()) {
+                h.contents.addLast(new long[] {nowMillis, 0, 0});
+                return 0;
+            }
+        }
+        // Computed outside the lock (it parses the value): the mirror's workers on other keys do not
+        // wait for it. Calls for one key come one at a time (the mirror owns a key while it runs).
+        long c = content.getAsLong();
+        return record(key, c, nowMillis);
+    }
+
+    private synchronized int record(String key, long c, long nowMillis) {
         History h = keys.computeIfAbsent(key, k -> new History());
         h.expire(nowMillis - windowMillis);
         if (h.contents.isEmpty()) {
-            h.contents.addLast(new long[] {nowMillis, 0, 0});
+            // Forgotten meanwhile (least recently changed, or expired): a first content, now known.
+            h.contents.addLast(new long[] {nowMillis, c, 1});
             return 0;
         }
-        long c = content.getAsLong();
         long[] last = h.contents.peekLast();
         if (last[2] == 1 && last[1] == c) {
             return h.flipping(maxReturns);

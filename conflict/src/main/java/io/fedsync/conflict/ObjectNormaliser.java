@@ -1,6 +1,8 @@
 package io.fedsync.conflict;
 
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonPointer;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -82,6 +84,124 @@ public final class ObjectNormaliser {
             }
         }
         return new Normalised(node, null);
+    }
+
+    /**
+     * A 64-bit hash of {@link #normalise}'s result, streamed through the value without building a
+     * tree: values whose normalised forms are equal hash equal (members in any order, ignored
+     * fields and empty-means-absent maps left out, numbers by value as Jackson's tree compares
+     * them). What the flip-flop guard remembers of each content it sees; never used to decide that
+     * two values are the same object (the mirror compares trees for that).
+     */
+    public long contentHash(byte[] value) {
+        if (value.length == 0 || firstNonBlank(value) != '{') {
+            return rawHash(value);
+        }
+        try (JsonParser p = MAPPER.getFactory().createParser(value)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                return rawHash(value);
+            }
+            long h = objectHash(p, new ArrayList<>()).hash;
+            return p.nextToken() == null ? h : rawHash(value);
+        } catch (IOException e) {
+            return rawHash(value);
+        }
+    }
+
+    private record Hashed(long hash, int size) {
+    }
+
+    /** The object the parser is in (after its START_OBJECT), at {@code path}. */
+    private Hashed objectHash(JsonParser p, List<String> path) throws IOException {
+        long sum = 0;
+        int members = 0;
+        while (p.nextToken() == JsonToken.FIELD_NAME) {
+            String name = p.currentName();
+            path.add(name);
+            p.nextToken();
+            if (matches(ignored, path)) {
+                p.skipChildren();
+            } else {
+                Hashed v = valueHash(p, path);
+                if (v.size != 0 || !matches(emptyMeansAbsent, path)) {
+                    // Order-insensitive: a sum of member hashes, as the tree's equality ignores order.
+                    sum += mix(stringHash(name) * 0x9E3779B97F4A7C15L + v.hash);
+                    members++;
+                }
+            }
+            path.remove(path.size() - 1);
+        }
+        return new Hashed(mix(sum ^ 0x6F626A656374L) + members, members);
+    }
+
+    /** The value the parser is at; size is the member or element count of an object or array. */
+    private Hashed valueHash(JsonParser p, List<String> path) throws IOException {
+        JsonToken t = p.currentToken();
+        switch (t) {
+            case START_OBJECT:
+                return objectHash(p, path);
+            case START_ARRAY: {
+                long h = 0x6172726179L;
+                int i = 0;
+                while (p.nextToken() != JsonToken.END_ARRAY) {
+                    path.add(Integer.toString(i++));
+                    h = mix(h * 31 + valueHash(p, path).hash);
+                    path.remove(path.size() - 1);
+                }
+                return new Hashed(mix(h + i), i);
+            }
+            case VALUE_STRING:
+                return new Hashed(mix(stringHash(p.getText()) ^ 0x73L), -1);
+            case VALUE_NUMBER_INT:
+                return new Hashed(mix(p.getNumberType() == JsonParser.NumberType.BIG_INTEGER
+                        ? p.getBigIntegerValue().hashCode() ^ 0x62L : p.getLongValue() ^ 0x69L * 0x100000001B3L), -1);
+            case VALUE_NUMBER_FLOAT:
+                return new Hashed(mix(Double.doubleToLongBits(p.getDoubleValue()) ^ 0x66L), -1);
+            case VALUE_TRUE:
+                return new Hashed(0x74727565L, -1);
+            case VALUE_FALSE:
+                return new Hashed(0x66616c7365L, -1);
+            default:
+                return new Hashed(0x6e756c6cL, -1);
+        }
+    }
+
+    private static boolean matches(List<JsonPointer> pointers, List<String> path) {
+        for (JsonPointer ptr : pointers) {
+            JsonPointer q = ptr;
+            int i = 0;
+            while (i < path.size() && !q.matches() && q.getMatchingProperty().equals(path.get(i))) {
+                q = q.tail();
+                i++;
+            }
+            if (i == path.size() && q.matches()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long stringHash(String s) {
+        long h = 0xcbf29ce484222325L;
+        for (int i = 0; i < s.length(); i++) {
+            h = (h ^ s.charAt(i)) * 0x100000001B3L;
+        }
+        return mix(h + s.length());
+    }
+
+    private static long rawHash(byte[] value) {
+        long h = 0x726177L;
+        for (byte b : value) {
+            h = (h ^ (b & 0xff)) * 0x100000001B3L;
+        }
+        return mix(h + value.length);
+    }
+
+    /** splitmix64's finaliser. */
+    private static long mix(long z) {
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        return z ^ (z >>> 31);
     }
 
     public boolean semanticallyEqual(byte[] a, byte[] b) {

@@ -127,4 +127,34 @@ class FlipFlopGuardTest {
         assertThatThrownBy(() -> new FlipFlopGuard(-1, MINUTE, 10)).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> new FlipFlopGuard(1, 0, 10)).isInstanceOf(IllegalArgumentException.class);
     }
+
+    @Test
+    void aContentBeingComputedHoldsUpNoOtherKey() throws Exception {
+        FlipFlopGuard g = new FlipFlopGuard(3, MINUTE, 100);
+        g.propagating("/slow", A, 1000);
+        java.util.concurrent.CountDownLatch computing = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        Thread slow = new Thread(() -> g.propagating("/slow", () -> {
+            computing.countDown();
+            try {
+                release.await(10, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return B;
+        }, 2000));
+        slow.start();
+        try {
+            assertThat(computing.await(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            java.util.concurrent.CompletableFuture<Integer> other = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> g.propagating("/other", A, 2000) + g.propagating("/other", B, 3000));
+            // Before the slow content is released: the guard's lock is not held while computing it.
+            assertThat(other.get(5, java.util.concurrent.TimeUnit.SECONDS)).isZero();
+        } finally {
+            release.countDown();
+            slow.join(5000);
+        }
+        assertThat(g.propagating("/slow", A, 4000)).as("the slow key's content was recorded").isZero();
+        assertThat(g.size()).isEqualTo(2);
+    }
 }

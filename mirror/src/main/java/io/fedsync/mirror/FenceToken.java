@@ -31,8 +31,12 @@ public record FenceToken(long term, String owner) implements Comparable<FenceTok
         }
     }
 
+    /** {@code <term, 20 digits>/<owner>}: etcd's byte-wise compare then orders tokens by term. */
     public ByteSequence encode() {
-        return ByteSequence.from(String.format("%020d/%s", term, owner), StandardCharsets.UTF_8);
+        String digits = Long.toString(term);
+        StringBuilder b = new StringBuilder(21 + owner.length());
+        b.append("0".repeat(20 - digits.length())).append(digits).append('/').append(owner);
+        return ByteSequence.from(b.toString(), StandardCharsets.UTF_8);
     }
 
     /** Reads a stored fence; a bare number (an older fedsync) is a token with no owner. */

@@ -194,7 +194,8 @@ final class KeyReconciler {
         if (v.value() == NOT_READ) {
             return unreadContent.getAndDecrement();
         }
-        return 0x1_0000_0000L | (normaliser.normalise(v.value()).hashCode() & 0xffff_ffffL);
+        // Non-negative: never DELETED, nor one of the unread markers above.
+        return normaliser.contentHash(v.value()) & Long.MAX_VALUE;
     }
 
     /**
