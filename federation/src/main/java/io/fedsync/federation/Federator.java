@@ -103,7 +103,11 @@ public final class Federator implements AutoCloseable {
     private final MirrorView mirror;
     private final Map<String, FederatedKind> kinds = new LinkedHashMap<>();
     private final JwtSecret.FingerprintKey fingerprintKey = JwtSecret.FingerprintKey.random();
-    private final WorkQueue<PushKey> queue = new WorkQueue<>();
+    /**
+     * Keys grouped by member: one member holds at most {@link #perMemberWorkers} workers at once (a
+     * member whose calls hang cannot take them all), and members take turns.
+     */
+    private final WorkQueue<PushKey> queue;
     /** host → plural → informer. */
     private final Map<String, Map<String, SharedIndexInformer<DynamicKubernetesObject>>> informers = new TreeMap<>();
     private final List<SharedInformerFactory> factories = new ArrayList<>();
@@ -180,11 +184,21 @@ public final class Federator implements AutoCloseable {
         }
         this.settings = settings;
         this.clock = clock;
+        this.queue = new WorkQueue<>(PushKey::member, perMemberWorkers(settings.workers()));
         this.hosts = new TreeMap<>(hosts);
         members.forEach(m -> this.members.put(m.name(), m));
         this.mirror = mirror;
         settings.profile().kinds().forEach(k -> kinds.put(k.plural(), k));
         this.members.keySet().forEach(m -> stats.put(m, new Stats()));
+    }
+
+    /**
+     * How many of {@code workers} one member's writes may hold at once: half of them (at least one),
+     * so a member whose calls each wait out their timeout leaves the other half to the other members.
+     * (Once a call to it fails it is marked unreachable, and then one worker at a time tries it.)
+     */
+    static int perMemberWorkers(int workers) {
+        return Math.max(1, (workers + 1) / 2);
     }
 
     /** Starts the informers, the jwtSecret checks, the workers and the resync; returns at once. */

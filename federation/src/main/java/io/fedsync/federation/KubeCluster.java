@@ -1,10 +1,11 @@
 package io.fedsync.federation;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
 import io.kubernetes.client.openapi.ApiClient;
 import io.kubernetes.client.openapi.ApiException;
 import io.kubernetes.client.openapi.apis.CoreV1Api;
@@ -26,8 +27,16 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
 
 /**
  * One Kubernetes cluster reached through its kubeconfig (a host or a member), with the calls the
@@ -209,54 +218,154 @@ public final class KubeCluster {
         return out;
     }
 
-    /** Creates {@code object}; 409 (it exists) is a {@link KubeAccessException#conflict()}. */
-    public JsonNode create(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
-        return object(created(t, object));
-    }
-
-    private DynamicKubernetesObject created(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
-        String what = "create " + t.plural() + " " + nameOf(object);
-        return check(call(what, () -> api(t).create(dynamic(object))), what);
-    }
-
-    private DynamicKubernetesObject replaced(FederatedKind.Target t, ObjectNode object, String resourceVersion)
-            throws KubeAccessException {
-        ObjectNode o = object.deepCopy();
-        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
-        String what = "replace " + t.plural() + " " + nameOf(object);
-        return check(call(what, () -> api(t).update(dynamic(o))), what);
-    }
-
-    /** {@link #create}, answering only the created object's resourceVersion (nothing else is parsed). */
+    /**
+     * Creates {@code object} and answers the created object's resourceVersion; 409 (it exists) is a
+     * {@link KubeAccessException#conflict()}.
+     */
     public String createVersion(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
-        return resourceVersion(created(t, object));
-    }
-
-    /** {@link #replace}, answering only the replaced object's resourceVersion. */
-    public String replaceVersion(FederatedKind.Target t, ObjectNode object, String resourceVersion)
-            throws KubeAccessException {
-        return resourceVersion(replaced(t, object, resourceVersion));
-    }
-
-    /** The resourceVersion of an object as the API server answered it, read from its raw JSON. */
-    static String resourceVersion(DynamicKubernetesObject o) throws KubeAccessException {
-        JsonObject raw = o == null ? null : o.getRaw();
-        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
-        com.google.gson.JsonElement rv = meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("resourceVersion")
-                : null;
-        if (rv == null || !rv.isJsonPrimitive()) {
-            throw new KubeAccessException("the API server answered an object without a resourceVersion", 200);
-        }
-        return rv.getAsString();
+        String namespace = object.path("metadata").path("namespace").asText("");
+        return write("POST", "create " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, null), object);
     }
 
     /**
      * Replaces the object, conditional on {@code resourceVersion} (kube-apiserver's optimistic
-     * concurrency): 409 when it changed since it was read.
+     * concurrency: 409 when it changed since it was read), and answers the new resourceVersion.
      */
-    public JsonNode replace(FederatedKind.Target t, ObjectNode object, String resourceVersion)
+    public String replaceVersion(FederatedKind.Target t, ObjectNode object, String resourceVersion)
             throws KubeAccessException {
-        return object(replaced(t, object, resourceVersion));
+        ObjectNode o = object.deepCopy();
+        ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
+        String namespace = object.path("metadata").path("namespace").asText("");
+        return write("PUT", "replace " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, nameOf(object)), o);
+    }
+
+    /**
+     * The federation's writes, one per object and member, are its hot path: they go through the
+     * client's own HTTP client (its TLS, its authentication, its timeouts) with the object's JSON
+     * as bytes, and only the answer's resourceVersion is read from it. client-java's generic API
+     * would turn each object into Gson's tree and back on the way out and parse the whole answer on
+     * the way in, which was most of fedsyncd's CPU per member write (see federation/README.md).
+     */
+    private String write(String method, String what, HttpUrl url, ObjectNode object) throws KubeAccessException {
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(object);
+        } catch (IOException e) {
+            throw new KubeAccessException(name + ": " + what + ": the object cannot be written as JSON", 0, e);
+        }
+        Map<String, String> headers = new HashMap<>();
+        headers.put("Content-Type", JSON_MEDIA);
+        headers.put("Accept", JSON_MEDIA);
+        Request.Builder request = new Request.Builder().url(url);
+        try {
+            client.updateParamsForAuth(AUTH_NAMES, new ArrayList<>(), headers, new HashMap<>(), null, method,
+                    url.uri());
+        } catch (ApiException e) {
+            throw new KubeAccessException(name + ": " + what + ": no credentials for the request", 0, e);
+        }
+        client.processHeaderParams(headers, request);
+        request.method(method, RequestBody.create(body, JSON_TYPE));
+        try (Response r = client.getHttpClient().newCall(request.build()).execute()) {
+            byte[] answer = boundedBody(r, what);
+            if (r.isSuccessful()) {
+                return resourceVersionOf(answer, what);
+            }
+            throw answered(what, r.code(), answer);
+        } catch (IOException e) {
+            throw new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
+                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
+        }
+    }
+
+    /** Authentication client-java's generated APIs ask for (the kubeconfig's token, if any). */
+    private static final String[] AUTH_NAMES = {"BearerToken"};
+    private static final String JSON_MEDIA = "application/json";
+    private static final MediaType JSON_TYPE = MediaType.get(JSON_MEDIA);
+    /** An answer to a write is one object; kube-apiserver refuses objects above 1.5 MiB. */
+    static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+    /** {@code /api/v1} for the core group, {@code /apis/<group>/<version>} for others; then the kind's path. */
+    private HttpUrl objectUrl(FederatedKind.Target t, String namespace, String objectName) {
+        HttpUrl base = HttpUrl.get(client.getBasePath());
+        HttpUrl.Builder b = base.newBuilder();
+        if (t.group().isEmpty()) {
+            b.addPathSegment("api");
+        } else {
+            b.addPathSegment("apis").addPathSegment(t.group());
+        }
+        b.addPathSegment(t.version());
+        if (!namespace.isEmpty()) {
+            b.addPathSegment("namespaces").addPathSegment(namespace);
+        }
+        b.addPathSegment(t.plural());
+        if (objectName != null) {
+            b.addPathSegment(objectName);
+        }
+        return b.build();
+    }
+
+    private static byte[] boundedBody(Response r, String what) throws IOException, KubeAccessException {
+        ResponseBody body = r.body();
+        if (body == null) {
+            return new byte[0];
+        }
+        okio.BufferedSource source = body.source();
+        if (source.request(MAX_ANSWER_BYTES + 1L)) {
+            throw new KubeAccessException("the API server answered " + what + " with more than " + MAX_ANSWER_BYTES
+                    + " bytes", r.code());
+        }
+        return source.getBuffer().readByteArray();
+    }
+
+    /** The resourceVersion in the answer's metadata, read without parsing the rest of the object. */
+    static String resourceVersionOf(byte[] answer, String what) throws KubeAccessException {
+        try (JsonParser p = JSON.getFactory().createParser(answer)) {
+            if (p.nextToken() != JsonToken.START_OBJECT) {
+                throw new KubeAccessException("the API server answered " + what + " with something that is not a JSON"
+                        + " object", 200);
+            }
+            while (p.nextToken() == JsonToken.FIELD_NAME) {
+                String field = p.currentName();
+                JsonToken value = p.nextToken();
+                if ("metadata".equals(field) && value == JsonToken.START_OBJECT) {
+                    while (p.nextToken() == JsonToken.FIELD_NAME) {
+                        String m = p.currentName();
+                        JsonToken v = p.nextToken();
+                        if ("resourceVersion".equals(m) && v == JsonToken.VALUE_STRING && !p.getText().isEmpty()) {
+                            return p.getText();
+                        }
+                        p.skipChildren();
+                    }
+                    break;
+                }
+                p.skipChildren();
+            }
+        } catch (IOException e) {
+            throw new KubeAccessException("the API server answered " + what + " with something that is not JSON", 200,
+                    e);
+        }
+        throw new KubeAccessException("the API server answered " + what + " with an object without a resourceVersion",
+                200);
+    }
+
+    /** A write's answer other than 2xx: the code, with the reason and message of its Status when it is one. */
+    private KubeAccessException answered(String what, int code, byte[] answer) {
+        String reason = "";
+        try {
+            JsonNode status = JSON.readTree(answer);
+            if (status != null && status.isObject()) {
+                String r = status.path("reason").asText("");
+                String m = status.path("message").asText("");
+                reason = r + (m.isEmpty() ? "" : (r.isEmpty() ? "" : ": ") + m);
+            }
+        } catch (IOException | RuntimeException e) {
+            reason = "";
+        }
+        if (reason.length() > 500) {
+            reason = reason.substring(0, 500) + "...";
+        }
+        return new KubeAccessException(name + ": " + what + " answered " + code + (reason.isEmpty() ? "" : " " + reason),
+                code);
     }
 
     /** Deletes the object if it is still at {@code resourceVersion}; gone already is fine. */
@@ -327,10 +436,6 @@ public final class KubeCluster {
 
     private static String nameOf(JsonNode object) {
         return object.path("metadata").path("name").asText("?");
-    }
-
-    private static DynamicKubernetesObject dynamic(ObjectNode o) {
-        return new DynamicKubernetesObject(JsonParser.parseString(o.toString()).getAsJsonObject());
     }
 
     private static JsonNode object(DynamicKubernetesObject o) throws KubeAccessException {

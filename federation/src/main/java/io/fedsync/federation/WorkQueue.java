@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Function;
 
 /**
  * A deduplicating work queue with per-key exclusion, in the manner of client-go's and Strimzi's:
@@ -19,13 +20,28 @@ import java.util.concurrent.locks.ReentrantLock;
  * when that worker is {@link #done done}, never handed to a second worker meanwhile. Delayed keys
  * ({@link #addAfter}) wait until due; adding a key now that also waits for later makes it due now.
  * Every wait has a timeout.
+ *
+ * <p>Keys may belong to groups (the federation's: one per member cluster), each with a limit of
+ * keys held by workers at once: a group at its limit is passed over until one of its keys is done,
+ * so a group whose every call hangs ties up at most that many workers, never all of them. Groups
+ * take turns: a worker takes the oldest key of the next group in turn, so a group with a long
+ * backlog (a member just joined) does not hold up the others' few keys. Within a group, keys are
+ * taken in the order they were queued.
  */
 public final class WorkQueue<K> {
 
     private final Clock clock;
+    private final Function<K, ?> groupOf;
+    private final int perGroupLimit;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
-    private final ArrayDeque<K> queue = new ArrayDeque<>();
+    /** Queued keys by group; a group is here only while it has queued keys. */
+    private final Map<Object, ArrayDeque<K>> byGroup = new HashMap<>();
+    /** The groups with queued keys, in turn order. */
+    private final ArrayDeque<Object> turns = new ArrayDeque<>();
+    /** Keys held by workers, by group. */
+    private final Map<Object, Integer> held = new HashMap<>();
+    private int waiting;
     private final Set<K> queued = new HashSet<>();
     private final Set<K> processing = new HashSet<>();
     /** Keys added while processing: queued again at {@link #done}. */
@@ -43,12 +59,30 @@ public final class WorkQueue<K> {
 
     private long seq;
 
+    /** One group, no limit but the number of workers. */
     public WorkQueue() {
         this(Clock.systemUTC());
     }
 
+    /**
+     * @param groupOf       the group of a key
+     * @param perGroupLimit how many keys of one group workers may hold at once (at least 1)
+     */
+    public WorkQueue(Function<K, ?> groupOf, int perGroupLimit) {
+        this(Clock.systemUTC(), groupOf, perGroupLimit);
+    }
+
     WorkQueue(Clock clock) {
+        this(clock, k -> "", Integer.MAX_VALUE);
+    }
+
+    WorkQueue(Clock clock, Function<K, ?> groupOf, int perGroupLimit) {
+        if (perGroupLimit < 1) {
+            throw new IllegalArgumentException("a group's limit must be at least 1, not " + perGroupLimit);
+        }
         this.clock = clock;
+        this.groupOf = groupOf;
+        this.perGroupLimit = perGroupLimit;
     }
 
     /** Queues {@code key} now (once, however often it is added before a worker takes it). */
@@ -62,7 +96,7 @@ public final class WorkQueue<K> {
             if (processing.contains(key)) {
                 dirty.add(key);
             } else if (queued.add(key)) {
-                queue.addLast(key);
+                enqueue(key);
                 ready.signal();
             }
         } finally {
@@ -107,7 +141,7 @@ public final class WorkQueue<K> {
                     return Optional.empty();
                 }
                 promoteDue();
-                K key = queue.pollFirst();
+                K key = next();
                 if (key != null) {
                     queued.remove(key);
                     processing.add(key);
@@ -131,25 +165,74 @@ public final class WorkQueue<K> {
     public void done(K key) {
         lock.lock();
         try {
-            processing.remove(key);
-            if (dirty.remove(key) && !shutDown && queued.add(key)) {
-                queue.addLast(key);
-                ready.signal();
+            if (!processing.remove(key)) {
+                return;
             }
+            Object group = groupOf.apply(key);
+            int n = held.getOrDefault(group, 0) - 1;
+            if (n <= 0) {
+                held.remove(group);
+            } else {
+                held.put(group, n);
+            }
+            if (dirty.remove(key) && !shutDown && queued.add(key)) {
+                enqueue(key);
+            }
+            // Its group may be under its limit again: a waiting worker may take one of its keys.
+            ready.signal();
         } finally {
             lock.unlock();
         }
     }
 
-    /** Keys waiting now (not delayed, not being processed). */
+    /** Keys waiting now (not delayed, not being processed), also those of groups at their limit. */
     public int size() {
         lock.lock();
         try {
             promoteDue();
-            return queue.size();
+            return waiting;
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Queues a key at the end of its group; a group that had none takes the last turn. Under the lock. */
+    private void enqueue(K key) {
+        Object group = groupOf.apply(key);
+        ArrayDeque<K> keys = byGroup.get(group);
+        if (keys == null) {
+            keys = new ArrayDeque<>();
+            byGroup.put(group, keys);
+            turns.addLast(group);
+        }
+        keys.addLast(key);
+        waiting++;
+    }
+
+    /**
+     * The oldest key of the first group in turn that is under its limit, or null; that group goes to
+     * the back of the turns. Under the lock.
+     */
+    private K next() {
+        for (int i = turns.size(); i > 0; i--) {
+            Object group = turns.pollFirst();
+            int holding = held.getOrDefault(group, 0);
+            if (holding >= perGroupLimit) {
+                turns.addLast(group);
+                continue;
+            }
+            ArrayDeque<K> keys = byGroup.get(group);
+            K key = keys.pollFirst();
+            if (keys.isEmpty()) {
+                byGroup.remove(group);
+            } else {
+                turns.addLast(group);
+            }
+            held.put(group, holding + 1);
+            waiting--;
+            return key;
+        }
+        return null;
     }
 
     /** Keys queued, waiting for a later time or being processed and due again, that match {@code which}. */
@@ -204,7 +287,7 @@ public final class WorkQueue<K> {
             if (processing.contains(d.key())) {
                 dirty.add(d.key());
             } else if (queued.add(d.key())) {
-                queue.addLast(d.key());
+                enqueue(d.key());
             }
         }
     }

@@ -109,8 +109,92 @@ class WorkQueueTest {
     }
 
     @Test
+    void aGroupAtItsLimitIsPassedOverWhileOtherGroupsGoOn() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>(k -> k.charAt(0), 2);
+        q.add("a1");
+        q.add("a2");
+        q.add("a3");
+        q.add("b1");
+        assertThat(q.take(SHORT)).contains("a1");
+        assertThat(q.take(SHORT)).as("groups take turns").contains("b1");
+        assertThat(q.take(SHORT)).contains("a2");
+        assertThat(q.take(SHORT)).as("a holds its limit of 2 workers").isEmpty();
+        assertThat(q.size()).isEqualTo(1);
+        q.add("b2");
+        assertThat(q.take(SHORT)).as("b is not held up by a").contains("b2");
+        q.done("a1");
+        assertThat(q.take(SHORT)).contains("a3");
+        q.done("a2");
+        q.done("a3");
+        q.done("b1");
+        q.done("b2");
+        assertThat(q.take(SHORT)).isEmpty();
+        assertThat(q.size()).isZero();
+    }
+
+    @Test
+    void aGroupWithABacklogDoesNotHoldUpAnotherGroupsFewKeys() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>(k -> k.charAt(0), Integer.MAX_VALUE);
+        for (int i = 0; i < 100; i++) {
+            q.add("a" + i);
+        }
+        q.add("b0");
+        q.add("b1");
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            String k = q.take(SHORT).orElseThrow();
+            order.add(k);
+            q.done(k);
+        }
+        assertThat(order).containsExactly("a0", "b0", "a1", "b1");
+    }
+
+    @Test
+    void aWorkerWaitingOnAGroupAtItsLimitTakesItsKeyWhenOneIsDone() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>(k -> k.charAt(0), 1);
+        q.add("a1");
+        q.add("a2");
+        assertThat(q.take(SHORT)).contains("a1");
+        java.util.concurrent.CompletableFuture<Optional<String>> taken = new java.util.concurrent.CompletableFuture<>();
+        Thread worker = new Thread(() -> {
+            try {
+                taken.complete(q.take(Duration.ofSeconds(30)));
+            } catch (InterruptedException e) {
+                taken.completeExceptionally(e);
+            }
+        });
+        worker.start();
+        try {
+            org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5))
+                    .until(() -> worker.getState() == Thread.State.TIMED_WAITING);
+            assertThat(taken).as("a2's group is at its limit").isNotDone();
+            q.done("a1");
+            assertThat(taken.get(5, TimeUnit.SECONDS)).contains("a2");
+        } finally {
+            worker.interrupt();
+        }
+    }
+
+    @Test
+    void aGroupsLimitIsAtLeastOne() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkQueue<String>(k -> k, 0))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
+    }
+
+    @Test
     void manyWorkersNeverHoldOneKeyAtOnceAndEveryAddIsSeen() throws Exception {
-        WorkQueue<Integer> q = new WorkQueue<>();
+        stress(new WorkQueue<>(), k -> 0, Integer.MAX_VALUE);
+    }
+
+    @Test
+    void manyWorkersOverGroupsNeverExceedAGroupsLimitAndEveryAddIsSeen() throws Exception {
+        stress(new WorkQueue<>(k -> k % 3, 2), k -> k % 3, 2);
+    }
+
+    private static void stress(WorkQueue<Integer> q, java.util.function.IntUnaryOperator groupOf, int limit)
+            throws Exception {
+        ConcurrentHashMap<Integer, AtomicInteger> perGroup = new ConcurrentHashMap<>();
+        AtomicInteger overLimit = new AtomicInteger();
         int keys = 20;
         int adds = 4_000;
         ConcurrentHashMap<Integer, AtomicInteger> holders = new ConcurrentHashMap<>();
@@ -133,11 +217,16 @@ class WorkQueueTest {
                     if (holders.computeIfAbsent(key, x -> new AtomicInteger()).incrementAndGet() > 1) {
                         overlaps.incrementAndGet();
                     }
+                    AtomicInteger group = perGroup.computeIfAbsent(groupOf.applyAsInt(key), x -> new AtomicInteger());
+                    if (group.incrementAndGet() > limit) {
+                        overLimit.incrementAndGet();
+                    }
                     int seen = stamp.get();
                     Thread.yield();
                     synchronized (processedStamp) {
                         processedStamp[key] = Math.max(processedStamp[key], seen);
                     }
+                    group.decrementAndGet();
                     holders.get(key).decrementAndGet();
                     q.done(key);
                 }
@@ -158,6 +247,7 @@ class WorkQueueTest {
         }
         workers.shutdown();
         assertThat(overlaps.get()).isZero();
+        assertThat(overLimit.get()).as("times a group had more keys held than its limit").isZero();
         List<Integer> missed = new ArrayList<>();
         for (int k = 0; k < keys; k++) {
             if (lastAddStamp[k] > 0 && processedStamp[k] < lastAddStamp[k]) {

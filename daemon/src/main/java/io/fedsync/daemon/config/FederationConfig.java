@@ -28,7 +28,7 @@ public record FederationConfig(Profile profile, DriftPolicy driftPolicy, Duratio
     public static final DriftPolicy DEFAULT_DRIFT_POLICY = DriftPolicy.OVERWRITE;
     public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(30);
     public static final Duration MIN_RESYNC = Duration.ofSeconds(1);
-    public static final int DEFAULT_WORKERS = 4;
+    public static final int DEFAULT_WORKERS = 32;
     public static final int MAX_WORKERS = 64;
 
     /**

@@ -372,7 +372,7 @@ class ConfigLoaderTest {
         assertThat(federated).isNotEqualTo(example);
         DaemonConfig f = ConfigLoader.load(write(federated));
         assertThat(f.federation()).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
-                io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 4,
+                io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 32,
                 java.util.Map.of("host", new FederationConfig.HostKube("host", kube, "host-admin"))));
     }
 
@@ -741,7 +741,7 @@ class ConfigLoaderTest {
         for (String section : List.of("federation: {}\n", "federation:\n", "federation:\n  # profile: kubesphere-v3\n")) {
             FederationConfig f = ConfigLoader.load(write(withHostKeys("kubeconfig: " + kube, section))).federation();
             assertThat(f).as(section).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
-                    io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 4,
+                    io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 32,
                     java.util.Map.of("host", new FederationConfig.HostKube("host", kube, null))));
         }
         DaemonConfig off = ConfigLoader.load(write(minimal()));

@@ -170,14 +170,14 @@ class FederationClustersIT {
         KubeCluster host2 = cluster("host2");
         KubeCluster member = cluster("member");
         for (KubeCluster h : List.of(host, host2)) {
-            h.create(USERS.target(), userObject(fresh, "fresh@163.com"));
-            h.create(USERS.target(), userObject(same, "same@163.com"));
-            h.create(USERS.target(), userObject(other, "hosts@163.com"));
+            h.createVersion(USERS.target(), userObject(fresh, "fresh@163.com"));
+            h.createVersion(USERS.target(), userObject(same, "same@163.com"));
+            h.createVersion(USERS.target(), userObject(other, "hosts@163.com"));
         }
-        host.create(USERS.target(), userObject(halfway, "halfway@163.com"));
-        member.create(USERS.target(), userObject(same, "same@163.com"));
-        member.create(USERS.target(), userObject(other, "members-own@163.com"));
-        member.create(USERS.target(), userObject(theirs, "theirs@163.com"));
+        host.createVersion(USERS.target(), userObject(halfway, "halfway@163.com"));
+        member.createVersion(USERS.target(), userObject(same, "same@163.com"));
+        member.createVersion(USERS.target(), userObject(other, "members-own@163.com"));
+        member.createVersion(USERS.target(), userObject(theirs, "theirs@163.com"));
 
         List<JoinPreview.Row> rows;
         try (WatchRecorder w = WatchRecorder.open(ETCD.client("member"), USERS.registryPrefix())) {
@@ -218,7 +218,8 @@ class FederationClustersIT {
         PushDecision first = PushPlanner.decide(USERS, hosts, null, true, true, member.get(USERS.target(), "", name),
                 DriftPolicy.OVERWRITE, "{host:1}");
         assertThat(first).isInstanceOf(PushDecision.Create.class);
-        JsonNode created = member.create(USERS.target(), ((PushDecision.Create) first).copy());
+        member.createVersion(USERS.target(), ((PushDecision.Create) first).copy());
+        JsonNode created = member.get(USERS.target(), "", name).orElseThrow();
         assertThat(created.path("metadata").path("labels").path("kubefed.io/managed").asText()).isEqualTo("false");
         Optional<JsonNode> onMember = member.get(USERS.target(), "", name);
         assertThat(PushPlanner.decide(USERS, hosts, null, true, true, onMember, DriftPolicy.OVERWRITE, "{host:1}"))
@@ -228,14 +229,14 @@ class FederationClustersIT {
         ObjectNode edited = onMember.get().deepCopy();
         ((ObjectNode) edited.path("spec")).put("email", "edited-on-member@163.com");
         String staleVersion = onMember.get().path("metadata").path("resourceVersion").asText();
-        member.replace(USERS.target(), edited, staleVersion);
+        member.replaceVersion(USERS.target(), edited, staleVersion);
         Optional<JsonNode> drifted = member.get(USERS.target(), "", name);
         PushDecision repair = PushPlanner.decide(USERS, hosts, null, true, true, drifted, DriftPolicy.OVERWRITE, "{host:1}");
         assertThat(repair).isInstanceOfSatisfying(PushDecision.Update.class, u -> assertThat(u.drift()).isTrue());
         PushDecision.Update u = (PushDecision.Update) repair;
-        assertThatThrownBy(() -> member.replace(USERS.target(), u.copy(), staleVersion))
+        assertThatThrownBy(() -> member.replaceVersion(USERS.target(), u.copy(), staleVersion))
                 .isInstanceOfSatisfying(KubeAccessException.class, e -> assertThat(e.conflict()).isTrue());
-        member.replace(USERS.target(), u.copy(), u.resourceVersion());
+        member.replaceVersion(USERS.target(), u.copy(), u.resourceVersion());
         assertThat(member.get(USERS.target(), "", name).orElseThrow().path("spec").path("email").asText())
                 .isEqualTo(name + "@163.com");
 
@@ -250,7 +251,7 @@ class FederationClustersIT {
         String theirs = Names.random("theirs");
         ObjectNode foreign = (ObjectNode) new com.fasterxml.jackson.databind.ObjectMapper()
                 .readTree(KubeObjects.user(theirs, "t@163.com"));
-        member.create(USERS.target(), foreign);
+        member.createVersion(USERS.target(), foreign);
         assertThat(PushPlanner.decide(USERS, gone, null, true, true, member.get(USERS.target(), "", theirs),
                 DriftPolicy.OVERWRITE, null)).isInstanceOf(PushDecision.Nothing.class);
         assertThat(member.get(USERS.target(), "", theirs)).isPresent();

@@ -12,6 +12,7 @@ import io.fedsync.federation.Federator;
 import io.fedsync.federation.KubeCluster;
 import io.fedsync.federation.Profile;
 import io.fedsync.itest.fixture.EtcdClusters;
+import io.fedsync.itest.fixture.HangingRelay;
 import io.fedsync.itest.fixture.KubeObjects;
 import io.fedsync.itest.fixture.Names;
 import io.fedsync.itest.fixture.WatchRecorder;
@@ -319,6 +320,46 @@ class FederatorIT {
         } finally {
             delete("host", CLUSTER_KIND, "m1");
             delete("host", CLUSTER_KIND, "m2");
+        }
+    }
+
+    @Test
+    @DisplayName("a member whose API stops answering mid-way (connected, silent) ties up at most half the workers: the other member gets every user meanwhile, and the silent one all of them once it answers again")
+    void aSilentMemberHoldsUpNoOtherMember(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        // m2 is reached through a relay that can go silent, as a paused apiserver does: the calls to
+        // it then wait out their 15-s timeout. With 2 workers, one member may hold one of them.
+        try (HangingRelay relay = HangingRelay.inFrontOf(KUBE.api("m2").url())) {
+            java.nio.file.Path relayed = dir.resolve("m2-relayed.kubeconfig");
+            java.nio.file.Files.writeString(relayed, java.nio.file.Files.readString(KUBE.kubeconfig("m2"))
+                    .replace(KUBE.api("m2").url(), relay.url("http")));
+            federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, DriftPolicy.OVERWRITE,
+                    Duration.ofSeconds(2), 2), Map.of("host", cluster("host"), "host2", cluster("host2")),
+                    List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of()),
+                            new Federator.MemberCluster("m2", KubeCluster.connect("m2", relayed, null), Map.of())),
+                    key -> Optional.ofNullable(openConflicts.get(key))).start();
+            await().atMost(WAIT).until(federator::synced);
+            String first = Names.random("before");
+            put("host", USERS, user(first, "f@163.com"));
+            put("host2", USERS, user(first, "f@163.com"));
+            await().atMost(WAIT).until(() -> get("m1", USERS.target(), first).isPresent()
+                    && get("m2", USERS.target(), first).isPresent());
+
+            relay.hang();
+            List<String> names = List.of(Names.random("silent"), Names.random("silent"), Names.random("silent"),
+                    Names.random("silent"));
+            for (String n : names) {
+                put("host", USERS, user(n, n + "@163.com"));
+                put("host2", USERS, user(n, n + "@163.com"));
+            }
+            // Well inside the 15-s timeout of a call to m2: m1's copies do not wait for m2's calls.
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> names.stream().allMatch(n -> get("m1", USERS.target(), n).isPresent()));
+            assertThat(names).as("nothing reached m2 while it was silent")
+                    .allMatch(n -> get("m2", USERS.target(), n).isEmpty());
+
+            relay.resume();
+            await().atMost(Duration.ofSeconds(90))
+                    .until(() -> names.stream().allMatch(n -> get("m2", USERS.target(), n).isPresent()));
         }
     }
 }

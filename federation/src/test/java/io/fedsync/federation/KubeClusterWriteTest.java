@@ -1,0 +1,269 @@
+package io.fedsync.federation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@link KubeCluster}'s writes (create and replace, the federation's hot path, sent as raw JSON
+ * through client-java's HTTP client) against a real HTTP server on loopback that plays a
+ * kube-apiserver's answers (a test double: this tests the client's side of the wire). What is
+ * checked: the request (method, path, the kubeconfig's bearer token, the body), what is read from
+ * the answer, and that every failure is a {@link KubeAccessException} that says what happened and
+ * never carries the token.
+ */
+class KubeClusterWriteTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TOKEN = "member-bearer-" + "5ec12e7".repeat(5);
+    private static final FederatedKind.Target USERS = new FederatedKind.Target("iam.kubesphere.io", "v1alpha2", "users",
+            "User");
+
+    /** One request the server received. */
+    record Received(String method, String path, String authorization, String contentType, String body) {
+    }
+
+    /** The answer the server gives next: status, content type, body. */
+    private volatile int status = 201;
+    private volatile String contentType = "application/json";
+    private volatile byte[] answer = new byte[0];
+    private final List<Received> received = new CopyOnWriteArrayList<>();
+    private HttpServer server;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void start() throws IOException {
+        server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    @AfterEach
+    void stop() {
+        server.stop(0);
+    }
+
+    private void handle(HttpExchange x) throws IOException {
+        received.add(new Received(x.getRequestMethod(), x.getRequestURI().getRawPath(),
+                x.getRequestHeaders().getFirst("Authorization"), x.getRequestHeaders().getFirst("Content-Type"),
+                new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
+        x.getResponseHeaders().set("Content-Type", contentType);
+        byte[] body = answer;
+        x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        if (body.length > 0) {
+            x.getResponseBody().write(body);
+        }
+        x.close();
+    }
+
+    private KubeCluster cluster(String serverUrl) throws IOException {
+        Path kubeconfig = Files.writeString(dir.resolve("member.kubeconfig"), """
+                apiVersion: v1
+                kind: Config
+                clusters:
+                - name: m
+                  cluster: {server: %s}
+                contexts:
+                - name: m
+                  context: {cluster: m, user: u}
+                current-context: m
+                users:
+                - name: u
+                  user: {token: %s}
+                """.formatted(serverUrl, TOKEN));
+        return KubeCluster.connect("member1", kubeconfig, null);
+    }
+
+    private KubeCluster cluster() throws IOException {
+        return cluster("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    private static ObjectNode user(String name) {
+        ObjectNode u = JSON.createObjectNode();
+        u.put("apiVersion", "iam.kubesphere.io/v1alpha2");
+        u.put("kind", "User");
+        ObjectNode meta = u.putObject("metadata");
+        meta.put("name", name);
+        meta.putObject("annotations").put(MemberCopy.ORIGIN_CLUSTER, "host");
+        u.putObject("spec").put("email", name + "@example.com");
+        return u;
+    }
+
+    /** An answer as kube-apiserver gives it: metadata with nested maps before resourceVersion. */
+    private void answerObject(int code, String resourceVersion) {
+        status = code;
+        contentType = "application/json";
+        answer = ("{\"apiVersion\":\"iam.kubesphere.io/v1alpha2\",\"kind\":\"User\",\"metadata\":{\"annotations\":"
+                + "{\"resourceVersion\":\"not-this-one\",\"a\":{\"b\":[1,{\"resourceVersion\":\"nor-this\"}]}},"
+                + "\"managedFields\":[{\"manager\":\"x\",\"fieldsV1\":{\"f:metadata\":{}}}],\"name\":\"alice\","
+                + "\"resourceVersion\":\"" + resourceVersion + "\",\"uid\":\"u-1\"},\"spec\":{\"email\":\"a@b\"}}")
+                .getBytes(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void aCreatePostsTheObjectWithTheKubeconfigsTokenAndAnswersOnlyTheResourceVersion() throws Exception {
+        answerObject(201, "4711");
+        ObjectNode alice = user("alice");
+
+        String rv = cluster().createVersion(USERS, alice);
+
+        assertThat(rv).isEqualTo("4711");
+        assertThat(received).hasSize(1);
+        Received r = received.get(0);
+        assertThat(r.method()).isEqualTo("POST");
+        assertThat(r.path()).isEqualTo("/apis/iam.kubesphere.io/v1alpha2/users");
+        assertThat(("Bearer " + TOKEN).equals(r.authorization())).as("the kubeconfig's token is sent").isTrue();
+        assertThat(r.contentType()).startsWith("application/json");
+        assertThat(JSON.readTree(r.body())).isEqualTo(alice);
+    }
+
+    @Test
+    void aReplacePutsTheObjectConditionalOnTheResourceVersionItWasDecidedOn() throws Exception {
+        answerObject(200, "4712");
+        ObjectNode alice = user("alice");
+        ObjectNode before = alice.deepCopy();
+
+        String rv = cluster().replaceVersion(USERS, alice, "4711");
+
+        assertThat(rv).isEqualTo("4712");
+        Received r = received.get(0);
+        assertThat(r.method()).isEqualTo("PUT");
+        assertThat(r.path()).isEqualTo("/apis/iam.kubesphere.io/v1alpha2/users/alice");
+        assertThat(("Bearer " + TOKEN).equals(r.authorization())).as("the kubeconfig's token is sent").isTrue();
+        JsonNode sent = JSON.readTree(r.body());
+        assertThat(sent.path("metadata").path("resourceVersion").asText()).isEqualTo("4711");
+        ((ObjectNode) sent.path("metadata")).remove("resourceVersion");
+        assertThat(sent).isEqualTo(before);
+        assertThat(alice).as("the caller's object (shared by every member's decision) is not changed").isEqualTo(before);
+    }
+
+    @Test
+    void pathsOfCoreAndNamespacedKindsAndOfAServerBehindAPathPrefix() throws Exception {
+        answerObject(201, "1");
+        FederatedKind.Target configMaps = new FederatedKind.Target("", "v1", "configmaps", "ConfigMap");
+        ObjectNode cm = JSON.createObjectNode();
+        cm.putObject("metadata").put("name", "c 1").put("namespace", "ns-1");
+
+        cluster().createVersion(configMaps, cm);
+        cluster("http://127.0.0.1:" + server.getAddress().getPort() + "/k8s/clusters/c-1/")
+                .replaceVersion(USERS, user("bob"), "9");
+
+        assertThat(received).extracting(Received::path).containsExactly("/api/v1/namespaces/ns-1/configmaps",
+                "/k8s/clusters/c-1/apis/iam.kubesphere.io/v1alpha2/users/bob");
+    }
+
+    @Test
+    void aConflictIsAConflictNamingTheStatusReason() throws Exception {
+        status = 409;
+        answer = ("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\",\"reason\":\"AlreadyExists\","
+                + "\"message\":\"users.iam.kubesphere.io \\\"alice\\\" already exists\",\"code\":409}")
+                .getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> cluster().createVersion(USERS, user("alice")))
+                .isInstanceOfSatisfying(KubeAccessException.class, e -> {
+                    assertThat(e.conflict()).isTrue();
+                    assertThat(e.unavailable()).isFalse();
+                    assertThat(e.getMessage()).isEqualTo("member1: create users alice answered 409 AlreadyExists:"
+                            + " users.iam.kubesphere.io \"alice\" already exists");
+                    assertNoToken(e);
+                });
+    }
+
+    @Test
+    void aServerErrorWithoutAStatusIsUnavailableAndSaysTheCode() throws Exception {
+        status = 503;
+        contentType = "text/plain";
+        answer = "etcdserver: request timed out".getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> cluster().replaceVersion(USERS, user("alice"), "3"))
+                .isInstanceOfSatisfying(KubeAccessException.class, e -> {
+                    assertThat(e.unavailable()).isTrue();
+                    assertThat(e.code()).isEqualTo(503);
+                    assertThat(e.getMessage()).isEqualTo("member1: replace users alice answered 503");
+                    assertNoToken(e);
+                });
+    }
+
+    @Test
+    void aSuccessThatIsNotAnObjectWithAResourceVersionIsAClearError() throws Exception {
+        KubeCluster c = cluster();
+        status = 201;
+        contentType = "text/html";
+        answer = "<html>proxy login</html>".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> c.createVersion(USERS, user("alice")))
+                .isInstanceOf(KubeAccessException.class)
+                .hasMessage("the API server answered create users alice with something that is not JSON");
+
+        answer = "[1,2]".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> c.createVersion(USERS, user("alice")))
+                .hasMessage("the API server answered create users alice with something that is not a JSON object");
+
+        answer = "{\"metadata\":{\"name\":\"alice\",\"resourceVersion\":7}}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> c.createVersion(USERS, user("alice")))
+                .hasMessage("the API server answered create users alice with an object without a resourceVersion");
+
+        answer = new byte[0];
+        assertThatThrownBy(() -> c.createVersion(USERS, user("alice")))
+                .isInstanceOf(KubeAccessException.class);
+    }
+
+    @Test
+    void anAnswerLargerThanAnyObjectIsRefusedWithoutReadingItAll() throws Exception {
+        answerObject(201, "1");
+        byte[] huge = new byte[KubeCluster.MAX_ANSWER_BYTES + 10];
+        java.util.Arrays.fill(huge, (byte) ' ');
+        System.arraycopy(answer, 0, huge, 0, answer.length);
+        answer = huge;
+
+        assertThatThrownBy(() -> cluster().createVersion(USERS, user("alice")))
+                .isInstanceOfSatisfying(KubeAccessException.class, e -> {
+                    assertThat(e.unavailable()).isFalse();
+                    assertThat(e.getMessage()).isEqualTo("the API server answered create users alice with more than "
+                            + KubeCluster.MAX_ANSWER_BYTES + " bytes");
+                    assertNoToken(e);
+                });
+    }
+
+    @Test
+    void aMemberThatDoesNotListenIsUnreachableAndSaidSo() throws Exception {
+        int port;
+        try (ServerSocket s = new ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        KubeCluster c = cluster("http://127.0.0.1:" + port);
+
+        assertThatThrownBy(() -> c.createVersion(USERS, user("alice")))
+                .isInstanceOfSatisfying(KubeAccessException.class, e -> {
+                    assertThat(e.unreachable()).isTrue();
+                    assertThat(e.getMessage()).startsWith("member1 (http://127.0.0.1:" + port + ") did not answer to"
+                            + " create users alice: ");
+                    assertNoToken(e);
+                });
+    }
+
+    private static void assertNoToken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            assertThat(String.valueOf(t.getMessage())).doesNotContain(TOKEN);
+            assertThat(t.toString()).doesNotContain(TOKEN);
+        }
+    }
+}
