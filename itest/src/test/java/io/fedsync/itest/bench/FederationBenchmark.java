@@ -74,6 +74,10 @@ import org.slf4j.bridge.SLF4JBridgeHandler;
  */
 public final class FederationBenchmark {
 
+    /** How long fedsyncd's idle CPU is measured before the creates. */
+    private static final long IDLE_MILLIS = 5_000;
+
+
     static final FederatedKind USERS = Profile.KUBESPHERE_V3.kinds().get(0);
     /** Names of the measured users; anything else in the users' prefix (the probe) is counted apart. */
     static final String STEM = "bench-u-";
@@ -290,7 +294,17 @@ public final class FederationBenchmark {
             pids.put("fedsyncd", daemon.pid());
             pids.putAll(etcds.pids(names.stream().map(x -> x + " etcd").toList()));
             pids.put("benchmark JVM (API stand-ins, clients, watches)", ProcessHandle.current().pid());
+            // fedsyncd with nothing to do (the mirror and federation idle, informers and resyncs running):
+            // what it costs between bursts, and how much of the measured CPU below is not the burst's.
+            CpuMeter.Sample idle0 = CpuMeter.sample(Map.of("fedsyncd", daemon.pid()));
+            sleepMillis(IDLE_MILLIS);
+            double idleCpu = CpuMeter.seconds(idle0, CpuMeter.sample(Map.of("fedsyncd", daemon.pid())))
+                    .getOrDefault("fedsyncd", Double.NaN);
+            out("idle:      fedsyncd used %.0f ms of CPU in %.0f s with nothing to copy or push (%.1f%% of a core)",
+                    1000 * idleCpu, IDLE_MILLIS / 1000.0, 100 * idleCpu / (IDLE_MILLIS / 1000.0));
             CpuMeter.Sample cpu0 = CpuMeter.sample(pids);
+            Map<String, Double> hostStats0 = EtcdStats.scrape(etcds.get(0));
+            Map<String, Double> host2Stats0 = EtcdStats.scrape(etcds.get(1));
             long[] starts = new long[u];
             long[] returns = new long[u];
             AtomicInteger createFailures = new AtomicInteger();
@@ -372,6 +386,8 @@ public final class FederationBenchmark {
             progress.interrupt();
             window[1] = BenchClock.now();
             CpuMeter.Sample cpu1 = CpuMeter.sample(pids);
+            Map<String, Double> hostStats1 = EtcdStats.scrape(etcds.get(0));
+            Map<String, Double> host2Stats1 = EtcdStats.scrape(etcds.get(1));
             if (!complete) {
                 out("result:    %s: host2 holds %d, members %s of %d users after %d s", daemon.isAlive() ? "TIMEOUT"
                                 : "FEDSYNCD EXITED", host2Watch.arrived(),
@@ -486,6 +502,11 @@ public final class FederationBenchmark {
             out("mirror:    host2 got %d of %d users from the mirror (%d PUT events; host -> host2 p50 %s, p99 %s); host"
                     + " had %d PUT events of them", host2Watch.arrived(), expected, host2Watch.stemPuts(),
                     fmtSecs(Stats.percentileSecs(Stats.sorted(h2), 50)), fmtSecs(host2P99), hostWatch.stemPuts());
+            // Unary RPCs on the hosts' etcds over the same window: host's API stand-in's creates and
+            // fedsyncd's mirror (its stamps on host, its copies on host2) and the rest of both.
+            out("etcd:      unary RPCs from the first create to the last arrival (the API stand-ins' and fedsyncd's):"
+                    + " host %s; host2 %s", EtcdStats.describeRpcs(EtcdStats.rpcs(hostStats0, hostStats1, Map.of())),
+                    EtcdStats.describeRpcs(EtcdStats.rpcs(host2Stats0, host2Stats1, Map.of())));
             double fedCpu = CpuMeter.seconds(cpu0, cpu1).getOrDefault("fedsyncd", Double.NaN);
             double cpuMsPer1000 = 1e6 * fedCpu / Math.max(1, delivered);
             out("cpu:       %s", CpuMeter.describe(cpu0, cpu1));
