@@ -42,7 +42,8 @@ class RaftGroupIT {
     @RegisterExtension
     final EtcdClusters etcd = EtcdClusters.builder().withClusters("host", "host2").build();
 
-    @TempDir
+    /** Kept when a test fails: the replicas' logs, configs and data dirs. */
+    @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
     Path dir;
 
     private final Map<String, FedsyncdProcess> replicas = new LinkedHashMap<>();
