@@ -15,10 +15,8 @@ import io.kubernetes.client.util.ClientBuilder;
 import io.kubernetes.client.util.KubeConfig;
 import io.kubernetes.client.util.generic.KubernetesApiResponse;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesListObject;
 import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
 import io.kubernetes.client.util.generic.options.DeleteOptions;
-import io.kubernetes.client.util.generic.options.ListOptions;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -199,22 +197,60 @@ public final class KubeCluster {
         return Optional.of(object(check(r, "get " + t.plural() + " " + objectName)));
     }
 
-    /** Every object of the kind carrying {@code labelSelector} (null: all). */
+    /**
+     * Every object of the kind carrying {@code labelSelector} (null: all), in every namespace. Read in
+     * pages of {@value #LIST_PAGE} (kube-apiserver's {@code limit} and {@code continue}; a server that
+     * ignores {@code limit} answers one page), as raw JSON through client-java's HTTP client: a resync
+     * lists every member's copies, and client-java's generic API would build each object twice (Gson,
+     * then Jackson). A continue token that expired mid-way (410) starts the listing over, once.
+     */
     public List<JsonNode> list(FederatedKind.Target t, String labelSelector) throws KubeAccessException {
-        ListOptions o = new ListOptions();
-        if (labelSelector != null) {
-            o.setLabelSelector(labelSelector);
-        }
-        KubernetesApiResponse<DynamicKubernetesListObject> r = call("list " + t.plural(), () -> api(t).list(o));
-        if (!r.isSuccess()) {
-            throw status("list " + t.plural(), r.getHttpStatusCode(), r.getStatus());
-        }
-        List<JsonNode> out = new ArrayList<>();
-        if (r.getObject() != null && r.getObject().getItems() != null) {
-            for (DynamicKubernetesObject o2 : r.getObject().getItems()) {
-                out.add(object(o2));
+        String what = "list " + t.plural();
+        try {
+            return listPages(t, labelSelector, what);
+        } catch (KubeAccessException e) {
+            if (e.code() != 410) {
+                throw e;
             }
+            return listPages(t, labelSelector, what);
         }
+    }
+
+    /** Objects per page of a listing. */
+    static final int LIST_PAGE = 500;
+    /** A page of a listing: {@value #LIST_PAGE} objects of up to 1.5 MiB each would be more; none of these kinds is. */
+    static final int MAX_PAGE_BYTES = 64 * 1024 * 1024;
+
+    private List<JsonNode> listPages(FederatedKind.Target t, String labelSelector, String what)
+            throws KubeAccessException {
+        List<JsonNode> out = new ArrayList<>();
+        String next = null;
+        do {
+            HttpUrl.Builder url = objectUrl(t, "", null).newBuilder().addQueryParameter("limit",
+                    Integer.toString(LIST_PAGE));
+            if (labelSelector != null) {
+                url.addQueryParameter("labelSelector", labelSelector);
+            }
+            if (next != null) {
+                url.addQueryParameter("continue", next);
+            }
+            byte[] page = send("GET", what, url.build(), null, MAX_PAGE_BYTES);
+            JsonNode list;
+            try {
+                list = JSON.readTree(page);
+            } catch (IOException e) {
+                throw new KubeAccessException("the API server answered " + what + " with something that is not JSON",
+                        200, e);
+            }
+            JsonNode items = list == null ? null : list.path("items");
+            if (items == null || !list.isObject() || !(items.isArray() || items.isNull() || items.isMissingNode())) {
+                throw new KubeAccessException("the API server answered " + what + " with something that is not a list",
+                        200);
+            }
+            items.forEach(out::add);
+            String token = list.path("metadata").path("continue").asText("");
+            next = token.isEmpty() ? null : token;
+        } while (next != null);
         return out;
     }
 
@@ -253,8 +289,19 @@ public final class KubeCluster {
         } catch (IOException e) {
             throw new KubeAccessException(name + ": " + what + ": the object cannot be written as JSON", 0, e);
         }
+        return resourceVersionOf(send(method, what, url, body, MAX_ANSWER_BYTES), what);
+    }
+
+    /**
+     * One request with the kubeconfig's credentials through the client's own HTTP client; the answer's
+     * bytes when it is a success (at most {@code maxAnswer} of them), else a {@link KubeAccessException}.
+     */
+    private byte[] send(String method, String what, HttpUrl url, byte[] body, int maxAnswer)
+            throws KubeAccessException {
         Map<String, String> headers = new HashMap<>();
-        headers.put("Content-Type", JSON_MEDIA);
+        if (body != null) {
+            headers.put("Content-Type", JSON_MEDIA);
+        }
         headers.put("Accept", JSON_MEDIA);
         Request.Builder request = new Request.Builder().url(url);
         try {
@@ -264,11 +311,11 @@ public final class KubeCluster {
             throw new KubeAccessException(name + ": " + what + ": no credentials for the request", 0, e);
         }
         client.processHeaderParams(headers, request);
-        request.method(method, RequestBody.create(body, JSON_TYPE));
+        request.method(method, body == null ? null : RequestBody.create(body, JSON_TYPE));
         try (Response r = client.getHttpClient().newCall(request.build()).execute()) {
-            byte[] answer = boundedBody(r, what);
+            byte[] answer = boundedBody(r, what, maxAnswer);
             if (r.isSuccessful()) {
-                return resourceVersionOf(answer, what);
+                return answer;
             }
             throw answered(what, r.code(), answer);
         } catch (IOException e) {
@@ -304,15 +351,15 @@ public final class KubeCluster {
         return b.build();
     }
 
-    private static byte[] boundedBody(Response r, String what) throws IOException, KubeAccessException {
+    private static byte[] boundedBody(Response r, String what, int max) throws IOException, KubeAccessException {
         ResponseBody body = r.body();
         if (body == null) {
             return new byte[0];
         }
         okio.BufferedSource source = body.source();
-        if (source.request(MAX_ANSWER_BYTES + 1L)) {
-            throw new KubeAccessException("the API server answered " + what + " with more than " + MAX_ANSWER_BYTES
-                    + " bytes", r.code());
+        if (source.request(max + 1L)) {
+            throw new KubeAccessException("the API server answered " + what + " with more than " + max + " bytes",
+                    r.code());
         }
         return source.getBuffer().readByteArray();
     }

@@ -22,14 +22,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@link KubeCluster}'s writes (create and replace, the federation's hot path, sent as raw JSON
- * through client-java's HTTP client) against a real HTTP server on loopback that plays a
+ * {@link KubeCluster}'s writes (create and replace, the federation's hot path) and listings (a
+ * resync's, in pages), sent as raw JSON through client-java's HTTP client, against a real HTTP
+ * server on loopback that plays a
  * kube-apiserver's answers (a test double: this tests the client's side of the wire). What is
  * checked: the request (method, path, the kubeconfig's bearer token, the body), what is read from
  * the answer, and that every failure is a {@link KubeAccessException} that says what happened and
  * never carries the token.
  */
-class KubeClusterWriteTest {
+class KubeClusterHttpTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String TOKEN = "member-bearer-" + "5ec12e7".repeat(5);
@@ -44,6 +45,8 @@ class KubeClusterWriteTest {
     private volatile int status = 201;
     private volatile String contentType = "application/json";
     private volatile byte[] answer = new byte[0];
+    /** Answers given one per request before {@link #answer}: status and body. */
+    private final java.util.Deque<Object[]> queued = new java.util.concurrent.ConcurrentLinkedDeque<>();
     private final List<Received> received = new CopyOnWriteArrayList<>();
     private HttpServer server;
 
@@ -63,12 +66,15 @@ class KubeClusterWriteTest {
     }
 
     private void handle(HttpExchange x) throws IOException {
-        received.add(new Received(x.getRequestMethod(), x.getRequestURI().getRawPath(),
+        String query = x.getRequestURI().getRawQuery();
+        received.add(new Received(x.getRequestMethod(), x.getRequestURI().getRawPath() + (query == null ? "" : "?" + query),
                 x.getRequestHeaders().getFirst("Authorization"), x.getRequestHeaders().getFirst("Content-Type"),
                 new String(x.getRequestBody().readAllBytes(), StandardCharsets.UTF_8)));
         x.getResponseHeaders().set("Content-Type", contentType);
-        byte[] body = answer;
-        x.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+        Object[] next = queued.poll();
+        byte[] body = next == null ? answer : (byte[]) next[1];
+        int code = next == null ? status : (int) next[0];
+        x.sendResponseHeaders(code, body.length == 0 ? -1 : body.length);
         if (body.length > 0) {
             x.getResponseBody().write(body);
         }
@@ -258,6 +264,73 @@ class KubeClusterWriteTest {
                             + " create users alice: ");
                     assertNoToken(e);
                 });
+    }
+
+    private void queue(int code, String body) {
+        queued.add(new Object[] {code, body.getBytes(StandardCharsets.UTF_8)});
+    }
+
+    private static String page(String continueToken, String... names) {
+        StringBuilder items = new StringBuilder();
+        for (String n : names) {
+            items.append(items.length() == 0 ? "" : ",").append("{\"metadata\":{\"name\":\"").append(n)
+                    .append("\",\"resourceVersion\":\"7\"}}");
+        }
+        return "{\"kind\":\"UserList\",\"metadata\":{\"resourceVersion\":\"9\"" + (continueToken == null ? ""
+                : ",\"continue\":\"" + continueToken + "\"") + "},\"items\":[" + items + "]}";
+    }
+
+    @Test
+    void aListingFollowsContinueTokensWithTheSelectorAndTheToken() throws Exception {
+        queue(200, page("tok/1", "a", "b"));
+        queue(200, page(null, "c"));
+
+        List<JsonNode> listed = cluster().list(USERS, "kubefed.io/managed=false");
+
+        assertThat(listed).extracting(n -> n.path("metadata").path("name").asText()).containsExactly("a", "b", "c");
+        assertThat(received).extracting(Received::method).containsExactly("GET", "GET");
+        assertThat(received).extracting(Received::path).containsExactly(
+                "/apis/iam.kubesphere.io/v1alpha2/users?limit=500&labelSelector=kubefed.io%2Fmanaged%3Dfalse",
+                "/apis/iam.kubesphere.io/v1alpha2/users?limit=500&labelSelector=kubefed.io%2Fmanaged%3Dfalse"
+                        + "&continue=tok%2F1");
+        assertThat(received).allSatisfy(r -> assertThat(("Bearer " + TOKEN).equals(r.authorization()))
+                .as("the kubeconfig's token is sent").isTrue());
+    }
+
+    @Test
+    void aContinueTokenThatExpiredStartsTheListingOverOnce() throws Exception {
+        queue(200, page("old", "a"));
+        queue(410, "{\"kind\":\"Status\",\"reason\":\"Expired\",\"message\":\"continue token too old\"}");
+        queue(200, page(null, "a", "b"));
+
+        assertThat(cluster().list(USERS, null)).extracting(n -> n.path("metadata").path("name").asText())
+                .containsExactly("a", "b");
+        assertThat(received).hasSize(3);
+
+        queue(200, page("old", "a"));
+        queue(410, "{\"kind\":\"Status\",\"reason\":\"Expired\"}");
+        queue(200, page("old2", "a"));
+        queue(410, "{\"kind\":\"Status\",\"reason\":\"Expired\"}");
+        assertThatThrownBy(() -> cluster().list(USERS, null)).isInstanceOfSatisfying(KubeAccessException.class,
+                e -> assertThat(e.code()).isEqualTo(410));
+    }
+
+    @Test
+    void aListingThatIsNotAListIsAClearError() throws Exception {
+        KubeCluster c = cluster();
+        queue(200, "{\"items\":{\"a\":1}}");
+        assertThatThrownBy(() -> c.list(USERS, null))
+                .hasMessage("the API server answered list users with something that is not a list");
+        queue(200, "<html>");
+        assertThatThrownBy(() -> c.list(USERS, null))
+                .hasMessage("the API server answered list users with something that is not JSON");
+        queue(403, "{\"kind\":\"Status\",\"reason\":\"Forbidden\",\"message\":\"users is forbidden\"}");
+        assertThatThrownBy(() -> c.list(USERS, null)).isInstanceOfSatisfying(KubeAccessException.class, e -> {
+            assertThat(e.getMessage()).isEqualTo("member1: list users answered 403 Forbidden: users is forbidden");
+            assertNoToken(e);
+        });
+        queue(200, "{\"kind\":\"UserList\",\"metadata\":{}}");
+        assertThat(c.list(USERS, null)).as("no items: an empty list").isEmpty();
     }
 
     private static void assertNoToken(Throwable e) {
