@@ -60,6 +60,11 @@ public record FederatedKind(String group, String version, String plural, String 
         return group.isEmpty() ? version : group + "/" + version;
     }
 
+    /** The kind as the hosts serve it (what is listed and watched there). */
+    public Target source() {
+        return new Target(group, version, plural, kind);
+    }
+
     /** True when members receive another kind (a template's product). */
     public boolean isTemplate() {
         return !target.plural().equals(plural) || !target.group().equals(group);

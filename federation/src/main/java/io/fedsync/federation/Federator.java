@@ -2,12 +2,7 @@ package io.fedsync.federation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.kubernetes.client.informer.ResourceEventHandler;
-import io.kubernetes.client.informer.SharedIndexInformer;
-import io.kubernetes.client.informer.SharedInformerFactory;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesApi;
-import io.kubernetes.client.util.generic.dynamic.DynamicKubernetesObject;
-import java.nio.charset.StandardCharsets;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -29,15 +24,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Pushes the federated objects of the host clusters to the members: informers on every host for
- * each kind of the profile feed a {@link WorkQueue} of (member, kind, namespace, name); workers
+ * Pushes the federated objects of the host clusters to the members: a list-and-watch cache
+ * ({@link KindCache}) on every host for each kind of the profile feeds a {@link WorkQueue} of
+ * (member, kind, namespace, name); workers
  * decide each with {@link PushPlanner} and carry the decision out with a conditional write (a 409
  * means decide again, never overwrite blindly). A periodic resync queues everything again, which
  * is what finds drift on members, deletes owed to a member that was down, and members whose
  * jwtSecret changed.
  *
  * <p>A member that does not answer is retried with a growing delay and never blocks the others or
- * start-up. Nothing is decided for a kind until every host's informer for it has synced: a
+ * start-up. Nothing is decided for a kind until every host's cache of it has listed it: a
  * half-filled cache would look like deletes. Only one process may run a Federator for a set of
  * members (in fedsyncd: the Raft leader, from its leader callback).
  */
@@ -48,6 +44,8 @@ public final class Federator implements AutoCloseable {
     private static final Duration NOT_SETTLED_RETRY = Duration.ofSeconds(1);
     private static final Duration CONFLICT_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /** Every this many resyncs of a member, the content hash of every copy listed is worked out again. */
+    private static final int FULL_HASH_EVERY = 10;
 
     /** A member as the federator pushes to it. */
     public record MemberCluster(String name, KubeCluster cluster, Map<String, String> labels) {
@@ -108,9 +106,8 @@ public final class Federator implements AutoCloseable {
      * member whose calls hang cannot take them all), and members take turns.
      */
     private final WorkQueue<PushKey> queue;
-    /** host → plural → informer. */
-    private final Map<String, Map<String, SharedIndexInformer<DynamicKubernetesObject>>> informers = new TreeMap<>();
-    private final List<SharedInformerFactory> factories = new ArrayList<>();
+    /** host → plural → what the host holds of the kind (hosts in name order). */
+    private final Map<String, Map<String, KindCache>> caches = new TreeMap<>();
     private final Map<String, Stats> stats = new ConcurrentHashMap<>();
     private final Map<PushKey, Integer> failures = new ConcurrentHashMap<>();
     /** Drift left in place (driftPolicy report) already reported, by key and the copy's content hash. */
@@ -169,6 +166,13 @@ public final class Federator implements AutoCloseable {
         final Map<String, Optional<MemberCopy.Observed>> seen = new ConcurrentHashMap<>();
         /** Objects a write found otherwise than observed (409, 404, an error): read before the next decision. */
         final Set<String> mustRead = ConcurrentHashMap.newKeySet();
+        /**
+         * By plural, what the last resync's listing observed of each copy (by name): a copy listed
+         * again at the same resourceVersion is the same object, observed already.
+         */
+        final Map<String, Map<String, MemberCopy.Observed>> listed = new ConcurrentHashMap<>();
+        /** Resyncs of this member so far (one thread at a time: {@link #resyncing}). */
+        final AtomicLong resyncs = new AtomicLong();
         /** creates, updates, deletes at the last {@link #summarise} line. */
         volatile long[] summarised = {0, 0, 0};
     }
@@ -201,25 +205,17 @@ public final class Federator implements AutoCloseable {
         return Math.max(1, (workers + 1) / 2);
     }
 
-    /** Starts the informers, the jwtSecret checks, the workers and the resync; returns at once. */
+    /** Starts the hosts' caches, the jwtSecret checks, the workers and the resync; returns at once. */
     public synchronized Federator start() {
         for (Map.Entry<String, KubeCluster> h : hosts.entrySet()) {
-            Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind = new LinkedHashMap<>();
+            Map<String, KindCache> byKind = new LinkedHashMap<>();
             for (FederatedKind kind : kinds.values()) {
-                // One factory per kind: a factory keeps one informer per Java type, and every kind
-                // here is a DynamicKubernetesObject.
-                SharedInformerFactory factory = new SharedInformerFactory(h.getValue().watchingClient());
-                DynamicKubernetesApi api = new DynamicKubernetesApi(kind.group(), kind.version(), kind.plural(),
-                        h.getValue().watchingClient());
-                SharedIndexInformer<DynamicKubernetesObject> informer =
-                        factory.sharedIndexInformerFor(api, DynamicKubernetesObject.class, 0);
-                informer.addEventHandler(new Handler(kind));
-                byKind.put(kind.plural(), informer);
-                factories.add(factory);
+                byKind.put(kind.plural(), new KindCache(h.getValue(), kind.source(),
+                        (namespace, name) -> enqueue(kind, namespace, name)));
             }
-            informers.put(h.getKey(), byKind);
+            caches.put(h.getKey(), byKind);
         }
-        factories.forEach(SharedInformerFactory::startAllRegisteredInformers);
+        caches.values().forEach(byKind -> byKind.values().forEach(KindCache::start));
         for (int i = 0; i < settings.workers(); i++) {
             Thread t = new Thread(this::work, "federation-worker-" + i);
             t.setDaemon(true);
@@ -286,9 +282,9 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    /** True once every host's informer of every kind has listed its objects. */
+    /** True once every host's cache of every kind has listed its objects. */
     public boolean synced() {
-        return informers.values().stream().flatMap(m -> m.values().stream()).allMatch(SharedIndexInformer::hasSynced);
+        return caches.values().stream().flatMap(m -> m.values().stream()).allMatch(KindCache::synced);
     }
 
     /** Keys waiting now. */
@@ -296,37 +292,7 @@ public final class Federator implements AutoCloseable {
         return queue.size() + queue.delayedCount();
     }
 
-    private final class Handler implements ResourceEventHandler<DynamicKubernetesObject> {
-        private final FederatedKind kind;
-
-        Handler(FederatedKind kind) {
-            this.kind = kind;
-        }
-
-        @Override
-        public void onAdd(DynamicKubernetesObject o) {
-            enqueue(kind, o);
-        }
-
-        @Override
-        public void onUpdate(DynamicKubernetesObject before, DynamicKubernetesObject after) {
-            enqueue(kind, after);
-        }
-
-        @Override
-        public void onDelete(DynamicKubernetesObject o, boolean finalStateUnknown) {
-            enqueue(kind, o);
-        }
-    }
-
-    private void enqueue(FederatedKind kind, DynamicKubernetesObject o) {
-        // From the raw JSON: client-java's getMetadata() deserialises the whole metadata each call.
-        String name = o == null ? null : rawMetadata(o, "name");
-        if (name == null) {
-            return;
-        }
-        String namespace = rawMetadata(o, "namespace");
-        String ns = namespace == null ? "" : namespace;
+    private void enqueue(FederatedKind kind, String ns, String name) {
         for (String m : members.keySet()) {
             queue.add(new PushKey(m, kind.plural(), ns, name));
         }
@@ -342,36 +308,13 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    /** One label of the object, read from its raw JSON; null when absent. */
-    private static String rawLabel(DynamicKubernetesObject o, String label) {
-        com.google.gson.JsonObject raw = o.getRaw();
-        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
-        com.google.gson.JsonElement labels = meta != null && meta.isJsonObject() ? meta.getAsJsonObject().get("labels")
-                : null;
-        com.google.gson.JsonElement v = labels != null && labels.isJsonObject() ? labels.getAsJsonObject().get(label)
-                : null;
-        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
-    }
-
-    /** A text field of the object's metadata, read from its raw JSON; null when absent. */
-    private static String rawMetadata(DynamicKubernetesObject o, String field) {
-        com.google.gson.JsonObject raw = o.getRaw();
-        com.google.gson.JsonElement meta = raw == null ? null : raw.get("metadata");
-        if (meta == null || !meta.isJsonObject()) {
-            return null;
-        }
-        com.google.gson.JsonElement v = meta.getAsJsonObject().get(field);
-        return v == null || !v.isJsonPrimitive() ? null : v.getAsString();
-    }
-
     /** Names of the kind's objects on the hosts, of one workspace when {@code workspace} is not null. */
     private Set<String> namesOnHosts(FederatedKind kind, String workspace) {
         Set<String> out = new java.util.TreeSet<>();
-        for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
-            for (DynamicKubernetesObject o : byKind.get(kind.plural()).getIndexer().list()) {
-                String name = rawMetadata(o, "name");
-                if (name != null && (workspace == null || workspace.equals(rawLabel(o, Placement.WORKSPACE_LABEL)))) {
-                    out.add(name);
+        for (Map<String, KindCache> byKind : caches.values()) {
+            for (KindCache.Entry o : byKind.get(kind.plural()).objects()) {
+                if (workspace == null || workspace.equals(o.workspace())) {
+                    out.add(o.name());
                 }
             }
         }
@@ -418,13 +361,21 @@ public final class Federator implements AutoCloseable {
                 try {
                     Set<String> listedCopies = new java.util.HashSet<>();
                     Map<String, MemberCopy.Observed> observed = new java.util.HashMap<>();
+                    // A copy at the resourceVersion the last listing saw it at is unchanged: its
+                    // content hash is not worked out again (but every tenth listing works out all).
+                    Map<String, MemberCopy.Observed> before = s.resyncs.get() % FULL_HASH_EVERY == 0 ? Map.of()
+                            : s.listed.getOrDefault(kind.plural(), Map.of());
                     for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
                         if (PushPlanner.writtenByFedsync(copy)) {
                             String name = copy.path("metadata").path("name").asText();
+                            String rv = copy.path("metadata").path("resourceVersion").asText("");
+                            MemberCopy.Observed last = before.get(name);
                             listedCopies.add(name);
-                            observed.put(name, MemberCopy.Observed.of(copy));
+                            observed.put(name, last != null && !rv.isEmpty() && last.resourceVersion().equals(rv) ? last
+                                    : MemberCopy.Observed.of(copy));
                         }
                     }
+                    s.listed.put(kind.plural(), Map.copyOf(observed));
                     // The listing is this resync's read of the member: what it holds now (fedsync's
                     // copies) replaces what was known, and an object it does not list is read again
                     // when decided (it may be one fedsync did not write).
@@ -448,6 +399,7 @@ public final class Federator implements AutoCloseable {
             if (listed) {
                 s.lastSync = clock.instant();
             }
+            s.resyncs.incrementAndGet();
             summarise(m.name(), s);
         } catch (RuntimeException e) {
             LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
@@ -592,7 +544,7 @@ public final class Federator implements AutoCloseable {
 
     private void decide(PushKey key, FederatedKind kind, MemberCluster member, Stats s) {
         LOG.trace("[{}] deciding", key);
-        if (!informers.values().stream().allMatch(byKind -> byKind.get(kind.plural()).hasSynced())) {
+        if (!caches.values().stream().allMatch(byKind -> byKind.get(kind.plural()).synced())) {
             queue.addAfter(key, NOT_SETTLED_RETRY);
             return;
         }
@@ -604,7 +556,7 @@ public final class Federator implements AutoCloseable {
         HostsState hostsState = hostsState(kind, key.namespace(), key.name());
         String etcdKey = kind.registryPrefix() + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
         String conflict = mirror.openConflict(etcdKey).orElse(null);
-        boolean placed = hostsState.any() != null && Placement.of(kind, hostsState.any(), memberList(),
+        boolean placed = hostsState.any != null && Placement.of(kind, hostsState.any, memberList(),
                 this::workspaceMembers).members().contains(member.name());
         String seenKey = kind.plural() + "/" + key.namespace() + "/" + key.name();
         Optional<MemberCopy.Observed> onMember = s.seen.get(seenKey);
@@ -625,7 +577,7 @@ public final class Federator implements AutoCloseable {
             s.mustRead.remove(seenKey);
         }
         Optional<MemberCopy.Observed> held = onMember;
-        PushDecision d = PushPlanner.decideObserved(hostsState::view, conflict, placed,
+        PushDecision d = PushPlanner.decideObserved(() -> hostsState.view, conflict, placed,
                 Boolean.TRUE.equals(s.jwtMatches), held, settings.driftPolicy());
         if (d instanceof PushDecision.Report) {
             // Drift left in place is reported once per content of the member's copy, not at every resync.
@@ -634,11 +586,11 @@ public final class Federator implements AutoCloseable {
             }
         } else if (!(d instanceof PushDecision.Hold) && !reported.isEmpty()) {
             // Written, or in sync: a later edit on the member is new drift. (A hold decides nothing:
-            // e.g. a host's informer relisting for a moment must not make the same drift new again.)
+            // e.g. a host's cache listing again for a moment must not make the same drift new again.)
             reported.removeIf(seen -> seen.startsWith(key + " "));
         }
         try {
-            carryOut(key, kind, member, s, d, seenKey);
+            carryOut(key, kind, member, s, d, seenKey, hostsState);
             failures.remove(key);
             reachable(member.name(), s);
         } catch (KubeAccessException e) {
@@ -656,17 +608,51 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private static MemberCopy.Observed observedAfterWrite(com.fasterxml.jackson.databind.node.ObjectNode written, String resourceVersion) {
+    private static MemberCopy.Observed observedAfterWrite(ObjectNode written, String resourceVersion) {
         String hash = written.path("metadata").path("annotations").path(MemberCopy.CONTENT_HASH).asText();
         return new MemberCopy.Observed(resourceVersion, hash, hash, true);
     }
 
     /**
-     * One object as the hosts hold it, at their current versions: its bytes on each host, one of
-     * them parsed (for placement) and the hosts' view (settled or not, and the member copy). Worked
-     * out once per change of the hosts' versions and shared by every member's decision.
+     * One object as the hosts hold it: the hosts' cache entries it was worked out from (a new entry
+     * on any host means a new state), one of them parsed (for placement) and the hosts' view
+     * (settled or not, and the member copy). Worked out once per change on the hosts and shared by
+     * every member's decision, like the copy's JSON, written once for every member's create.
      */
-    private record HostsState(List<String> versions, JsonNode any, PushPlanner.HostsView view) {
+    private static final class HostsState {
+        private final List<KindCache.Entry> entries;
+        private final JsonNode any;
+        private final PushPlanner.HostsView view;
+        private volatile byte[] copyJson;
+
+        HostsState(List<KindCache.Entry> entries, JsonNode any, PushPlanner.HostsView view) {
+            this.entries = entries;
+            this.any = any;
+            this.view = view;
+        }
+
+        /** Worked out from these very entries (the same objects, not equal ones). */
+        boolean from(List<KindCache.Entry> now) {
+            for (int i = 0; i < now.size(); i++) {
+                if (now.get(i) != entries.get(i)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
+        /** The agreed copy as JSON, when {@code copy} is it (else null: the caller writes it). */
+        byte[] jsonOf(ObjectNode copy) {
+            if (!(view instanceof PushPlanner.Agreed a) || a.desired() != copy) {
+                return null;
+            }
+            byte[] json = copyJson;
+            if (json == null) {
+                json = MemberCopy.bytes(copy);
+                copyJson = json;
+            }
+            return json;
+        }
     }
 
     /** Recent {@link HostsState}s by plural/namespace/name; bounded, least recently used out first. */
@@ -680,41 +666,38 @@ public final class Federator implements AutoCloseable {
 
     private HostsState hostsState(FederatedKind kind, String namespace, String name) {
         String cacheKey = kind.plural() + "/" + namespace + "/" + name;
-        String indexKey = namespace.isEmpty() ? name : namespace + "/" + name;
-        List<DynamicKubernetesObject> objects = new ArrayList<>();
-        List<String> versions = new ArrayList<>();
-        for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
-            DynamicKubernetesObject o = byKind.get(kind.plural()).getIndexer().getByKey(indexKey);
-            objects.add(o);
-            versions.add(o == null ? null : rawMetadata(o, "resourceVersion") + "@" + System.identityHashCode(o));
+        List<KindCache.Entry> entries = new ArrayList<>();
+        for (Map<String, KindCache> byKind : caches.values()) {
+            entries.add(byKind.get(kind.plural()).get(namespace, name));
         }
         HostsState cached = hostsStates.get(cacheKey);
-        if (cached != null && cached.versions().equals(versions)) {
+        if (cached != null && cached.from(entries)) {
             return cached;
         }
         Map<String, Optional<byte[]>> onHosts = new TreeMap<>();
         JsonNode any = null;
         int i = 0;
-        for (String host : informers.keySet()) {
-            DynamicKubernetesObject o = objects.get(i++);
-            byte[] bytes = o == null ? null : o.getRaw().toString().getBytes(StandardCharsets.UTF_8);
-            onHosts.put(host, Optional.ofNullable(bytes));
-            if (bytes != null && any == null) {
-                any = readTree(bytes);
+        for (String host : caches.keySet()) {
+            KindCache.Entry o = entries.get(i++);
+            onHosts.put(host, Optional.ofNullable(o == null ? null : o.json()));
+            if (o != null && any == null) {
+                any = readTree(o.json());
             }
         }
-        HostsState state = new HostsState(versions, any, PushPlanner.settle(kind, onHosts, null));
+        HostsState state = new HostsState(entries, any, PushPlanner.settle(kind, onHosts, null));
         hostsStates.put(cacheKey, state);
         return state;
     }
 
-    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey)
-            throws KubeAccessException {
+    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey,
+                          HostsState hostsState) throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
             // The member now holds what was written: its content is the copy's (the server adds only
             // fields content() leaves out), so nothing of the answer but its resourceVersion is read.
-            s.seen.put(seenKey, Optional.of(observedAfterWrite(c.copy(), member.cluster().createVersion(kind.target(),
-                    c.copy()))));
+            byte[] json = hostsState.jsonOf(c.copy());
+            String rv = json == null ? member.cluster().createVersion(kind.target(), c.copy())
+                    : member.cluster().createVersion(kind.target(), c.copy(), json);
+            s.seen.put(seenKey, Optional.of(observedAfterWrite(c.copy(), rv)));
             s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
@@ -821,10 +804,10 @@ public final class Federator implements AutoCloseable {
             if (k.placement() != FederatedKind.PlacementRule.SPEC_PLACEMENT) {
                 continue;
             }
-            for (Map<String, SharedIndexInformer<DynamicKubernetesObject>> byKind : informers.values()) {
-                DynamicKubernetesObject t = byKind.get(k.plural()).getIndexer().getByKey(workspace);
+            for (Map<String, KindCache> byKind : caches.values()) {
+                KindCache.Entry t = byKind.get(k.plural()).get("", workspace);
                 if (t != null) {
-                    return Placement.of(k, readTree(t.getRaw().toString().getBytes(StandardCharsets.UTF_8)),
+                    return Placement.of(k, readTree(t.json()),
                             memberList(), w -> Set.of()).members();
                 }
             }
@@ -888,7 +871,7 @@ public final class Federator implements AutoCloseable {
         queue.shutDown();
         timer.shutdownNow();
         resyncPool.shutdownNow();
-        factories.forEach(SharedInformerFactory::stopAllRegisteredInformers);
+        caches.values().forEach(byKind -> byKind.values().forEach(KindCache::close));
         for (Thread t : workers) {
             try {
                 t.join(5_000);

@@ -55,10 +55,13 @@ public final class KubeCluster {
     private final ApiClient watchingClient;
     private final String server;
     private final List<String> warnings;
+    /** The server's URL as the client calls it (parsed once: every write starts from it). */
+    private final HttpUrl baseUrl;
 
     private KubeCluster(String name, ApiClient client, ApiClient watchingClient, String server, List<String> warnings) {
         this.name = name;
         this.client = client;
+        this.baseUrl = HttpUrl.get(client.getBasePath());
         this.watchingClient = watchingClient;
         this.server = server;
         this.warnings = List.copyOf(warnings);
@@ -123,9 +126,10 @@ public final class KubeCluster {
         client.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
         client.setReadTimeout((int) CALL_TIMEOUT.toMillis());
         client.setWriteTimeout((int) CALL_TIMEOUT.toMillis());
-        // Watches stay open for minutes: no read timeout (the server ends them), a connect timeout.
+        // Watches stay open for minutes (the server ends them): a read timeout longer than the time
+        // between a watch's events or bookmarks, and a connect timeout.
         watching.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
-        watching.setReadTimeout(0);
+        watching.setReadTimeout((int) WATCH_READ_TIMEOUT.toMillis());
         return new KubeCluster(name, client, watching, server, warnings);
     }
 
@@ -139,16 +143,6 @@ public final class KubeCluster {
 
     public List<String> warnings() {
         return warnings;
-    }
-
-    /** The client-java client (for informers); its calls time out after 15 s. */
-    public ApiClient client() {
-        return client;
-    }
-
-    /** A client for informers' long watches (no read timeout). */
-    public ApiClient watchingClient() {
-        return watchingClient;
     }
 
     /** The uid of the kube-system namespace: what identifies a cluster across kubeconfigs. */
@@ -205,6 +199,21 @@ public final class KubeCluster {
      * then Jackson). A continue token that expired mid-way (410) starts the listing over, once.
      */
     public List<JsonNode> list(FederatedKind.Target t, String labelSelector) throws KubeAccessException {
+        return listing(t, labelSelector).items();
+    }
+
+    /**
+     * A listing's objects and the resourceVersion it was read at (its {@code metadata.resourceVersion}:
+     * what a watch that follows it starts from).
+     */
+    public record Listing(List<JsonNode> items, String resourceVersion) {
+        public Listing {
+            items = List.copyOf(items);
+        }
+    }
+
+    /** {@link #list}, with the resourceVersion the listing was read at. */
+    public Listing listing(FederatedKind.Target t, String labelSelector) throws KubeAccessException {
         String what = "list " + t.plural();
         try {
             return listPages(t, labelSelector, what);
@@ -221,10 +230,11 @@ public final class KubeCluster {
     /** A page of a listing: {@value #LIST_PAGE} objects of up to 1.5 MiB each would be more; none of these kinds is. */
     static final int MAX_PAGE_BYTES = 64 * 1024 * 1024;
 
-    private List<JsonNode> listPages(FederatedKind.Target t, String labelSelector, String what)
+    private Listing listPages(FederatedKind.Target t, String labelSelector, String what)
             throws KubeAccessException {
         List<JsonNode> out = new ArrayList<>();
         String next = null;
+        String version = null;
         do {
             HttpUrl.Builder url = objectUrl(t, "", null).newBuilder().addQueryParameter("limit",
                     Integer.toString(LIST_PAGE));
@@ -248,10 +258,127 @@ public final class KubeCluster {
                         200);
             }
             items.forEach(out::add);
+            if (version == null) {
+                // Every page of a paged listing is read at the first page's resourceVersion.
+                version = list.path("metadata").path("resourceVersion").asText("");
+            }
             String token = list.path("metadata").path("continue").asText("");
             next = token.isEmpty() ? null : token;
         } while (next != null);
-        return out;
+        return new Listing(out, version);
+    }
+
+    /** An event of a watch: ADDED, MODIFIED, DELETED or BOOKMARK, and the object (for a bookmark, only its resourceVersion). */
+    public record WatchEvent(String type, JsonNode object) {
+    }
+
+    /**
+     * A watch's stream of events, read one at a time by the thread that opened it, which closes it;
+     * {@link #cancel} from any thread ends it (the reader's {@link #next} then fails).
+     */
+    public final class WatchStream implements AutoCloseable {
+        private final okhttp3.Call call;
+        private final Response response;
+        private final String what;
+        /** Made at the first {@link #next}: Jackson reads the first bytes to make it, and a quiet watch sends none. */
+        private JsonParser parser;
+
+        private WatchStream(okhttp3.Call call, Response response, String what) {
+            this.call = call;
+            this.response = response;
+            this.what = what;
+        }
+
+        /**
+         * The next event; null when the server ended the watch (its {@code timeoutSeconds}). An ERROR
+         * event is a {@link KubeAccessException} with its Status's code: 410 when the resourceVersion
+         * watched from is too old (list again).
+         */
+        public WatchEvent next() throws KubeAccessException {
+            JsonNode event;
+            try {
+                if (parser == null) {
+                    ResponseBody body = response.body();
+                    parser = JSON.getFactory().createParser(body == null ? java.io.InputStream.nullInputStream()
+                            : body.byteStream());
+                }
+                JsonToken token = parser.nextToken();
+                if (token == null) {
+                    return null;
+                }
+                if (token != JsonToken.START_OBJECT) {
+                    throw new KubeAccessException("the API server sent " + what + " something that is not a watch event",
+                            200);
+                }
+                event = JSON.readTree(parser);
+            } catch (IOException e) {
+                throw new KubeAccessException(name + " (" + server + "): " + what + " broke off: "
+                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
+            }
+            String type = event.path("type").asText("");
+            JsonNode object = event.path("object");
+            if ("ERROR".equals(type)) {
+                int code = object.path("code").asInt(0);
+                String reason = object.path("reason").asText("");
+                String message = object.path("message").asText("");
+                throw new KubeAccessException(name + ": " + what + " ended with an error " + code + " " + reason
+                        + (message.isEmpty() ? "" : ": " + truncate(message)), code == 0 ? 500 : code);
+            }
+            if (!object.isObject() || type.isEmpty()) {
+                throw new KubeAccessException("the API server sent " + what + " an event without a type or an object",
+                        200);
+            }
+            return new WatchEvent(type, object);
+        }
+
+        /** Ends the watch from any thread: the reader's {@link #next} fails at once. */
+        public void cancel() {
+            call.cancel();
+        }
+
+        /** Releases the connection; by the thread that reads. */
+        @Override
+        public void close() {
+            call.cancel();
+            response.close();
+        }
+    }
+
+    /**
+     * Watches every object of the kind from {@code resourceVersion} (a listing's), with bookmarks,
+     * until the server ends the watch after {@code timeoutSeconds}. The stream's reads time out
+     * when the server sends nothing for {@link #WATCH_READ_TIMEOUT} (a host whose connection went
+     * silent), so a watch is never stuck for good.
+     */
+    public WatchStream watch(FederatedKind.Target t, String resourceVersion, int timeoutSeconds)
+            throws KubeAccessException {
+        String what = "watch " + t.plural();
+        HttpUrl url = objectUrl(t, "", null).newBuilder().addQueryParameter("watch", "true")
+                .addQueryParameter("resourceVersion", resourceVersion)
+                .addQueryParameter("allowWatchBookmarks", "true")
+                .addQueryParameter("timeoutSeconds", Integer.toString(timeoutSeconds)).build();
+        okhttp3.Call call = watchingClient.getHttpClient().newCall(request(watchingClient, "GET", what, url, null));
+        Response r;
+        try {
+            r = call.execute();
+        } catch (IOException e) {
+            throw unanswered(what, e);
+        }
+        if (!r.isSuccessful()) {
+            try (r) {
+                throw answered(what, r.code(), boundedBody(r, what, MAX_ANSWER_BYTES));
+            } catch (IOException e) {
+                throw unanswered(what, e);
+            }
+        }
+        return new WatchStream(call, r, what);
+    }
+
+    /** How long a watch waits for a byte before it gives up on the connection. */
+    static final Duration WATCH_READ_TIMEOUT = Duration.ofMinutes(4);
+
+    private static String truncate(String s) {
+        return s.length() > 500 ? s.substring(0, 500) + "..." : s;
     }
 
     /**
@@ -259,8 +386,17 @@ public final class KubeCluster {
      * {@link KubeAccessException#conflict()}.
      */
     public String createVersion(FederatedKind.Target t, ObjectNode object) throws KubeAccessException {
+        return createVersion(t, object, json(object, "create " + t.plural() + " " + nameOf(object)));
+    }
+
+    /**
+     * {@link #createVersion(FederatedKind.Target, ObjectNode)} with the object already written as
+     * JSON ({@code body}, which must be {@code object}'s): every member gets the same copy, written once.
+     */
+    public String createVersion(FederatedKind.Target t, ObjectNode object, byte[] body) throws KubeAccessException {
         String namespace = object.path("metadata").path("namespace").asText("");
-        return write("POST", "create " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, null), object);
+        String what = "create " + t.plural() + " " + nameOf(object);
+        return resourceVersionOf(send("POST", what, objectUrl(t, namespace, null), body, MAX_ANSWER_BYTES), what);
     }
 
     /**
@@ -283,13 +419,16 @@ public final class KubeCluster {
      * the way in, which was most of fedsyncd's CPU per member write (see federation/README.md).
      */
     private String write(String method, String what, HttpUrl url, ObjectNode object) throws KubeAccessException {
-        byte[] body;
+        return resourceVersionOf(send(method, what, url, json(object, what), MAX_ANSWER_BYTES), what);
+    }
+
+    /** The object as the JSON bytes a write sends. */
+    private byte[] json(ObjectNode object, String what) throws KubeAccessException {
         try {
-            body = JSON.writeValueAsBytes(object);
+            return JSON.writeValueAsBytes(object);
         } catch (IOException e) {
             throw new KubeAccessException(name + ": " + what + ": the object cannot be written as JSON", 0, e);
         }
-        return resourceVersionOf(send(method, what, url, body, MAX_ANSWER_BYTES), what);
     }
 
     /**
@@ -298,6 +437,21 @@ public final class KubeCluster {
      */
     private byte[] send(String method, String what, HttpUrl url, byte[] body, int maxAnswer)
             throws KubeAccessException {
+        Request request = request(client, method, what, url, body);
+        try (Response r = client.getHttpClient().newCall(request).execute()) {
+            byte[] answer = boundedBody(r, what, maxAnswer);
+            if (r.isSuccessful()) {
+                return answer;
+            }
+            throw answered(what, r.code(), answer);
+        } catch (IOException e) {
+            throw unanswered(what, e);
+        }
+    }
+
+    /** A request with the kubeconfig's credentials, as {@code api}'s generated calls would send it. */
+    private Request request(ApiClient api, String method, String what, HttpUrl url, byte[] body)
+            throws KubeAccessException {
         Map<String, String> headers = new HashMap<>();
         if (body != null) {
             headers.put("Content-Type", JSON_MEDIA);
@@ -305,23 +459,18 @@ public final class KubeCluster {
         headers.put("Accept", JSON_MEDIA);
         Request.Builder request = new Request.Builder().url(url);
         try {
-            client.updateParamsForAuth(AUTH_NAMES, new ArrayList<>(), headers, new HashMap<>(), null, method,
-                    url.uri());
+            api.updateParamsForAuth(AUTH_NAMES, new ArrayList<>(), headers, new HashMap<>(), null, method, url.uri());
         } catch (ApiException e) {
             throw new KubeAccessException(name + ": " + what + ": no credentials for the request", 0, e);
         }
-        client.processHeaderParams(headers, request);
+        api.processHeaderParams(headers, request);
         request.method(method, body == null ? null : RequestBody.create(body, JSON_TYPE));
-        try (Response r = client.getHttpClient().newCall(request.build()).execute()) {
-            byte[] answer = boundedBody(r, what, maxAnswer);
-            if (r.isSuccessful()) {
-                return answer;
-            }
-            throw answered(what, r.code(), answer);
-        } catch (IOException e) {
-            throw new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
-                    + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
-        }
+        return request.build();
+    }
+
+    private KubeAccessException unanswered(String what, IOException e) {
+        return new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
+                + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
     }
 
     /** Authentication client-java's generated APIs ask for (the kubeconfig's token, if any). */
@@ -333,8 +482,7 @@ public final class KubeCluster {
 
     /** {@code /api/v1} for the core group, {@code /apis/<group>/<version>} for others; then the kind's path. */
     private HttpUrl objectUrl(FederatedKind.Target t, String namespace, String objectName) {
-        HttpUrl base = HttpUrl.get(client.getBasePath());
-        HttpUrl.Builder b = base.newBuilder();
+        HttpUrl.Builder b = baseUrl.newBuilder();
         if (t.group().isEmpty()) {
             b.addPathSegment("api");
         } else {
@@ -408,9 +556,7 @@ public final class KubeCluster {
         } catch (IOException | RuntimeException e) {
             reason = "";
         }
-        if (reason.length() > 500) {
-            reason = reason.substring(0, 500) + "...";
-        }
+        reason = truncate(reason);
         return new KubeAccessException(name + ": " + what + " answered " + code + (reason.isEmpty() ? "" : " " + reason),
                 code);
     }

@@ -1,5 +1,6 @@
 package io.fedsync.itest.federation;
 
+import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -187,6 +188,46 @@ class FederatorIT {
         delete("host2", USERS, name);
         await().atMost(WAIT).until(() -> get("m1", USERS.target(), name).isEmpty()
                 && get("m2", USERS.target(), name).isEmpty());
+    }
+
+    @Test
+    @DisplayName("a host's API down while objects change behind it and its etcd compacts: back, its watch is refused (410), its cache lists again and the members get the change and the delete")
+    void aHostsCacheListsAgainWhenItsWatchExpired() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String kept = Names.random("kept");
+        String gone = Names.random("gone");
+        for (String h : List.of("host", "host2")) {
+            put(h, USERS, user(kept, "before@163.com"));
+            put(h, USERS, user(gone, "gone@163.com"));
+        }
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), kept)).equals("before@163.com")
+                && get("m1", USERS.target(), gone).isPresent());
+
+        KUBE.stop("host");
+        // host2 changes through its API; host's etcd gets the same bytes behind its API (as the mirror
+        // writes them), then is compacted: what host's cache watched from is gone.
+        put("host2", USERS, user(kept, "after@163.com"));
+        delete("host2", USERS, gone);
+        io.etcd.jetcd.KV host = ETCD.client("host").getKVClient();
+        byte[] after = ETCD.client("host2").getKVClient().get(bytes(registryKey(USERS, kept))).get(10, SECONDS)
+                .getKvs().get(0).getValue().getBytes();
+        host.put(bytes(registryKey(USERS, kept)), io.etcd.jetcd.ByteSequence.from(after)).get(10, SECONDS);
+        long revision = host.delete(bytes(registryKey(USERS, gone))).get(10, SECONDS).getHeader().getRevision();
+        host.compact(revision).get(10, SECONDS);
+        await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                .until(() -> email(get("m1", USERS.target(), kept)).equals("before@163.com")
+                        && get("m1", USERS.target(), gone).isPresent());
+
+        io.fedsync.itest.kube.KubeApiStandIn back = KUBE.restart("host");
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), kept)).equals("after@163.com")
+                && get("m1", USERS.target(), gone).isEmpty());
+        assertThat(back.expiredWatchCount()).as("the cache's watch from before the compaction got 410 Expired")
+                .isPositive();
+        assertThat(back.listCount()).as("and the cache listed again").isPositive();
+    }
+
+    private static io.etcd.jetcd.ByteSequence bytes(String s) {
+        return io.etcd.jetcd.ByteSequence.from(s, java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
