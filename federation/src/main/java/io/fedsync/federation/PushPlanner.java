@@ -2,6 +2,7 @@ package io.fedsync.federation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -53,26 +54,26 @@ public final class PushPlanner {
      * @param versionVector the mirror's vector for the object (for the copy's annotation), or null
      */
     public static HostsView settle(FederatedKind kind, Map<String, Optional<byte[]>> hosts, String versionVector) {
+        SortedMap<String, Optional<byte[]>> byName = new TreeMap<>(hosts);
+        List<String> present = byName.entrySet().stream().filter(h -> h.getValue().isPresent()).map(Map.Entry::getKey)
+                .toList();
+        if (present.isEmpty()) {
+            return new Absent();
+        }
+        if (present.size() < byName.size()) {
+            // Decided before any copy is made: the mirror is still copying (a burst of creates meets
+            // this once per object and member), and no copy is needed to say so.
+            return new Unsettled("present on " + String.join(", ", present) + " but not on "
+                    + (byName.size() - present.size()) + " other host(s): the hosts have not settled");
+        }
         SortedMap<String, ObjectNode> copies = new TreeMap<>();
-        int absent = 0;
-        for (Map.Entry<String, Optional<byte[]>> h : new TreeMap<>(hosts).entrySet()) {
-            if (h.getValue().isEmpty()) {
-                absent++;
-                continue;
-            }
+        for (Map.Entry<String, Optional<byte[]>> h : byName.entrySet()) {
             try {
                 copies.put(h.getKey(), MemberCopy.desired(kind, h.getValue().get(),
                         new MemberCopy.Source(h.getKey(), versionVector)));
             } catch (IllegalArgumentException e) {
                 return new Unsettled(h.getKey() + " holds an object fedsync cannot copy: " + e.getMessage());
             }
-        }
-        if (copies.isEmpty()) {
-            return new Absent();
-        }
-        if (absent > 0) {
-            return new Unsettled("present on " + String.join(", ", copies.keySet()) + " but not on " + absent
-                    + " other host(s): the hosts have not settled");
         }
         if (copies.values().stream().map(PushPlanner::hashOf).distinct().count() > 1) {
             return new Unsettled("the hosts hold different versions (" + String.join(", ", copies.keySet())
