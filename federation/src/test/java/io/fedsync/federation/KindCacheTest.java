@@ -13,7 +13,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -251,20 +250,8 @@ class KindCacheTest {
     // ---- the client side ----------------------------------------------------------------------
 
     private KindCache startCache() throws IOException {
-        Path kubeconfig = Files.writeString(dir.resolve("host.kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: h
-                  cluster: {server: http://127.0.0.1:%d}
-                contexts:
-                - name: h
-                  context: {cluster: h, user: u}
-                current-context: h
-                users:
-                - name: u
-                  user: {token: %s}
-                """.formatted(server.getAddress().getPort(), TOKEN));
+        Path kubeconfig = TestKubeconfigs.withToken(dir.resolve("host.kubeconfig"),
+                "http://127.0.0.1:" + server.getAddress().getPort(), TOKEN);
         cache = new KindCache(KubeCluster.connect("host", kubeconfig, null), USERS,
                 (namespace, name) -> told.add(name)).start();
         return cache;

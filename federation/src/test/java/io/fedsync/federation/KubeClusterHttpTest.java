@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -82,20 +81,7 @@ class KubeClusterHttpTest {
     }
 
     private KubeCluster cluster(String serverUrl) throws IOException {
-        Path kubeconfig = Files.writeString(dir.resolve("member.kubeconfig"), """
-                apiVersion: v1
-                kind: Config
-                clusters:
-                - name: m
-                  cluster: {server: %s}
-                contexts:
-                - name: m
-                  context: {cluster: m, user: u}
-                current-context: m
-                users:
-                - name: u
-                  user: {token: %s}
-                """.formatted(serverUrl, TOKEN));
+        Path kubeconfig = TestKubeconfigs.withToken(dir.resolve("member.kubeconfig"), serverUrl, TOKEN);
         return KubeCluster.connect("member1", kubeconfig, null);
     }
 
