@@ -11,9 +11,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * A Kubernetes watch ({@code ?watch=true}, newline-delimited JSON events) on a kind of a cluster's
- * API, as an informer opens it, recording when the first ADDED event of each name with a given stem
+ * API, as a list-and-watch client opens it, recording when the first ADDED event of each name with a given stem
  * was received here ({@link BenchClock}). It splits a latency into "host etcd to host API watch"
- * and "host API watch to member write" (fedsyncd's informers read the same stream).
+ * and "host API watch to member write" (fedsyncd's host caches read the same stream).
  */
 final class ApiWatch implements AutoCloseable {
 

@@ -181,7 +181,7 @@ public final class FederationBenchmark {
                double latMax, double latP99FromReturn, double pushesPerSecond, double fedsyncdCpu,
                double cpuMsPer1000, double writesPerUserMember, long usersWrittenTwice, int host2Users,
                long host2Writes, double host2P99, double joinSeconds, double probeSeconds, double apiP99,
-               double afterApiP99) {
+               double afterApiP99, double afterBothP99) {
 
         double createsPerSecond() {
             return (users - createFailures) / createSeconds;
@@ -189,7 +189,7 @@ public final class FederationBenchmark {
 
         static Run failed(int run, String note) {
             double x = Double.NaN;
-            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x, x, x);
+            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x, x, x, x);
         }
     }
 
@@ -277,7 +277,7 @@ public final class FederationBenchmark {
             out("probe:     a first user created on host was on host2 and every member %.2f s later (the clock starts"
                     + " after it)", probeSeconds);
 
-            // What fedsyncd's informers on host read: host's API watch stream (a diagnostic split of the latency).
+            // What fedsyncd's host caches read: host's API watch stream (a diagnostic split of the latency).
             ApiWatch hostApiWatch = Cleanup.register("API watch host", new ApiWatch(apis.get("host").url() + "/apis/"
                     + USERS.group() + "/" + USERS.version() + "/" + USERS.plural(), STEM,
                     Long.toString(Kv.revision(etcds.client(0)))));
@@ -294,7 +294,7 @@ public final class FederationBenchmark {
             pids.put("fedsyncd", daemon.pid());
             pids.putAll(etcds.pids(names.stream().map(x -> x + " etcd").toList()));
             pids.put("benchmark JVM (API stand-ins, clients, watches)", ProcessHandle.current().pid());
-            // fedsyncd with nothing to do (the mirror and federation idle, informers and resyncs running):
+            // fedsyncd with nothing to do (the mirror and federation idle, host caches and resyncs running):
             // what it costs between bursts, and how much of the measured CPU below is not the burst's.
             CpuMeter.Sample idle0 = CpuMeter.sample(Map.of("fedsyncd", daemon.pid()));
             sleepMillis(IDLE_MILLIS);
@@ -475,7 +475,7 @@ public final class FederationBenchmark {
             long[] afterApiSorted = Stats.sorted(afterApi);
             double apiP99 = Stats.percentileSecs(toApiSorted, 99);
             double afterApiP99 = Stats.percentileSecs(afterApiSorted, 99);
-            out("           split at host's API watch stream (what fedsyncd's informers read; a watch of the benchmark's"
+            out("           split at host's API watch stream (what fedsyncd's host caches read; a watch of the benchmark's"
                     + " own): host etcd -> host API watch p50 %s, p99 %s; host API watch -> member write p50 %s, p99 %s%s",
                     fmtSecs(Stats.percentileSecs(toApiSorted, 50)), fmtSecs(apiP99),
                     fmtSecs(Stats.percentileSecs(afterApiSorted, 50)), fmtSecs(afterApiP99),
@@ -502,6 +502,21 @@ public final class FederationBenchmark {
             out("mirror:    host2 got %d of %d users from the mirror (%d PUT events; host -> host2 p50 %s, p99 %s); host"
                     + " had %d PUT events of them", host2Watch.arrived(), expected, host2Watch.stemPuts(),
                     fmtSecs(Stats.percentileSecs(Stats.sorted(h2), 50)), fmtSecs(host2P99), hostWatch.stemPuts());
+            // fedsyncd pushes a user once both hosts hold it: from the later of its host and host2 etcd
+            // events to each member's is the federation's own part of the latency, the mirror's left out.
+            long[] afterBoth = new long[u * n];
+            for (int i = 0; i < u; i++) {
+                long onHost2 = host2Watch.arrival(userNames.get(i));
+                for (int m = 0; m < n; m++) {
+                    long a = memberWatches.get(m).arrival(userNames.get(i));
+                    afterBoth[m * u + i] = onHost2 == 0 || a == 0 ? Long.MAX_VALUE : a - Math.max(hostAt[i], onHost2);
+                }
+            }
+            long[] afterBothSorted = Stats.sorted(afterBoth);
+            double afterBothP99 = Stats.percentileSecs(afterBothSorted, 99);
+            out("           split at host2's etcd (both hosts hold the user: the mirror's part left out): both hosts ->"
+                    + " member write p50 %s, p99 %s", fmtSecs(Stats.percentileSecs(afterBothSorted, 50)),
+                    fmtSecs(afterBothP99));
             // Unary RPCs on the hosts' etcds over the same window: host's API stand-in's creates and
             // fedsyncd's mirror (its stamps on host, its copies on host2) and the rest of both.
             out("etcd:      unary RPCs from the first create to the last arrival (the API stand-ins' and fedsyncd's):"
@@ -522,7 +537,7 @@ public final class FederationBenchmark {
                     Stats.percentileSecs(createSorted, 50), Stats.percentileSecs(createSorted, 99), allOnAll, p50, p90,
                     p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000,
                     writesPerUserMember, twice, host2Watch.arrived(), host2Watch.stemPuts(), host2P99, joinSeconds,
-                    probeSeconds, apiP99, afterApiP99);
+                    probeSeconds, apiP99, afterApiP99, afterBothP99);
         } catch (MirrorBenchmark.Stopped e) {
             throw e;
         } catch (Exception e) {
@@ -714,6 +729,7 @@ public final class FederationBenchmark {
                 new Row("latency p99 from create's return", Run::latP99FromReturn, true),
                 new Row("split: host etcd -> host API watch p99", Run::apiP99, true),
                 new Row("split: host API watch -> member p99", Run::afterApiP99, true),
+                new Row("split: both hosts hold it -> member p99", Run::afterBothP99, true),
                 new Row("member writes/s", Run::pushesPerSecond, false),
                 new Row("fedsyncd CPU-s", Run::fedsyncdCpu, false),
                 new Row("fedsyncd CPU ms / 1,000 member writes", Run::cpuMsPer1000, false),
