@@ -345,7 +345,7 @@ class KindCacheTest {
         startCache();
         assertThat(cache.synced()).isFalse();
         await().atMost(Duration.ofSeconds(10)).until(cache::synced);
-        assertThat(requests.subList(0, 3)).containsExactly("GET " + PATH + " list", "GET " + PATH + " list",
+        assertThat(List.copyOf(requests).subList(0, 3)).containsExactly("GET " + PATH + " list", "GET " + PATH + " list",
                 "GET " + PATH + " list");
         assertThat(told).containsExactly("alice");
     }
