@@ -615,7 +615,8 @@ public final class Federator implements AutoCloseable {
 
     /**
      * One object as the hosts hold it: the hosts' cache entries it was worked out from (a new entry
-     * on any host means a new state), one of them parsed (for placement) and the hosts' view
+     * on any host means a new state), one of them parsed for placement (null: no host holds it;
+     * not parsed for a kind placed on every member) and the hosts' view
      * (settled or not, and the member copy). Worked out once per change on the hosts and shared by
      * every member's decision, like the copy's JSON, written once for every member's create.
      */
@@ -681,7 +682,9 @@ public final class Federator implements AutoCloseable {
             KindCache.Entry o = entries.get(i++);
             onHosts.put(host, Optional.ofNullable(o == null ? null : o.json()));
             if (o != null && any == null) {
-                any = readTree(o.json());
+                // Placement reads the object only for kinds not placed on every member.
+                any = kind.placement() == FederatedKind.PlacementRule.ALL_MEMBERS
+                        ? com.fasterxml.jackson.databind.node.MissingNode.getInstance() : readTree(o.json());
             }
         }
         HostsState state = new HostsState(entries, any, PushPlanner.settle(kind, onHosts, null));

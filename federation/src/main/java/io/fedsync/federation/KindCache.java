@@ -135,7 +135,7 @@ final class KindCache implements AutoCloseable {
                 if (!sleep(retry)) {
                     return;
                 }
-                retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+                retry = longer(retry);
             } catch (RuntimeException e) {
                 if (closed) {
                     return;
@@ -145,7 +145,7 @@ final class KindCache implements AutoCloseable {
                 if (!sleep(retry)) {
                     return;
                 }
-                retry = retry.multipliedBy(2).compareTo(MAX_RETRY) > 0 ? MAX_RETRY : retry.multipliedBy(2);
+                retry = longer(retry);
             }
         }
     }
@@ -245,6 +245,12 @@ final class KindCache implements AutoCloseable {
         JsonNode ws = meta.path("labels").path(Placement.WORKSPACE_LABEL);
         return new Entry(meta.path("namespace").asText(""), name, meta.path("resourceVersion").asText(""), json,
                 ws.isTextual() ? ws.asText() : null);
+    }
+
+    /** The next wait of a backoff: twice the last, at most {@link #MAX_RETRY}. */
+    private static Duration longer(Duration retry) {
+        Duration twice = retry.multipliedBy(2);
+        return twice.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : twice;
     }
 
     private boolean sleep(Duration d) {

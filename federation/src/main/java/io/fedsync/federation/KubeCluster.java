@@ -312,8 +312,7 @@ public final class KubeCluster {
                 }
                 event = JSON.readTree(parser);
             } catch (IOException e) {
-                throw new KubeAccessException(name + " (" + server + "): " + what + " broke off: "
-                        + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
+                throw new KubeAccessException(name + " (" + server + "): " + what + " broke off: " + describe(e), 0, e);
             }
             String type = event.path("type").asText("");
             JsonNode object = event.path("object");
@@ -395,8 +394,7 @@ public final class KubeCluster {
      */
     public String createVersion(FederatedKind.Target t, ObjectNode object, byte[] body) throws KubeAccessException {
         String namespace = object.path("metadata").path("namespace").asText("");
-        String what = "create " + t.plural() + " " + nameOf(object);
-        return resourceVersionOf(send("POST", what, objectUrl(t, namespace, null), body, MAX_ANSWER_BYTES), what);
+        return write("POST", "create " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, null), body);
     }
 
     /**
@@ -408,7 +406,8 @@ public final class KubeCluster {
         ObjectNode o = object.deepCopy();
         ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
         String namespace = object.path("metadata").path("namespace").asText("");
-        return write("PUT", "replace " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, nameOf(object)), o);
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        return write("PUT", what, objectUrl(t, namespace, nameOf(object)), json(o, what));
     }
 
     /**
@@ -418,8 +417,8 @@ public final class KubeCluster {
      * would turn each object into Gson's tree and back on the way out and parse the whole answer on
      * the way in, which was most of fedsyncd's CPU per member write (see federation/README.md).
      */
-    private String write(String method, String what, HttpUrl url, ObjectNode object) throws KubeAccessException {
-        return resourceVersionOf(send(method, what, url, json(object, what), MAX_ANSWER_BYTES), what);
+    private String write(String method, String what, HttpUrl url, byte[] body) throws KubeAccessException {
+        return resourceVersionOf(send(method, what, url, body, MAX_ANSWER_BYTES), what);
     }
 
     /** The object as the JSON bytes a write sends. */
@@ -469,8 +468,12 @@ public final class KubeCluster {
     }
 
     private KubeAccessException unanswered(String what, IOException e) {
-        return new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
-                + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
+        return new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": " + describe(e), 0, e);
+    }
+
+    /** An I/O failure as a message says it: its kind and its own message. */
+    private static String describe(Throwable e) {
+        return e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
     }
 
     /** Authentication client-java's generated APIs ask for (the kubeconfig's token, if any). */
@@ -592,8 +595,7 @@ public final class KubeCluster {
             }
             if (cause instanceof IOException) {
                 throw new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": "
-                        + cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage()),
-                        0, e);
+                        + describe(cause), 0, e);
             }
             throw new KubeAccessException(name + ": " + what + " failed: " + e.getClass().getSimpleName()
                     + (e.getMessage() == null ? "" : ": " + e.getMessage()), 0, e);
@@ -620,8 +622,7 @@ public final class KubeCluster {
 
     private KubeAccessException failure(String what, ApiException e) {
         if (e.getCode() == 0) {
-            String cause = e.getCause() == null ? e.getMessage() : e.getCause().getClass().getSimpleName()
-                    + (e.getCause().getMessage() == null ? "" : ": " + e.getCause().getMessage());
+            String cause = e.getCause() == null ? e.getMessage() : describe(e.getCause());
             return new KubeAccessException(name + " (" + server + ") did not answer to " + what + ": " + cause, 0, e);
         }
         return new KubeAccessException(name + ": " + what + " answered " + e.getCode(), e.getCode(), e);
