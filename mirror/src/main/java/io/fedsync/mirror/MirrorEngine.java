@@ -595,8 +595,12 @@ public final class MirrorEngine implements MirrorService, MirrorContext {
                     loader.bringUp(List.of(c));
                 }
             } catch (Exception e) {
+                boolean wasDown = states[c] == ClusterState.DOWN;
                 // A cluster already down keeps its reason: no TLS handshake every second to explain it again.
-                markDown(c, states[c] == ClusterState.DOWN && errors[c] != null ? errors[c] : explain(link, e));
+                markDown(c, wasDown && errors[c] != null ? errors[c] : explain(link, e));
+                if (wasDown && link.reconnectIfStale()) {
+                    count("etcdReconnects");
+                }
             }
         }
     }

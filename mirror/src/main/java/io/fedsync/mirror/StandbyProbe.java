@@ -86,6 +86,9 @@ public final class StandbyProbe implements AutoCloseable {
                     LOG.warn("[{}] standby: does not answer: {}", link.name, why);
                 }
                 seen[c] = status(link.endpoint, 0, why, wasDown ? before.downSince() : clock.instant());
+                if (wasDown) {
+                    link.reconnectIfStale();
+                }
             } catch (Throwable t) {
                 LOG.error("[{}] standby: probe failed: {}", link.name, t.toString(), t);
             }

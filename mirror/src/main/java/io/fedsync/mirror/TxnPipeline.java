@@ -34,7 +34,8 @@ final class TxnPipeline implements AutoCloseable {
     private static final int PARTIAL_BATCH_IN_FLIGHT = 1;
 
     private final String cluster;
-    private final KV kv;
+    /** The cluster's current KV client (its link may replace its client while it is down). */
+    private final Supplier<KV> kv;
     private final ByteSequence fenceKey;
     private final Supplier<FenceToken> token;
     private final int maxKeys;
@@ -47,7 +48,7 @@ final class TxnPipeline implements AutoCloseable {
     private volatile boolean closed;
     private volatile Throwable died;
 
-    TxnPipeline(String cluster, KV kv, ByteSequence fenceKey, Supplier<FenceToken> token, int maxKeys,
+    TxnPipeline(String cluster, Supplier<KV> kv, ByteSequence fenceKey, Supplier<FenceToken> token, int maxKeys,
                 int maxInFlight, Duration timeout) {
         this.cluster = cluster;
         this.kv = kv;
@@ -149,7 +150,7 @@ final class TxnPipeline implements AutoCloseable {
         txns.incrementAndGet();
         active.incrementAndGet();
         try {
-            kv.txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
+            kv.get().txn().If(compares.toArray(Cmp[]::new)).Then(ops.toArray(Op[]::new)).commit()
                     .orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .whenComplete((resp, err) -> {
                         active.decrementAndGet();
