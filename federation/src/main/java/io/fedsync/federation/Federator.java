@@ -171,6 +171,17 @@ public final class Federator implements AutoCloseable {
          * again at the same resourceVersion is the same object, observed already.
          */
         final Map<String, Map<String, MemberCopy.Observed>> listed = new ConcurrentHashMap<>();
+        /**
+         * By plural/namespace/name, fedsync's own last write of the copy, observed as written (the
+         * resourceVersion its answer gave, the hash of what was sent). A copy still at that
+         * resourceVersion holds what fedsync wrote, as the member stored it: a member that changes
+         * objects as it stores them (a mutating admission webhook, defaulting) has not drifted. In
+         * memory only: after a leader change, such a copy is written once more (see
+         * {@link #carryOut}), then known again.
+         */
+        final Map<String, MemberCopy.Observed> written = new ConcurrentHashMap<>();
+        /** The kinds this member was seen storing otherwise than fedsync sent them. */
+        final Set<String> storesDifferently = new java.util.concurrent.ConcurrentSkipListSet<>();
         /** Resyncs of this member so far (one thread at a time: {@link #resyncing}). */
         final AtomicLong resyncs = new AtomicLong();
         /** creates, updates, deletes at the last {@link #summarise} line. */
@@ -239,9 +250,12 @@ public final class Federator implements AutoCloseable {
                 continue;
             }
             int pending = queue.count(k -> k.member().equals(m.name()));
+            List<String> warnings = new ArrayList<>(m.cluster().warnings());
+            s.storesDifferently.forEach(plural -> warnings.add("stores " + plural + " otherwise than fedsync sends them"
+                    + " (a mutating admission webhook or defaulting): each copy is kept as the member stored it"));
             out.add(new MemberState(m.name(), s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
                     s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt, s.lastSync, pending,
-                    m.cluster().server(), m.cluster().warnings(), labelsOf(m)));
+                    m.cluster().server(), warnings, labelsOf(m)));
         }
         return out;
     }
@@ -365,22 +379,21 @@ public final class Federator implements AutoCloseable {
                     // content hash is not worked out again (but every tenth listing works out all).
                     Map<String, MemberCopy.Observed> before = s.resyncs.get() % FULL_HASH_EVERY == 0 ? Map.of()
                             : s.listed.getOrDefault(kind.plural(), Map.of());
+                    String prefix = kind.plural() + "/";
                     for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
                         if (PushPlanner.writtenByFedsync(copy)) {
                             String name = copy.path("metadata").path("name").asText();
-                            String rv = copy.path("metadata").path("resourceVersion").asText("");
-                            MemberCopy.Observed last = before.get(name);
                             listedCopies.add(name);
-                            observed.put(name, last != null && !rv.isEmpty() && last.resourceVersion().equals(rv) ? last
-                                    : MemberCopy.Observed.of(copy));
+                            observed.put(name, observe(m, s, kind, prefix + "/" + name, copy, before.get(name)));
                         }
                     }
                     s.listed.put(kind.plural(), Map.copyOf(observed));
                     // The listing is this resync's read of the member: what it holds now (fedsync's
                     // copies) replaces what was known, and an object it does not list is read again
                     // when decided (it may be one fedsync did not write).
-                    String prefix = kind.plural() + "/";
                     s.seen.keySet().removeIf(k -> k.startsWith(prefix));
+                    s.written.keySet().removeIf(k -> k.startsWith(prefix)
+                            && !listedCopies.contains(k.substring(prefix.length() + 1)));
                     observed.forEach((name, o) -> s.seen.put(prefix + "/" + name, Optional.of(o)));
                     copies.retainAll(listedCopies);
                     copies.addAll(listedCopies);
@@ -567,7 +580,8 @@ public final class Federator implements AutoCloseable {
         }
         if (onMember == null) {
             try {
-                onMember = member.cluster().get(kind.target(), key.namespace(), key.name()).map(MemberCopy.Observed::of);
+                onMember = member.cluster().get(kind.target(), key.namespace(), key.name())
+                        .map(copy -> observe(member, s, kind, seenKey, copy, null));
             } catch (KubeAccessException e) {
                 noteFailure(member.name(), e);
                 retryLater(key);
@@ -590,7 +604,7 @@ public final class Federator implements AutoCloseable {
             reported.removeIf(seen -> seen.startsWith(key + " "));
         }
         try {
-            carryOut(key, kind, member, s, d, seenKey, hostsState);
+            carryOut(key, kind, member, s, d, seenKey, hostsState, held);
             failures.remove(key);
             reachable(member.name(), s);
         } catch (KubeAccessException e) {
@@ -611,6 +625,42 @@ public final class Federator implements AutoCloseable {
     private static MemberCopy.Observed observedAfterWrite(ObjectNode written, String resourceVersion) {
         String hash = written.path("metadata").path("annotations").path(MemberCopy.CONTENT_HASH).asText();
         return new MemberCopy.Observed(resourceVersion, hash, hash, true);
+    }
+
+    /** Records fedsync's own write of a copy: what it now knows the member holds. */
+    private static void wrote(Stats s, String seenKey, ObjectNode copy, String resourceVersion) {
+        MemberCopy.Observed o = observedAfterWrite(copy, resourceVersion);
+        s.seen.put(seenKey, Optional.of(o));
+        s.written.put(seenKey, o);
+    }
+
+    /**
+     * What deciding needs of a copy read from the member: as fedsync wrote it when the copy is still
+     * at the resourceVersion of fedsync's own last write (whatever the member changed while storing
+     * it is the member's way of storing it, not an edit); else what {@code listedBefore} (the last
+     * listing's observation) says when it saw this resourceVersion; else worked out from the copy.
+     */
+    private MemberCopy.Observed observe(MemberCluster m, Stats s, FederatedKind kind, String seenKey, JsonNode copy,
+                                        MemberCopy.Observed listedBefore) {
+        String rv = copy.path("metadata").path("resourceVersion").asText("");
+        boolean seenBefore = listedBefore != null && !rv.isEmpty() && listedBefore.resourceVersion().equals(rv);
+        MemberCopy.Observed w = s.written.get(seenKey);
+        if (w != null && w.resourceVersion().equals(rv)) {
+            if (!seenBefore && !s.storesDifferently.contains(kind.plural())
+                    && !w.contentHash().equals(MemberCopy.contentHash(copy))) {
+                storesDifferently(m, s, kind);
+            }
+            return w;
+        }
+        return seenBefore ? listedBefore : MemberCopy.Observed.of(copy);
+    }
+
+    private static void storesDifferently(MemberCluster m, Stats s, FederatedKind kind) {
+        if (s.storesDifferently.add(kind.plural())) {
+            LOG.info("[{}] stores {} otherwise than fedsync sends them (a mutating admission webhook or defaulting on"
+                    + " the member): each copy is kept as the member stored it, and written again only when the hosts"
+                    + " change it or someone edits it", m.name(), kind.plural());
+        }
     }
 
     /**
@@ -692,33 +742,45 @@ public final class Federator implements AutoCloseable {
         return state;
     }
 
+    /** @param held what was observed of the member's object when deciding */
     private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey,
-                          HostsState hostsState) throws KubeAccessException {
+                          HostsState hostsState, Optional<MemberCopy.Observed> held) throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
-            // The member now holds what was written: its content is the copy's (the server adds only
-            // fields content() leaves out), so nothing of the answer but its resourceVersion is read.
+            // The member now holds what was written, as it stores it: nothing of the answer but its
+            // resourceVersion is read (a copy still at that version is taken as written, see observe).
             byte[] json = hostsState.jsonOf(c.copy());
             String rv = json == null ? member.cluster().createVersion(kind.target(), c.copy())
                     : member.cluster().createVersion(kind.target(), c.copy(), json);
-            s.seen.put(seenKey, Optional.of(observedAfterWrite(c.copy(), rv)));
+            wrote(s, seenKey, c.copy(), rv);
             s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.debug("[{}] {}", key, c.reason());
-        } else if (d instanceof PushDecision.Update u) {
-            s.seen.put(seenKey, Optional.of(observedAfterWrite(u.copy(), member.cluster().replaceVersion(kind.target(),
-                    u.copy(), u.resourceVersion()))));
+        } else if (d instanceof PushDecision.Update u && !u.drift()) {
+            wrote(s, seenKey, u.copy(), member.cluster().replaceVersion(kind.target(), u.copy(), u.resourceVersion()));
             s.updates.incrementAndGet();
             s.lastWriteAt = clock.instant();
-            if (u.drift()) {
+            LOG.debug("[{}] {}", key, u.reason());
+        } else if (d instanceof PushDecision.Update u) {
+            // Rare, so the answer is read whole: a copy the member stores just as it was found was
+            // not edited, the member stores it so (what a new leader, which does not know fedsync's
+            // last write of it, meets once per copy on a member that changes objects as it stores them).
+            MemberCopy.Observed stored = MemberCopy.Observed.of(member.cluster().replace(kind.target(), u.copy(),
+                    u.resourceVersion()));
+            wrote(s, seenKey, u.copy(), stored.resourceVersion());
+            s.updates.incrementAndGet();
+            s.lastWriteAt = clock.instant();
+            if (held.isPresent() && held.get().contentHash().equals(stored.contentHash())) {
+                storesDifferently(member, s, kind);
+                LOG.debug("[{}] written again; the member stores it as it held it: not drift", key);
+            } else {
                 s.drifts.incrementAndGet();
                 LOG.warn("[{}] {}", key, u.reason());
-            } else {
-                LOG.debug("[{}] {}", key, u.reason());
             }
         } else if (d instanceof PushDecision.Delete del) {
             member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
             s.seen.put(seenKey, Optional.empty());
+            s.written.remove(seenKey);
             Set<String> known = s.copies.get(kind.plural());
             if (known != null) {
                 known.remove(key.name());

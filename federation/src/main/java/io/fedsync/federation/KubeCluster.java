@@ -403,11 +403,33 @@ public final class KubeCluster {
      */
     public String replaceVersion(FederatedKind.Target t, ObjectNode object, String resourceVersion)
             throws KubeAccessException {
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        return resourceVersionOf(replaceAnswer(t, object, resourceVersion, what), what);
+    }
+
+    /**
+     * {@link #replaceVersion}, answering the object as the member stored it, parsed: for the few
+     * writes that need to see what the member made of them.
+     */
+    public JsonNode replace(FederatedKind.Target t, ObjectNode object, String resourceVersion)
+            throws KubeAccessException {
+        String what = "replace " + t.plural() + " " + nameOf(object);
+        byte[] answer = replaceAnswer(t, object, resourceVersion, what);
+        resourceVersionOf(answer, what);
+        try {
+            return JSON.readTree(answer);
+        } catch (IOException e) {
+            throw new KubeAccessException("the API server answered " + what + " with something that is not JSON", 200,
+                    e);
+        }
+    }
+
+    private byte[] replaceAnswer(FederatedKind.Target t, ObjectNode object, String resourceVersion, String what)
+            throws KubeAccessException {
         ObjectNode o = object.deepCopy();
         ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
         String namespace = object.path("metadata").path("namespace").asText("");
-        String what = "replace " + t.plural() + " " + nameOf(object);
-        return write("PUT", what, objectUrl(t, namespace, nameOf(object)), json(o, what));
+        return send("PUT", what, objectUrl(t, namespace, nameOf(object)), json(o, what), MAX_ANSWER_BYTES);
     }
 
     /**

@@ -48,11 +48,20 @@ class FederatorIT {
     private static final FederatedKind TEMPLATES = Profile.KUBESPHERE_V3.kinds().get(7);
 
     @RegisterExtension
-    static final EtcdClusters ETCD = EtcdClusters.builder().withClusters("host", "host2", "m1", "m2", "stranger")
-            .build();
+    static final EtcdClusters ETCD = EtcdClusters.builder()
+            .withClusters("host", "host2", "m1", "m2", "stranger", "labelling").build();
+
+    /** What member "labelling"'s admission adds to every object it stores, as a mutating webhook would. */
+    private static final String TEAM_LABEL = "policy.example.com/team";
 
     @RegisterExtension
-    static final KubeApis KUBE = KubeApis.over(ETCD).build();
+    static final KubeApis KUBE = KubeApis.over(ETCD).admission("labelling", (resource, object) -> {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> meta = (Map<String, Object>) object.get("metadata");
+        @SuppressWarnings("unchecked")
+        Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new java.util.LinkedHashMap<>());
+        labels.put(TEAM_LABEL, "platform");
+    }).build();
 
     /** Keys the "mirror" says are in an open conflict. */
     private final Map<String, String> openConflicts = new ConcurrentHashMap<>();
@@ -60,7 +69,7 @@ class FederatorIT {
 
     @BeforeAll
     static void installKubeSphere() throws Exception {
-        for (String c : List.of("host", "host2", "m1", "m2", "stranger")) {
+        for (String c : List.of("host", "host2", "m1", "m2", "stranger", "labelling")) {
             io.fedsync.itest.kube.KubeSphereInstall.install(KUBE.apiClient(c), c.startsWith("host") ? "host" : "member",
                     c.equals("stranger") ? "another-" + SECRET : SECRET);
         }
@@ -78,14 +87,25 @@ class FederatorIT {
     }
 
     private Federator start(DriftPolicy policy) {
+        return start(policy, List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of("env", "prod")),
+                new Federator.MemberCluster("m2", cluster("m2"), Map.of("env", "test")),
+                new Federator.MemberCluster("stranger", cluster("stranger"), Map.of("env", "prod"))));
+    }
+
+    private Federator start(DriftPolicy policy, List<Federator.MemberCluster> members) {
         federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, policy, Duration.ofSeconds(2), 2),
-                Map.of("host", cluster("host"), "host2", cluster("host2")),
-                List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of("env", "prod")),
-                        new Federator.MemberCluster("m2", cluster("m2"), Map.of("env", "test")),
-                        new Federator.MemberCluster("stranger", cluster("stranger"), Map.of("env", "prod"))),
+                Map.of("host", cluster("host"), "host2", cluster("host2")), members,
                 key -> Optional.ofNullable(openConflicts.get(key))).start();
         await().atMost(WAIT).until(federator::synced);
         return federator;
+    }
+
+    private static Federator.MemberState member(Federator f, String name) {
+        return f.members().stream().filter(m -> m.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    private static String resourceVersion(String cluster, String name) {
+        return get(cluster, USERS.target(), name).orElseThrow().path("metadata").path("resourceVersion").asText();
     }
 
     private static DynamicKubernetesApi api(String cluster, FederatedKind.Target t) {
@@ -286,6 +306,72 @@ class FederatorIT {
                 .until(() -> email(get("m1", USERS.target(), name)).equals("kept-on-m1@163.com"));
         assertThat(federator.members()).filteredOn(m -> m.name().equals("m1")).singleElement()
                 .satisfies(m -> assertThat(m.drifts() - before).isEqualTo(1));
+    }
+
+    /**
+     * A member whose API changes every object as it stores it (here: adds a label, as a mutating
+     * webhook such as Kyverno's would). Its copies differ from what fedsync sent, and that is how
+     * the member stores them, not an edit: each is written once, never again at a resync, and no
+     * drift is counted. A real edit afterwards is still drift.
+     */
+    @Test
+    @DisplayName("a member that adds a label to what it stores (a mutating webhook): each copy is written once, not again at every resync, no drift counted; a real edit is still overwritten")
+    void aMemberThatChangesObjectsAsItStoresThemIsNotDrift() throws Exception {
+        start(DriftPolicy.OVERWRITE, List.of(new Federator.MemberCluster("labelling", cluster("labelling"), Map.of())));
+        List<String> names = List.of(Names.random("webhooked"), Names.random("webhooked"));
+        for (String name : names) {
+            put("host", USERS, user(name, "hosts@163.com"));
+            put("host2", USERS, user(name, "hosts@163.com"));
+        }
+        await().atMost(WAIT).until(() -> names.stream().allMatch(n -> get("labelling", USERS.target(), n)
+                .map(u -> u.path("metadata").path("labels").path(TEAM_LABEL).asText().equals("platform")).orElse(false)));
+        Map<String, String> versions = new java.util.TreeMap<>();
+        names.forEach(n -> versions.put(n, resourceVersion("labelling", n)));
+        // Three resyncs (every 2 s): the copies stay as the member stored them.
+        await().during(Duration.ofSeconds(7)).atMost(Duration.ofSeconds(12))
+                .until(() -> names.stream().allMatch(n -> resourceVersion("labelling", n).equals(versions.get(n))));
+        assertThat(member(federator, "labelling").drifts()).as("drift counted").isZero();
+        assertThat(member(federator, "labelling").updates()).as("copies written again").isZero();
+        assertThat(member(federator, "labelling").warnings()).anySatisfy(w -> assertThat(w).contains("stores users"));
+
+        // A real edit is drift: overwritten (and labelled again by the member), then left alone.
+        editOnMember("labelling", names.get(0), "edited@163.com");
+        await().atMost(WAIT).until(() -> email(get("labelling", USERS.target(), names.get(0))).equals("hosts@163.com"));
+        assertThat(member(federator, "labelling").drifts()).isEqualTo(1);
+        String afterOverwrite = resourceVersion("labelling", names.get(0));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                .until(() -> resourceVersion("labelling", names.get(0)).equals(afterOverwrite));
+
+        // The hosts change a user: one update, not drift.
+        put("host", USERS, user(names.get(1), "changed@163.com"));
+        put("host2", USERS, user(names.get(1), "changed@163.com"));
+        await().atMost(WAIT).until(() -> email(get("labelling", USERS.target(), names.get(1))).equals("changed@163.com"));
+        String afterUpdate = resourceVersion("labelling", names.get(1));
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                .until(() -> resourceVersion("labelling", names.get(1)).equals(afterUpdate));
+        assertThat(member(federator, "labelling").drifts()).isEqualTo(1);
+
+        // A new leader does not know fedsync's last writes: it writes each such copy once more,
+        // sees the member store it as it was, counts no drift, and then leaves it.
+        federator.close();
+        start(DriftPolicy.OVERWRITE, List.of(new Federator.MemberCluster("labelling", cluster("labelling"), Map.of())));
+        int copies = userVersions("labelling").size();
+        await().atMost(WAIT).until(() -> member(federator, "labelling").updates() == copies);
+        Map<String, String> afterTakeover = userVersions("labelling");
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(10))
+                .until(() -> userVersions("labelling").equals(afterTakeover));
+        assertThat(member(federator, "labelling").updates()).as("copies written again by the new leader: once each")
+                .isEqualTo(copies);
+        assertThat(member(federator, "labelling").drifts()).as("drift counted by the new leader").isZero();
+    }
+
+    /** Every user on {@code cluster}, by name, with its resourceVersion. */
+    private static Map<String, String> userVersions(String cluster) {
+        Map<String, String> out = new java.util.TreeMap<>();
+        for (DynamicKubernetesObject o : api(cluster, USERS.target()).list().getObject().getItems()) {
+            out.put(o.getMetadata().getName(), o.getMetadata().getResourceVersion());
+        }
+        return out;
     }
 
     @Test

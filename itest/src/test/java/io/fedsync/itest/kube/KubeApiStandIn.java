@@ -46,6 +46,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BiConsumer;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
@@ -94,7 +95,8 @@ import org.slf4j.LoggerFactory;
  * </ul>
  *
  * <h2>What it does not</h2>
- * No authentication or authorization (any token or none is accepted), no admission (no
+ * No authentication or authorization (any token or none is accepted), no admission but an
+ * optional mutating step given to the builder (like a mutating webhook; no
  * NamespaceLifecycle: objects may be created in a namespace that does not exist; deleting a
  * namespace does not delete its contents), no defaulting, validation or pruning against a
  * schema (only name, kind and apiVersion are checked), no version conversion (an object is
@@ -132,6 +134,7 @@ public final class KubeApiStandIn implements AutoCloseable {
     private final int requestedPort;
     private final Duration etcdTimeout;
     private final Duration maxWatch;
+    private final BiConsumer<KubeResource, Map<String, Object>> admission;
 
     private Vertx vertx;
     private HttpServer server;
@@ -150,6 +153,7 @@ public final class KubeApiStandIn implements AutoCloseable {
         this.requestedPort = builder.port;
         this.etcdTimeout = builder.etcdTimeout;
         this.maxWatch = builder.maxWatch;
+        this.admission = builder.admission;
     }
 
     public static Builder builder() {
@@ -848,6 +852,7 @@ public final class KubeApiStandIn implements AutoCloseable {
         }
         checkName(resource, objectName);
         checkNamespace(resource, target, metadata);
+        admission.accept(resource, object);
         if (!StoredObjects.string(metadata, "resourceVersion").isEmpty()) {
             throw ApiError.badRequest("resourceVersion should not be set on objects to be created");
         }
@@ -957,6 +962,7 @@ public final class KubeApiStandIn implements AutoCloseable {
      */
     private Optional<Answer> replace(HttpServerRequest request, Target target, KeyValue current, Map<String, Object> object) {
         KubeResource resource = target.resource;
+        admission.accept(resource, object);
         Map<String, Object> old = served(current.getValue().getBytes(), current.getModRevision(), target.key());
         Map<String, Object> oldMeta = StoredObjects.metadata(old);
         Map<String, Object> metadata = StoredObjects.metadata(object);
@@ -1179,8 +1185,19 @@ public final class KubeApiStandIn implements AutoCloseable {
         private int port;
         private Duration etcdTimeout = Duration.ofSeconds(5);
         private Duration maxWatch = Duration.ofMinutes(30);
+        private BiConsumer<KubeResource, Map<String, Object>> admission = (resource, object) -> { };
 
         private Builder() {
+        }
+
+        /**
+         * A mutating admission step, as a webhook on a real cluster (Kyverno adding a label, a
+         * KubeSphere webhook): called with the kind and the object of every create and update
+         * (patches included) before it is stored. None by default.
+         */
+        public Builder admission(BiConsumer<KubeResource, Map<String, Object>> admission) {
+            this.admission = Objects.requireNonNull(admission, "admission");
+            return this;
         }
 
         /** A name for logs and the kubeconfig's cluster/context. */

@@ -13,6 +13,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.AfterEachCallback;
@@ -44,6 +45,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
     private final EtcdClusters etcds;
     private final KubeResources resources;
     private final Duration maxWatch;
+    private final Map<String, BiConsumer<KubeResource, Map<String, Object>>> admissions;
     private final Map<String, KubeApiStandIn> apis = new LinkedHashMap<>();
     private Path kubeconfigDir;
     private boolean classScoped;
@@ -53,6 +55,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         this.etcds = builder.etcds;
         this.resources = builder.resources;
         this.maxWatch = builder.maxWatch;
+        this.admissions = Map.copyOf(builder.admissions);
     }
 
     /** Stand-ins over the etcds of {@code etcds}, one per cluster name. */
@@ -88,11 +91,19 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
     public synchronized KubeApiStandIn api(String name) {
         KubeApiStandIn api = apis.get(name);
         if (api == null) {
-            api = KubeApiStandIn.builder().name(name).etcd(etcds.get(name).clientBuilder()).resources(resources)
-                    .maxWatch(maxWatch).build().start();
+            api = standIn(name).build().start();
             apis.put(name, api);
         }
         return api;
+    }
+
+    private KubeApiStandIn.Builder standIn(String name) {
+        KubeApiStandIn.Builder b = KubeApiStandIn.builder().name(name).etcd(etcds.get(name).clientBuilder())
+                .resources(resources).maxWatch(maxWatch);
+        if (admissions.containsKey(name)) {
+            b.admission(admissions.get(name));
+        }
+        return b;
     }
 
     /** Ports of stand-ins stopped with {@link #stop}, to come back on. */
@@ -113,8 +124,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         if (port == null) {
             throw new IllegalStateException(name + "'s stand-in was not stopped");
         }
-        KubeApiStandIn api = KubeApiStandIn.builder().name(name).etcd(etcds.get(name).clientBuilder())
-                .resources(resources).maxWatch(maxWatch).port(port).build().start();
+        KubeApiStandIn api = standIn(name).port(port).build().start();
         apis.put(name, api);
         return api;
     }
@@ -177,6 +187,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         private final EtcdClusters etcds;
         private KubeResources resources = KubeResources.kubeSphere();
         private Duration maxWatch = Duration.ofMinutes(30);
+        private final Map<String, BiConsumer<KubeResource, Map<String, Object>>> admissions = new java.util.HashMap<>();
 
         private Builder(EtcdClusters etcds) {
             this.etcds = Objects.requireNonNull(etcds, "etcds");
@@ -190,6 +201,12 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         /** Ends every watch after this long (clients then watch again from their last resourceVersion). */
         public Builder maxWatch(Duration maxWatch) {
             this.maxWatch = Objects.requireNonNull(maxWatch, "maxWatch");
+            return this;
+        }
+
+        /** Cluster {@code name}'s stand-in mutates what it stores (see {@link KubeApiStandIn.Builder#admission}). */
+        public Builder admission(String name, BiConsumer<KubeResource, Map<String, Object>> admission) {
+            admissions.put(name, Objects.requireNonNull(admission, "admission"));
             return this;
         }
 
