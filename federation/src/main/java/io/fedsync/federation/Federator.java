@@ -83,15 +83,25 @@ public final class Federator implements AutoCloseable {
     }
 
     /** What the federator knows about one member (for status and metrics; never a secret). */
+    /**
+     * @param refused objects the member refuses (an admission webhook's denial, a validation error,
+     *                RBAC), as {@code plural/[namespace/]name}, with its answer; at most
+     *                {@value #REFUSED_SHOWN} of them, in name order
+     * @param refusedCount how many objects the member refuses
+     */
     public record MemberState(String name, boolean reachable, Boolean jwtMatches, String jwtProblem, long creates,
                               long updates, long deletes, long drifts, long holds, String lastError,
                               Instant lastWriteAt, Instant lastSync, int pending, String server, List<String> warnings,
-                              Map<String, String> labels) {
+                              Map<String, String> labels, Map<String, String> refused, int refusedCount) {
         public MemberState {
             warnings = List.copyOf(warnings);
             labels = Map.copyOf(labels);
+            refused = java.util.Collections.unmodifiableMap(new TreeMap<>(refused));
         }
     }
+
+    /** How many refused objects a {@link MemberState} names. */
+    static final int REFUSED_SHOWN = 50;
 
     private final Settings settings;
     private final Clock clock;
@@ -180,6 +190,8 @@ public final class Federator implements AutoCloseable {
          * {@link #carryOut}), then known again.
          */
         final Map<String, MemberCopy.Observed> written = new ConcurrentHashMap<>();
+        /** Objects the member refuses ({@code plural/[namespace/]name}), with its answer; gone once it accepts them. */
+        final Map<String, String> refused = new java.util.concurrent.ConcurrentSkipListMap<>();
         /** The kinds this member was seen storing otherwise than fedsync sent them. */
         final Set<String> storesDifferently = new java.util.concurrent.ConcurrentSkipListSet<>();
         /** Resyncs of this member so far (one thread at a time: {@link #resyncing}). */
@@ -253,9 +265,16 @@ public final class Federator implements AutoCloseable {
             List<String> warnings = new ArrayList<>(m.cluster().warnings());
             s.storesDifferently.forEach(plural -> warnings.add("stores " + plural + " otherwise than fedsync sends them"
                     + " (a mutating admission webhook or defaulting): each copy is kept as the member stored it"));
+            Map<String, String> refused = new TreeMap<>();
+            for (Map.Entry<String, String> e : s.refused.entrySet()) {
+                if (refused.size() == REFUSED_SHOWN) {
+                    break;
+                }
+                refused.put(e.getKey(), e.getValue());
+            }
             out.add(new MemberState(m.name(), s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
                     s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt, s.lastSync, pending,
-                    m.cluster().server(), warnings, labelsOf(m)));
+                    m.cluster().server(), warnings, labelsOf(m), refused, s.refused.size()));
         }
         return out;
     }
@@ -607,6 +626,9 @@ public final class Federator implements AutoCloseable {
             carryOut(key, kind, member, s, d, seenKey, hostsState, held);
             failures.remove(key);
             reachable(member.name(), s);
+            if (!s.refused.isEmpty() && s.refused.remove(objectRef(key)) != null) {
+                LOG.info("[{}] no longer refused by the member", key);
+            }
         } catch (KubeAccessException e) {
             // What the member holds is not what fedsync thought: read it before deciding again.
             s.mustRead.add(seenKey);
@@ -615,11 +637,24 @@ public final class Federator implements AutoCloseable {
                 // The member's object changed since it was read: decide again with what it holds now.
                 LOG.debug("[{}] {} changed on the member meanwhile; deciding again", key, kind.target().plural());
                 queue.add(key);
+            } else if (e.refused()) {
+                // Not the member's state but this object (a webhook's denial, validation, RBAC): said once
+                // per answer, shown in the member's status, tried again with backoff and at every resync.
+                if (!e.getMessage().equals(s.refused.put(objectRef(key), e.getMessage()))) {
+                    LOG.warn("[{}] refused by the member: {}; tried again with backoff and at every resync", key,
+                            e.getMessage());
+                }
+                retryLater(key);
             } else {
                 noteFailure(member.name(), e);
                 retryLater(key);
             }
         }
+    }
+
+    /** {@code plural/[namespace/]name}: how the member's status names an object. */
+    private static String objectRef(PushKey key) {
+        return key.plural() + "/" + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
     }
 
     private static MemberCopy.Observed observedAfterWrite(ObjectNode written, String resourceVersion) {

@@ -35,6 +35,15 @@ public final class KubeAccessException extends Exception {
         return code == 0 || code >= 500;
     }
 
+    /**
+     * The API server refused the request for what it carries or who sends it: a 4xx other than 401
+     * (the credentials), 404 and 409 (the object is not as read), 408 and 429 (busy: later). An
+     * admission webhook's denial, a validation error, RBAC. Retried, and reported per object.
+     */
+    public boolean refused() {
+        return code >= 400 && code < 500 && code != 401 && code != 404 && code != 408 && code != 409 && code != 429;
+    }
+
     public boolean conflict() {
         return code == 409;
     }

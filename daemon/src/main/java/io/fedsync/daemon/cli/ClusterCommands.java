@@ -302,6 +302,12 @@ final class ClusterCommands {
                 detail.add(c.path("detail").asText());
             }
             c.path("warnings").forEach(w -> detail.add("warning: " + w.asText()));
+            if (c.path("refusedCount").asLong() > 0) {
+                JsonNode first = c.path("refused").path(0);
+                detail.add("refuses " + c.path("refusedCount").asLong() + " object(s)"
+                        + (first.isObject() ? ", e.g. " + first.path("object").asText() + ": " + first.path("answer").asText()
+                        : ""));
+            }
             t.row(c.path("name").asText(), c.path("role").asText(), reach, text(c.path("jwtSecret")), lastSync,
                     pending, text(c.path("server")), labels.isEmpty() ? "<none>" : String.join(",", labels), pushed,
                     detail.isEmpty() ? "-" : String.join("; ", detail));

@@ -317,6 +317,10 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         pushed.put("deletes", s.deletes());
         pushed.put("drifts", s.drifts());
         pushed.put("holds", s.holds());
+        // Objects the member refuses (a webhook's denial, validation, RBAC): named with its answer.
+        item.put("refusedCount", s.refusedCount());
+        ArrayNode refused = item.putArray("refused");
+        s.refused().forEach((object, answer) -> refused.addObject().put("object", object).put("answer", answer));
         warnings(item, s.warnings());
         return item;
     }

@@ -139,6 +139,11 @@ public final class Metrics implements AutoCloseable {
         Gauge.builder("fedsync.federation.member.pending", this, m -> value(m.members.get(name), x -> x.pending()))
                 .tags(tags).description("Objects queued or waiting to be retried for the member")
                 .register(registry);
+        Gauge.builder("fedsync.federation.member.refused", this, m -> value(m.members.get(name),
+                        x -> x.refusedCount()))
+                .tags(tags).description("Objects the member refuses now (an admission webhook's denial, a validation"
+                        + " error, RBAC): retried, and named in GET /api/v1/clusters")
+                .register(registry);
         Gauge.builder("fedsync.federation.member.last.sync", this, m -> value(m.members.get(name),
                         x -> x.lastSync() == null ? Double.NaN : x.lastSync().toEpochMilli() / 1000.0))
                 .tags(tags).baseUnit("timestamp_seconds")

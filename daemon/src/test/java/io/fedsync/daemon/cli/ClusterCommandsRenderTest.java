@@ -140,6 +140,21 @@ class ClusterCommandsRenderTest {
     }
 
     @Test
+    void clustersWideNamesWhatAMemberRefuses() throws Exception {
+        String items = """
+                [{"name":"member1","role":"member","server":"https://10.0.0.9:6443","labels":{},"reachable":true,
+                  "jwtSecret":"matches","detail":null,"lastSync":"2026-11-30T10:00:48Z","pending":2,
+                  "pushed":{"creates":4,"updates":0,"deletes":0,"drifts":0,"holds":0},"warnings":[],"refusedCount":2,
+                  "refused":[{"object":"users/bob","answer":"member1: create users bob answered 400 BadRequest: admission webhook \\"policy.example.com\\" denied the request: no"},
+                             {"object":"users/eve","answer":"member1: create users eve answered 403 Forbidden: users is forbidden"}]}]
+                """;
+        String[] lines = ClusterCommands.clustersTable(json(items), true, NOW).split("\n");
+        assertThat(lines[1].split("\\s{2,}")).containsExactly("member1", "member", "yes", "matches", "12s", "2",
+                "https://10.0.0.9:6443", "<none>", "4/0/0", "refuses 2 object(s), e.g. users/bob: member1: create users"
+                        + " bob answered 400 BadRequest: admission webhook \"policy.example.com\" denied the request: no");
+    }
+
+    @Test
     void theFederationNoteSaysWhenItIsOffOrNotRunning() throws Exception {
         assertThat(ClusterCommands.federationNote(json(LIST).path("federation"))).isNull();
         assertThat(ClusterCommands.federationNote(json("{\"enabled\":false}"))).contains(

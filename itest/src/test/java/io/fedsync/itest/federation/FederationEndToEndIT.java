@@ -253,6 +253,7 @@ class FederationEndToEndIT {
         assertThat(metrics).containsPattern("fedsync_federation_member_jwt_secret_matches\\{member=\"member\"[^}]*} 1\\.0")
                 .containsPattern("fedsync_federation_member_writes_total\\{member=\"member\"[^}]*op=\"create\"[^}]*} [1-9]")
                 .containsPattern("fedsync_federation_members\\{[^}]*} 1\\.0")
+                .containsPattern("fedsync_federation_member_refused\\{member=\"member\"[^}]*} 0\\.0")
                 .doesNotContain("stranger");
         FedsyncdProcess.Result check = ctl(d, "check-jwt", "member");
         assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();

@@ -53,6 +53,8 @@ class FederatorIT {
 
     /** What member "labelling"'s admission adds to every object it stores, as a mutating webhook would. */
     private static final String TEAM_LABEL = "policy.example.com/team";
+    /** What member "labelling"'s admission refuses, as a validating webhook would. */
+    private static final String DENY_LABEL = "policy.example.com/deny";
 
     @RegisterExtension
     static final KubeApis KUBE = KubeApis.over(ETCD).admission("labelling", (resource, object) -> {
@@ -60,8 +62,13 @@ class FederatorIT {
         Map<String, Object> meta = (Map<String, Object>) object.get("metadata");
         @SuppressWarnings("unchecked")
         Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new java.util.LinkedHashMap<>());
+        if ("true".equals(labels.get(DENY_LABEL))) {
+            throw io.fedsync.itest.kube.KubeApiStandIn.admissionDenied("policy.example.com",
+                    "objects labelled " + DENY_LABEL + " are not allowed here");
+        }
         labels.put(TEAM_LABEL, "platform");
     }).build();
+
 
     /** Keys the "mirror" says are in an open conflict. */
     private final Map<String, String> openConflicts = new ConcurrentHashMap<>();
@@ -363,6 +370,36 @@ class FederatorIT {
         assertThat(member(federator, "labelling").updates()).as("copies written again by the new leader: once each")
                 .isEqualTo(copies);
         assertThat(member(federator, "labelling").drifts()).as("drift counted by the new leader").isZero();
+    }
+
+    @Test
+    @DisplayName("a member that refuses a copy (a validating webhook): the other copies arrive; the refusal is logged, named in the member's status with the member's answer, retried, and the copy arrives once it is accepted")
+    void aRefusedCopyIsReportedAndArrivesOnceAccepted() throws Exception {
+        start(DriftPolicy.OVERWRITE, List.of(new Federator.MemberCluster("labelling", cluster("labelling"), Map.of())));
+        String fine = Names.random("fine");
+        String denied = Names.random("denied");
+        ObjectNode deniedUser = (ObjectNode) readTree(user(denied, "d@163.com"));
+        ((ObjectNode) deniedUser.path("metadata")).putObject("labels").put(DENY_LABEL, "true");
+        for (String h : List.of("host", "host2")) {
+            put(h, USERS, user(fine, "f@163.com"));
+            put(h, USERS, deniedUser.toString());
+        }
+        await().atMost(WAIT).until(() -> get("labelling", USERS.target(), fine).isPresent()
+                && member(federator, "labelling").refusedCount() == 1);
+        assertThat(get("labelling", USERS.target(), denied)).isEmpty();
+        Federator.MemberState state = member(federator, "labelling");
+        assertThat(state.refused()).containsOnlyKeys("users/" + denied);
+        assertThat(state.refused().get("users/" + denied)).contains("answered 400", "admission webhook",
+                "policy.example.com", "denied the request");
+        assertThat(state.reachable()).as("a refusal is not the member being down").isTrue();
+
+        // The hosts drop the label: the member accepts the copy, and the refusal is gone.
+        for (String h : List.of("host", "host2")) {
+            put(h, USERS, user(denied, "d@163.com"));
+        }
+        await().atMost(WAIT).until(() -> get("labelling", USERS.target(), denied).isPresent()
+                && member(federator, "labelling").refusedCount() == 0);
+        assertThat(member(federator, "labelling").refused()).isEmpty();
     }
 
     /** Every user on {@code cluster}, by name, with its resourceVersion. */

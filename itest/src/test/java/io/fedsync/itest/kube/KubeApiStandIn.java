@@ -160,6 +160,15 @@ public final class KubeApiStandIn implements AutoCloseable {
         return new Builder();
     }
 
+    /**
+     * For an {@link Builder#admission} step: the request is denied as kube-apiserver denies it for a
+     * validating webhook that gives no code (400, "admission webhook "NAME" denied the request: ...").
+     */
+    public static RuntimeException admissionDenied(String webhook, String message) {
+        return new ApiError(400, "BadRequest", "admission webhook \"" + webhook + "\" denied the request: " + message,
+                null);
+    }
+
     // ---- lifecycle ------------------------------------------------------------------------
 
     /** Connects to etcd and listens; returns this. */
@@ -1191,9 +1200,10 @@ public final class KubeApiStandIn implements AutoCloseable {
         }
 
         /**
-         * A mutating admission step, as a webhook on a real cluster (Kyverno adding a label, a
-         * KubeSphere webhook): called with the kind and the object of every create and update
-         * (patches included) before it is stored. None by default.
+         * An admission step, as a webhook on a real cluster (Kyverno adding a label, a KubeSphere
+         * webhook): called with the kind and the object of every create and update (patches
+         * included) before it is stored; it may change the object, or deny the request by throwing
+         * {@link #admissionDenied}. None by default.
          */
         public Builder admission(BiConsumer<KubeResource, Map<String, Object>> admission) {
             this.admission = Objects.requireNonNull(admission, "admission");
