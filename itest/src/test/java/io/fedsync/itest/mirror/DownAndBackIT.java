@@ -61,6 +61,26 @@ class DownAndBackIT {
         return names;
     }
 
+    /** Starts the mirror, seeds {@code n} users, then kills (-9) or stops host2's etcd and waits until it is down. */
+    private List<String> seedThenStopHost2(int n, boolean kill) {
+        mirror = new MirrorHarness(etcd, new ResolutionPolicy.Hold()).start();
+        List<String> seeded = seed(n);
+        if (kill) {
+            etcd.get("host2").kill();
+        } else {
+            etcd.get("host2").stop();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> state("host2").equals("down"));
+        return seeded;
+    }
+
+    /** A user created on host; returns its name. */
+    private String createOnHost() {
+        String created = "created-while-down-" + Names.randomSuffix();
+        Kv.put(host(), KubeObjects.userKey(created), KubeObjects.user(created, "c@163.com"));
+        return created;
+    }
+
     /** Creates, updates and deletes on both sides, on disjoint keys (no conflicts). */
     private void changeBothSides(List<String> seeded) {
         for (int i = 0; i < 20; i++) {
@@ -118,10 +138,7 @@ class DownAndBackIT {
     @Test
     @DisplayName("S5: host2's etcd is killed (-9) while host creates, updates and deletes; when it is back, all arrives")
     void clusterKilledThenBack() {
-        mirror = new MirrorHarness(etcd, new ResolutionPolicy.Hold()).start();
-        List<String> seeded = seed(16);
-        etcd.get("host2").kill();
-        await().atMost(Duration.ofSeconds(30)).until(() -> state("host2").equals("down"));
+        List<String> seeded = seedThenStopHost2(16, true);
         for (int i = 0; i < seeded.size(); i++) {
             String key = KubeObjects.userKey(seeded.get(i));
             if (i % 2 == 0) {
@@ -130,8 +147,7 @@ class DownAndBackIT {
                 Kv.put(host(), key, KubeObjects.user(seeded.get(i), "while-down@163.com"));
             }
         }
-        String created = "created-while-down-" + Names.randomSuffix();
-        Kv.put(host(), KubeObjects.userKey(created), KubeObjects.user(created, "c@163.com"));
+        String created = createOnHost();
         assertThat(mirror.engine().healthy()).isTrue();
         await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(pair("host", "host2"))
                 .as("status while host2 is down: host's changes are owed to it")
@@ -164,12 +180,8 @@ class DownAndBackIT {
     @Test
     @DisplayName("S5: host2's etcd is stopped for 90 s; it is live again within 10 s of answering, and what changed arrives")
     void longOutageEndsAtOnce() {
-        mirror = new MirrorHarness(etcd, new ResolutionPolicy.Hold()).start();
-        List<String> seeded = seed(4);
-        etcd.get("host2").stop();
-        await().atMost(Duration.ofSeconds(30)).until(() -> state("host2").equals("down"));
-        String created = "created-while-down-" + Names.randomSuffix();
-        Kv.put(host(), KubeObjects.userKey(created), KubeObjects.user(created, "c@163.com"));
+        List<String> seeded = seedThenStopHost2(4, false);
+        String created = createOnHost();
         Kv.delete(host(), KubeObjects.userKey(seeded.get(0)));
         Duration outage = Duration.ofSeconds(90);
         await().during(outage).atMost(outage.plusSeconds(10)).pollInterval(Duration.ofSeconds(1))
