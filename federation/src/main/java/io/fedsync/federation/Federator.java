@@ -82,8 +82,9 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    /** What the federator knows about one member (for status and metrics; never a secret). */
     /**
+     * What the federator knows about one member (for status and metrics; never a secret).
+     *
      * @param refused objects the member refuses (an admission webhook's denial, a validation error,
      *                RBAC), as {@code plural/[namespace/]name}, with its answer; at most
      *                {@value #REFUSED_SHOWN} of them, in name order
@@ -265,13 +266,8 @@ public final class Federator implements AutoCloseable {
             List<String> warnings = new ArrayList<>(m.cluster().warnings());
             s.storesDifferently.forEach(plural -> warnings.add("stores " + plural + " otherwise than fedsync sends them"
                     + " (a mutating admission webhook or defaulting): each copy is kept as the member stored it"));
-            Map<String, String> refused = new TreeMap<>();
-            for (Map.Entry<String, String> e : s.refused.entrySet()) {
-                if (refused.size() == REFUSED_SHOWN) {
-                    break;
-                }
-                refused.put(e.getKey(), e.getValue());
-            }
+            Map<String, String> refused = s.refused.entrySet().stream().limit(REFUSED_SHOWN)
+                    .collect(java.util.stream.Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue));
             out.add(new MemberState(m.name(), s.reachable, s.jwtMatches, s.jwtProblem, s.creates.get(), s.updates.get(),
                     s.deletes.get(), s.drifts.get(), s.holds.get(), s.lastError, s.lastWriteAt, s.lastSync, pending,
                     m.cluster().server(), warnings, labelsOf(m), refused, s.refused.size()));
