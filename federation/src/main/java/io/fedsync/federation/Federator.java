@@ -44,6 +44,13 @@ public final class Federator implements AutoCloseable {
     private static final Duration NOT_SETTLED_RETRY = Duration.ofSeconds(1);
     private static final Duration CONFLICT_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+    /**
+     * A copy the member refuses (a webhook's denial, validation, RBAC) is tried again with backoff up
+     * to this, and at once when the hosts change the object; a resync does not cut the backoff short.
+     * Such refusals last until someone changes the object or the member's policy: trying each every
+     * resync (30 s) would send two requests a minute per refused object and member, forever.
+     */
+    static final Duration MAX_REFUSED_BACKOFF = Duration.ofMinutes(5);
     /** Every this many resyncs of a member, the content hash of every copy listed is worked out again. */
     private static final int FULL_HASH_EVERY = 10;
 
@@ -422,7 +429,14 @@ public final class Federator implements AutoCloseable {
                     listed = false;
                 }
                 names.addAll(copies);
-                names.forEach(n -> queue.add(new PushKey(m.name(), kind.plural(), "", n)));
+                for (String n : names) {
+                    PushKey k = new PushKey(m.name(), kind.plural(), "", n);
+                    if (s.refused.containsKey(objectRef(k))) {
+                        queue.addUnlessDelayed(k); // its backoff stands (MAX_REFUSED_BACKOFF)
+                    } else {
+                        queue.add(k);
+                    }
+                }
             }
             if (listed) {
                 s.lastSync = clock.instant();
@@ -635,12 +649,13 @@ public final class Federator implements AutoCloseable {
                 queue.add(key);
             } else if (e.refused()) {
                 // Not the member's state but this object (a webhook's denial, validation, RBAC): said once
-                // per answer, shown in the member's status, tried again with backoff and at every resync.
+                // per answer, shown in the member's status, tried again with a longer backoff and when the
+                // hosts change it (their event queues it now), not at every resync.
                 if (!e.getMessage().equals(s.refused.put(objectRef(key), e.getMessage()))) {
-                    LOG.warn("[{}] refused by the member: {}; tried again with backoff and at every resync", key,
-                            e.getMessage());
+                    LOG.warn("[{}] refused by the member: {}; tried again with backoff (up to {} min) and when the"
+                            + " hosts change it", key, e.getMessage(), MAX_REFUSED_BACKOFF.toMinutes());
                 }
-                retryLater(key);
+                retryLater(key, MAX_REFUSED_BACKOFF);
             } else {
                 noteFailure(member.name(), e);
                 retryLater(key);
@@ -948,8 +963,13 @@ public final class Federator implements AutoCloseable {
     }
 
     private void retryLater(PushKey key) {
+        retryLater(key, MAX_BACKOFF);
+    }
+
+    /** Queues {@code key} again after 0.5 s, doubled at each failure in a row, at most {@code cap}. */
+    private void retryLater(PushKey key, Duration cap) {
         int n = failures.merge(key, 1, Integer::sum);
-        long millis = Math.min(MAX_BACKOFF.toMillis(), 500L << Math.min(6, n - 1));
+        long millis = Math.min(cap.toMillis(), 500L << Math.min(10, n - 1));
         queue.addAfter(key, Duration.ofMillis(millis));
     }
 

@@ -29,6 +29,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.ConnectionPool;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.Request;
@@ -49,6 +51,19 @@ public final class KubeCluster {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(15);
+    /**
+     * Idle connections kept per cluster, and for how long. Over HTTP/1.1 (an API server reached
+     * without TLS, or through a proxy that does not speak HTTP/2) each call in flight holds a
+     * connection of its own; OkHttp's default pool keeps 5 idle and closes the rest, so with more
+     * calls in flight than that, nearly every call opened a new connection (and, with TLS, a new
+     * handshake). Measured in {@code bin/fedsync-federation-bench --profile}: connects and closes
+     * on the federation workers' stacks. 64 covers the calls one cluster can have in flight (at
+     * most half of {@code federation.workers}, 32 by default, plus the listings); a connection
+     * exists only while it was needed within the keep-alive. Over HTTP/2 (kube-apiserver with
+     * TLS) calls share one connection and this changes nothing.
+     */
+    static final int IDLE_CONNECTIONS = 64;
+    static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(2);
 
     private final String name;
     private final ApiClient client;
@@ -126,11 +141,20 @@ public final class KubeCluster {
         client.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
         client.setReadTimeout((int) CALL_TIMEOUT.toMillis());
         client.setWriteTimeout((int) CALL_TIMEOUT.toMillis());
+        keepConnections(client);
         // Watches stay open for minutes (the server ends them): a read timeout longer than the time
         // between a watch's events or bookmarks, and a connect timeout.
         watching.setConnectTimeout((int) CALL_TIMEOUT.toMillis());
         watching.setReadTimeout((int) WATCH_READ_TIMEOUT.toMillis());
+        keepConnections(watching);
         return new KubeCluster(name, client, watching, server, warnings);
+    }
+
+    /** Gives {@code api} a connection pool of {@link #IDLE_CONNECTIONS} (its own: pools are per client). */
+    private static void keepConnections(ApiClient api) {
+        api.setHttpClient(api.getHttpClient().newBuilder()
+                .connectionPool(new ConnectionPool(IDLE_CONNECTIONS, IDLE_KEEP_ALIVE.toMillis(), TimeUnit.MILLISECONDS))
+                .build());
     }
 
     public String name() {

@@ -104,6 +104,21 @@ public final class WorkQueue<K> {
         }
     }
 
+    /**
+     * Queues {@code key} now, unless it waits for a later time ({@link #addAfter}): then it keeps
+     * that time. For a periodic pass that must not cut a retry's backoff short.
+     */
+    public void addUnlessDelayed(K key) {
+        lock.lock();
+        try {
+            if (!dueAt.containsKey(key)) {
+                add(key); // the lock is reentrant: checked and added at once
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Queues {@code key} after {@code delay} (a retry); an earlier due time already set wins. */
     public void addAfter(K key, Duration delay) {
         if (delay.isZero() || delay.isNegative()) {

@@ -94,6 +94,26 @@ class WorkQueueTest {
     }
 
     @Test
+    void addUnlessDelayedKeepsARetrysTimeAndQueuesAnyOtherKeyNow() throws Exception {
+        ManualClock clock = new ManualClock();
+        WorkQueue<String> q = new WorkQueue<>(clock);
+        q.addAfter("backing-off", Duration.ofMinutes(5));
+        q.addUnlessDelayed("backing-off");
+        q.addUnlessDelayed("fresh");
+        assertThat(q.take(SHORT)).contains("fresh");
+        q.done("fresh");
+        assertThat(q.take(SHORT)).as("the retry keeps its time").isEmpty();
+        assertThat(q.delayedCount()).isEqualTo(1);
+        clock.millis += 5 * 60_000;
+        assertThat(q.take(SHORT)).contains("backing-off");
+        q.done("backing-off");
+        // Once due and taken it waits for nothing: the next pass queues it now.
+        q.addUnlessDelayed("backing-off");
+        assertThat(q.take(SHORT)).contains("backing-off");
+        q.done("backing-off");
+    }
+
+    @Test
     void shutDownWakesWaitingWorkers() throws Exception {
         WorkQueue<String> q = new WorkQueue<>();
         ExecutorService pool = Executors.newSingleThreadExecutor();

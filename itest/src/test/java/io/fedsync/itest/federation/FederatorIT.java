@@ -56,6 +56,9 @@ class FederatorIT {
     /** What member "labelling"'s admission refuses, as a validating webhook would. */
     private static final String DENY_LABEL = "policy.example.com/deny";
 
+    /** Writes member "labelling" denied, by object name. */
+    private static final Map<String, Integer> DENIALS = new java.util.concurrent.ConcurrentHashMap<>();
+
     @RegisterExtension
     static final KubeApis KUBE = KubeApis.over(ETCD).admission("labelling", (resource, object) -> {
         @SuppressWarnings("unchecked")
@@ -63,6 +66,7 @@ class FederatorIT {
         @SuppressWarnings("unchecked")
         Map<String, Object> labels = (Map<String, Object>) meta.computeIfAbsent("labels", k -> new java.util.LinkedHashMap<>());
         if ("true".equals(labels.get(DENY_LABEL))) {
+            DENIALS.merge(String.valueOf(meta.get("name")), 1, Integer::sum);
             throw io.fedsync.itest.kube.KubeApiStandIn.admissionDenied("policy.example.com",
                     "objects labelled " + DENY_LABEL + " are not allowed here");
         }
@@ -373,7 +377,7 @@ class FederatorIT {
     }
 
     @Test
-    @DisplayName("a member that refuses a copy (a validating webhook): the other copies arrive; the refusal is logged, named in the member's status with the member's answer, retried, and the copy arrives once it is accepted")
+    @DisplayName("a member that refuses a copy (a validating webhook): the other copies arrive; the refusal is logged, named in the member's status with the member's answer, retried with backoff (not at every resync), and at once when the hosts change it, the copy arrives once accepted")
     void aRefusedCopyIsReportedAndArrivesOnceAccepted() throws Exception {
         start(DriftPolicy.OVERWRITE, List.of(new Federator.MemberCluster("labelling", cluster("labelling"), Map.of())));
         String fine = Names.random("fine");
@@ -393,11 +397,19 @@ class FederatorIT {
                 "policy.example.com", "denied the request");
         assertThat(state.reachable()).as("a refusal is not the member being down").isTrue();
 
-        // The hosts drop the label: the member accepts the copy, and the refusal is gone.
+        // Tried again with backoff (0.5, 1, 2, 4, 8, 16 s, ... up to 5 min), not at every resync (2 s here):
+        // after the sixth try the next is 16 s away, and three resyncs pass without one.
+        await().atMost(Duration.ofSeconds(60)).until(() -> DENIALS.getOrDefault(denied, 0) >= 6);
+        int tries = DENIALS.get(denied);
+        await().during(Duration.ofSeconds(5)).atMost(Duration.ofSeconds(8))
+                .until(() -> DENIALS.get(denied) == tries);
+
+        // The hosts drop the label: the member accepts the copy at once (the hosts' change is tried
+        // now, not when the backoff ends, 11 s or more later), and the refusal is gone.
         for (String h : List.of("host", "host2")) {
             put(h, USERS, user(denied, "d@163.com"));
         }
-        await().atMost(WAIT).until(() -> get("labelling", USERS.target(), denied).isPresent()
+        await().atMost(Duration.ofSeconds(8)).until(() -> get("labelling", USERS.target(), denied).isPresent()
                 && member(federator, "labelling").refusedCount() == 0);
         assertThat(member(federator, "labelling").refused()).isEmpty();
     }

@@ -141,6 +141,7 @@ public final class KubeApiStandIn implements AutoCloseable {
     private Client etcd;
     private volatile String url;
     private final java.util.Set<Runnable> openWatches = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final AtomicLong connections = new AtomicLong();
     private final AtomicLong lists = new AtomicLong();
     private final AtomicLong watches = new AtomicLong();
     private final AtomicLong expiredWatches = new AtomicLong();
@@ -179,7 +180,8 @@ public final class KubeApiStandIn implements AutoCloseable {
         etcd = clientFactory.get();
         vertx = Vertx.vertx();
         try {
-            server = vertx.createHttpServer().requestHandler(this::handle).listen(requestedPort, host)
+            server = vertx.createHttpServer().connectionHandler(c -> connections.incrementAndGet())
+                    .requestHandler(this::handle).listen(requestedPort, host)
                     .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -238,6 +240,11 @@ public final class KubeApiStandIn implements AutoCloseable {
     /** How many watches are streaming now (for tests that check watches end). */
     public int openWatchCount() {
         return openWatches.size();
+    }
+
+    /** TCP connections accepted so far (a client that reuses its connections opens few). */
+    public long connectionCount() {
+        return connections.get();
     }
 
     /** LIST requests answered so far (an informer relists after a 410). */
