@@ -57,12 +57,12 @@ public final class KubeCluster {
      * connection of its own; OkHttp's default pool keeps 5 idle and closes the rest, so with more
      * calls in flight than that, nearly every call opened a new connection (and, with TLS, a new
      * handshake). Measured in {@code bin/fedsync-federation-bench --profile}: connects and closes
-     * on the federation workers' stacks. 64 covers the calls one cluster can have in flight (at
-     * most half of {@code federation.workers}, 32 by default, plus the listings); a connection
-     * exists only while it was needed within the keep-alive. Over HTTP/2 (kube-apiserver with
-     * TLS) calls share one connection and this changes nothing.
+     * on the federation workers' stacks. 128 covers the calls one cluster can have in flight (at
+     * most half of {@code federation.workers}: 32 by default, 128 at most); a connection exists
+     * only while it was needed within the keep-alive. Over HTTP/2 (kube-apiserver with TLS) calls
+     * share one connection and this changes nothing.
      */
-    static final int IDLE_CONNECTIONS = 64;
+    static final int IDLE_CONNECTIONS = 128;
     static final Duration IDLE_KEEP_ALIVE = Duration.ofMinutes(2);
 
     private final String name;

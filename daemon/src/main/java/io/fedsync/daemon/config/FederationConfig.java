@@ -28,8 +28,8 @@ public record FederationConfig(Profile profile, DriftPolicy driftPolicy, Duratio
     public static final DriftPolicy DEFAULT_DRIFT_POLICY = DriftPolicy.OVERWRITE;
     public static final Duration DEFAULT_RESYNC = Duration.ofSeconds(30);
     public static final Duration MIN_RESYNC = Duration.ofSeconds(1);
-    public static final int DEFAULT_WORKERS = 32;
-    public static final int MAX_WORKERS = 64;
+    public static final int DEFAULT_WORKERS = 64;
+    public static final int MAX_WORKERS = 256;
 
     /**
      * A host cluster's Kubernetes API access: a kubeconfig, referred to by path. Its content (it may

@@ -372,7 +372,7 @@ class ConfigLoaderTest {
         assertThat(federated).isNotEqualTo(example);
         DaemonConfig f = ConfigLoader.load(write(federated));
         assertThat(f.federation()).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
-                io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 32,
+                io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 64,
                 java.util.Map.of("host", new FederationConfig.HostKube("host", kube, "host-admin"))));
     }
 
@@ -741,7 +741,7 @@ class ConfigLoaderTest {
         for (String section : List.of("federation: {}\n", "federation:\n", "federation:\n  # profile: kubesphere-v3\n")) {
             FederationConfig f = ConfigLoader.load(write(withHostKeys("kubeconfig: " + kube, section))).federation();
             assertThat(f).as(section).isEqualTo(new FederationConfig(io.fedsync.federation.Profile.KUBESPHERE_V3,
-                    io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 32,
+                    io.fedsync.federation.DriftPolicy.OVERWRITE, java.time.Duration.ofSeconds(30), 64,
                     java.util.Map.of("host", new FederationConfig.HostKube("host", kube, null))));
         }
         DaemonConfig off = ConfigLoader.load(write(minimal()));
@@ -789,9 +789,9 @@ class ConfigLoaderTest {
         assertThat(problem(with.apply("resync: soon"))).isEqualTo(at.formatted("resync")
                 + "'soon' is not a duration: write a number with ms, s, m or h, e.g. 10m (0 turns it off)");
         assertThat(problem(with.apply("workers: 0"))).isEqualTo(at.formatted("workers")
-                + "0 is outside the allowed range 1..64 (members written to in parallel)");
-        assertThat(problem(with.apply("workers: 65"))).contains("'federation.workers'", "65 is outside the allowed"
-                + " range 1..64");
+                + "0 is outside the allowed range 1..256 (members written to in parallel)");
+        assertThat(problem(with.apply("workers: 257"))).contains("'federation.workers'", "257 is outside the allowed"
+                + " range 1..256");
         assertThat(problem(with.apply("workers: many"))).contains("'federation.workers'", "expected a whole number");
         assertThat(ConfigLoader.load(write(with.apply("profile: KubeSphere-V4\nworkers: 64\nresync: 1s")))
                 .federation()).satisfies(f -> {

@@ -25,7 +25,7 @@ record FederationBenchOptions(int users, int members, int repeat, int clients, i
             "                      the previous one of its thread (8)",
             "  --rate R            creates per second over all clients (default 0: as fast as the API answers)",
             "  --resync D          federation.resync of fedsyncd's config (30s, the default of fedsyncd)",
-            "  --workers W         federation.workers of fedsyncd's config (default: not set, fedsyncd's default 32)",
+            "  --workers W         federation.workers of fedsyncd's config (default: not set, fedsyncd's default 64)",
             "  --settle-seconds S  after the last arrival, keep counting member writes this long: writes beyond one",
             "                      per user and member are duplicates (5)",
             "  --timeout-seconds T give up waiting for the users on the members after T s (300)",
