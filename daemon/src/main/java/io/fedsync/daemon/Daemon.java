@@ -70,6 +70,7 @@ public final class Daemon implements AutoCloseable {
                     () -> groupOfOne(config, mirror));
             if (federation != null) {
                 metrics.withFederation(federation::memberStates);
+                federation.timings(metrics.federationTimings());
             }
             ApiServer api = ApiServer.start(mirror, config.listen(), () -> groupOfOne(config, mirror), null, null,
                     java.util.Optional::empty, auth(config), metrics, config.apiTls(), federation);
@@ -111,6 +112,7 @@ public final class Daemon implements AutoCloseable {
                     mirror::raftStatus, mirror::countersSinceStart, mirror::leaderChanges);
             if (federation != null) {
                 metrics.withFederation(federation::memberStates);
+                federation.timings(metrics.federationTimings());
             }
             ApiServer api = ApiServer.start(mirror, config.listen(), mirror::raftStatus, mirror, config.nodeId(),
                     mirror::mirrorApi, auth(config), metrics, config.apiTls(), federation);

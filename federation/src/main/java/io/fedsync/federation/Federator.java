@@ -73,6 +73,36 @@ public final class Federator implements AutoCloseable {
     }
 
     /**
+     * Where the federation's time goes, for metrics: how long keys wait for a worker, and how long
+     * the members take to answer writes. Called on the workers' threads; must not block.
+     */
+    public interface Timings {
+        /** A key of {@code member} waited this long in the queue before a worker took it. */
+        void waited(String member, Duration waited);
+
+        /**
+         * A write to {@code member} took this long: {@code op} create, update or delete; {@code ok}
+         * false when it failed (no answer, or an error answer).
+         */
+        void wrote(String member, String op, boolean ok, Duration took);
+
+        Timings NONE = new Timings() {
+            @Override
+            public void waited(String member, Duration waited) {
+            }
+
+            @Override
+            public void wrote(String member, String op, boolean ok, Duration took) {
+            }
+        };
+    }
+
+    /** A call to a member's API. */
+    private interface MemberCall<T> {
+        T call() throws KubeAccessException;
+    }
+
+    /**
      * @param resync  how often everything is queued again (drift, owed deletes, jwtSecret changes)
      * @param workers worker threads deciding and writing
      */
@@ -124,6 +154,7 @@ public final class Federator implements AutoCloseable {
      * member whose calls hang cannot take them all), and members take turns.
      */
     private final WorkQueue<PushKey> queue;
+    private final Timings timings;
     /** host → plural → what the host holds of the kind (hosts in name order). */
     private final Map<String, Map<String, KindCache>> caches = new TreeMap<>();
     private final Map<String, Stats> stats = new ConcurrentHashMap<>();
@@ -209,17 +240,30 @@ public final class Federator implements AutoCloseable {
     }
 
     public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
-        this(settings, hosts, members, mirror, Clock.systemUTC());
+        this(settings, hosts, members, mirror, Timings.NONE);
+    }
+
+    /** @param timings told where the time goes (queue waits, members' answers), e.g. for metrics */
+    public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror,
+                     Timings timings) {
+        this(settings, hosts, members, mirror, Clock.systemUTC(), timings);
     }
 
     Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror,
               Clock clock) {
+        this(settings, hosts, members, mirror, clock, Timings.NONE);
+    }
+
+    private Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members,
+                      MirrorView mirror, Clock clock, Timings timings) {
         if (hosts.isEmpty()) {
             throw new IllegalArgumentException("federation needs at least one host cluster with a kubeconfig");
         }
         this.settings = settings;
         this.clock = clock;
-        this.queue = new WorkQueue<>(PushKey::member, perMemberWorkers(settings.workers()));
+        this.timings = Objects.requireNonNull(timings, "timings");
+        this.queue = new WorkQueue<>(PushKey::member, perMemberWorkers(settings.workers()))
+                .onTake((key, waited) -> timings.waited(key.member(), waited));
         this.hosts = new TreeMap<>(hosts);
         members.forEach(m -> this.members.put(m.name(), m));
         this.mirror = mirror;
@@ -795,15 +839,16 @@ public final class Federator implements AutoCloseable {
             // The member now holds what was written, as it stores it: nothing of the answer but its
             // resourceVersion is read (a copy still at that version is taken as written, see observe).
             byte[] json = hostsState.jsonOf(c.copy());
-            String rv = json == null ? member.cluster().createVersion(kind.target(), c.copy())
-                    : member.cluster().createVersion(kind.target(), c.copy(), json);
+            String rv = timed(member, "create", () -> json == null ? member.cluster().createVersion(kind.target(), c.copy())
+                    : member.cluster().createVersion(kind.target(), c.copy(), json));
             wrote(s, seenKey, c.copy(), rv);
             s.copies.computeIfAbsent(kind.plural(), k -> ConcurrentHashMap.newKeySet()).add(key.name());
             s.creates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.debug("[{}] {}", key, c.reason());
         } else if (d instanceof PushDecision.Update u && !u.drift()) {
-            wrote(s, seenKey, u.copy(), member.cluster().replaceVersion(kind.target(), u.copy(), u.resourceVersion()));
+            wrote(s, seenKey, u.copy(), timed(member, "update",
+                    () -> member.cluster().replaceVersion(kind.target(), u.copy(), u.resourceVersion())));
             s.updates.incrementAndGet();
             s.lastWriteAt = clock.instant();
             LOG.debug("[{}] {}", key, u.reason());
@@ -811,8 +856,8 @@ public final class Federator implements AutoCloseable {
             // Rare, so the answer is read whole: a copy the member stores just as it was found was
             // not edited, the member stores it so (what a new leader, which does not know fedsync's
             // last write of it, meets once per copy on a member that changes objects as it stores them).
-            MemberCopy.Observed stored = MemberCopy.Observed.of(member.cluster().replace(kind.target(), u.copy(),
-                    u.resourceVersion()));
+            MemberCopy.Observed stored = MemberCopy.Observed.of(timed(member, "update",
+                    () -> member.cluster().replace(kind.target(), u.copy(), u.resourceVersion())));
             wrote(s, seenKey, u.copy(), stored.resourceVersion());
             s.updates.incrementAndGet();
             s.lastWriteAt = clock.instant();
@@ -824,7 +869,10 @@ public final class Federator implements AutoCloseable {
                 LOG.warn("[{}] {}", key, u.reason());
             }
         } else if (d instanceof PushDecision.Delete del) {
-            member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
+            timed(member, "delete", () -> {
+                member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
+                return null;
+            });
             s.seen.put(seenKey, Optional.empty());
             s.written.remove(seenKey);
             Set<String> known = s.copies.get(kind.plural());
@@ -843,6 +891,19 @@ public final class Federator implements AutoCloseable {
             queue.addAfter(key, h.conflict() ? CONFLICT_RETRY : NOT_SETTLED_RETRY);
         } else {
             LOG.debug("[{}] {}", key, d.reason());
+        }
+    }
+
+    /** Runs a write to {@code member}, telling {@link Timings} how long it took and whether it worked. */
+    private <T> T timed(MemberCluster member, String op, MemberCall<T> call) throws KubeAccessException {
+        long start = System.nanoTime();
+        boolean ok = false;
+        try {
+            T result = call.call();
+            ok = true;
+            return result;
+        } finally {
+            timings.wrote(member.name(), op, ok, Duration.ofNanos(System.nanoTime() - start));
         }
     }
 

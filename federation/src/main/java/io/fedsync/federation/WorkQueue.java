@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
@@ -48,6 +49,9 @@ public final class WorkQueue<K> {
     private final Set<K> dirty = new HashSet<>();
     private final PriorityQueue<Delayed<K>> delayed = new PriorityQueue<>();
     private final Map<K, Long> dueAt = new HashMap<>();
+    /** When each queued key was queued (or, for a retry, became due): its wait for a worker. */
+    private final Map<K, Long> queuedSince = new HashMap<>();
+    private volatile BiConsumer<K, Duration> onTake = (key, waited) -> { };
     private boolean shutDown;
 
     private record Delayed<K>(long at, long seq, K key) implements Comparable<Delayed<K>> {
@@ -83,6 +87,16 @@ public final class WorkQueue<K> {
         this.clock = clock;
         this.groupOf = groupOf;
         this.perGroupLimit = perGroupLimit;
+    }
+
+    /**
+     * Tells {@code waited} how long each key a worker takes waited in the queue: from when it was
+     * queued, or when its retry became due, or when the worker that held it was done (a key added
+     * while held). Called by the taking worker outside the queue's lock; it must not block.
+     */
+    public WorkQueue<K> onTake(BiConsumer<K, Duration> waited) {
+        this.onTake = waited;
+        return this;
     }
 
     /** Queues {@code key} now (once, however often it is added before a worker takes it). */
@@ -149,6 +163,8 @@ public final class WorkQueue<K> {
      */
     public Optional<K> take(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
+        K taken;
+        long waitedMillis;
         lock.lock();
         try {
             while (true) {
@@ -160,7 +176,10 @@ public final class WorkQueue<K> {
                 if (key != null) {
                     queued.remove(key);
                     processing.add(key);
-                    return Optional.of(key);
+                    Long since = queuedSince.remove(key);
+                    taken = key;
+                    waitedMillis = since == null ? 0 : Math.max(0, clock.millis() - since);
+                    break;
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
@@ -174,6 +193,8 @@ public final class WorkQueue<K> {
         } finally {
             lock.unlock();
         }
+        onTake.accept(taken, Duration.ofMillis(waitedMillis));
+        return Optional.of(taken);
     }
 
     /** Releases {@code key}; if it was added meanwhile, it is queued again. */
@@ -213,6 +234,12 @@ public final class WorkQueue<K> {
 
     /** Queues a key at the end of its group; a group that had none takes the last turn. Under the lock. */
     private void enqueue(K key) {
+        enqueue(key, clock.millis());
+    }
+
+    /** {@link #enqueue(Object)}, waiting since {@code since} (epoch millis of the queue's clock). */
+    private void enqueue(K key, long since) {
+        queuedSince.put(key, since);
         Object group = groupOf.apply(key);
         ArrayDeque<K> keys = byGroup.get(group);
         if (keys == null) {
@@ -302,7 +329,7 @@ public final class WorkQueue<K> {
             if (processing.contains(d.key())) {
                 dirty.add(d.key());
             } else if (queued.add(d.key())) {
-                enqueue(d.key());
+                enqueue(d.key(), d.at());
             }
         }
     }

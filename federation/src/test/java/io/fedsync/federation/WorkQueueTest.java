@@ -114,6 +114,31 @@ class WorkQueueTest {
     }
 
     @Test
+    void eachTakeTellsHowLongTheKeyWaitedSinceQueuedOrDue() throws Exception {
+        ManualClock clock = new ManualClock();
+        java.util.List<String> told = new java.util.ArrayList<>();
+        WorkQueue<String> q = new WorkQueue<String>(clock).onTake((key, waited) -> told.add(key + " " + waited.toMillis()));
+        q.add("a");
+        clock.millis += 300;
+        q.add("a"); // queued once: the wait counts from the first add
+        q.add("b");
+        clock.millis += 200;
+        assertThat(q.take(SHORT)).contains("a");
+        assertThat(q.take(SHORT)).contains("b");
+        // A retry waits from when it is due, not from when it was scheduled.
+        q.addAfter("c", Duration.ofSeconds(5));
+        clock.millis += 5_000 + 40;
+        assertThat(q.take(SHORT)).contains("c");
+        // Added while held: it waits from when the worker is done with it.
+        q.add("a");
+        clock.millis += 70;
+        q.done("a");
+        clock.millis += 10;
+        assertThat(q.take(SHORT)).contains("a");
+        assertThat(told).containsExactly("a 500", "b 200", "c 40", "a 10");
+    }
+
+    @Test
     void shutDownWakesWaitingWorkers() throws Exception {
         WorkQueue<String> q = new WorkQueue<>();
         ExecutorService pool = Executors.newSingleThreadExecutor();

@@ -87,6 +87,8 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
     private volatile boolean closed;
     /** Changed on {@link #thread} only. */
     private volatile Federator federator;
+    /** Where the federation's time goes (the metrics'); set before this replica leads. */
+    private volatile Federator.Timings timings = Federator.Timings.NONE;
     private List<MemberRegistration> applied = List.of();
     /** The running Federator's registry follow-up; on {@link #thread} only. */
     private java.util.concurrent.ScheduledFuture<?> following;
@@ -157,7 +159,7 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         }
         try {
             List<MemberRegistration> members = r.members();
-            Federator f = new Federator(settings, hosts, connect(members), mirror);
+            Federator f = new Federator(settings, hosts, connect(members), mirror, timings);
             f.start();
             federator = f;
             applied = members;
@@ -489,6 +491,11 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
     }
 
     /** What the running Federator reports per member (tests, metrics); empty when it does not run here. */
+    /** Tells every federator this replica starts from now on where its time goes (queue waits, members' answers). */
+    public void timings(Federator.Timings timings) {
+        this.timings = java.util.Objects.requireNonNull(timings, "timings");
+    }
+
     public List<Federator.MemberState> memberStates() {
         Federator f = federator;
         return f == null ? List.of() : f.members();

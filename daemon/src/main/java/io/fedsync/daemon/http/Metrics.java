@@ -3,12 +3,14 @@ package io.fedsync.daemon.http;
 import io.fedsync.conflict.ConflictRecord;
 import io.fedsync.conflict.ConflictState;
 import io.fedsync.conflict.ConflictType;
+import io.fedsync.federation.Federator;
 import io.fedsync.mirror.MirrorService;
 import io.fedsync.mirror.MirrorStatus;
 import io.fedsync.raft.RaftStatus;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -33,7 +35,8 @@ import java.util.function.Supplier;
  * from one snapshot of what the status API already reports ({@link MirrorService#status()}, the
  * conflict log, the Raft status) plus counters that are monotonic on this replica across its
  * leaderships. A scrape takes the snapshot, registers meters for pairs and clusters it has not seen
- * yet, then renders; scrapes run one at a time. No label carries a key or a conflict id.
+ * yet, then renders; scrapes run one at a time. No label carries a key or a conflict id. The
+ * federation's two timers ({@link #federationTimings}) are the exception: recorded as writes happen.
  */
 public final class Metrics implements AutoCloseable {
 
@@ -103,6 +106,45 @@ public final class Metrics implements AutoCloseable {
                 .description("Member clusters this replica pushes to now (0 on a replica that does not lead)")
                 .register(registry);
         return this;
+    }
+
+    /**
+     * Buckets of the federation's timers (seconds): from a fast member on a LAN to a write that waits
+     * out its 15-s timeout. Fixed, so each member adds a dozen series per timer, not a hundred.
+     */
+    private static final java.time.Duration[] FEDERATION_BUCKETS = java.util.stream.Stream.of(5, 10, 25, 50, 100,
+            250, 500, 1_000, 2_500, 5_000, 10_000, 15_000).map(java.time.Duration::ofMillis)
+            .toArray(java.time.Duration[]::new);
+
+    /**
+     * What the federation tells of its time, recorded as timers by member: how long a key waits in the
+     * queue for a worker ({@code fedsync_federation_queue_wait_seconds}: long waits mean too few
+     * {@code federation.workers} for the members' answer times) and how long members take to answer
+     * writes ({@code fedsync_federation_member_write_seconds} by op and outcome). Recorded as they
+     * happen (a timer's record is lock-free), on the workers' threads.
+     */
+    public Federator.Timings federationTimings() {
+        java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+        return new Federator.Timings() {
+            @Override
+            public void waited(String member, java.time.Duration waited) {
+                timers.computeIfAbsent("wait " + member, k -> Timer.builder("fedsync.federation.queue.wait")
+                        .tag("member", member)
+                        .description("How long an object to push to the member waited in the queue for a worker"
+                                + " (from when it was queued or its retry became due)")
+                        .serviceLevelObjectives(FEDERATION_BUCKETS).register(registry)).record(waited);
+            }
+
+            @Override
+            public void wrote(String member, String op, boolean ok, java.time.Duration took) {
+                String outcome = ok ? "ok" : "failed";
+                timers.computeIfAbsent("write " + member + " " + op + " " + outcome, k -> Timer.builder(
+                                "fedsync.federation.member.write").tags("member", member, "op", op, "outcome", outcome)
+                        .description("How long the member's Kubernetes API took to answer a write (failed: no"
+                                + " answer within the timeout, or an error answer)")
+                        .serviceLevelObjectives(FEDERATION_BUCKETS).register(registry)).record(took);
+            }
+        };
     }
 
     /** Takes a snapshot of the state and renders every meter; blocking (run it off the event loop). */

@@ -261,6 +261,13 @@ class PrometheusRulesTest {
                 List.of(new RaftStatus.PeerStatus("a", "127.0.0.1:1", "leader", 0))));
         Map<String, Long> counters = new HashMap<>(Map.of("dataWrites", 1L));
         Metrics metrics = new Metrics("a", mirror, raft::get, () -> Map.copyOf(counters), () -> 1);
+        // A replica that pushes to one member, with one write and one wait recorded.
+        metrics.withFederation(() -> List.of(new io.fedsync.federation.Federator.MemberState("m1", true, true, null,
+                1, 0, 0, 0, 0, null, null, java.time.Instant.now(), 0, "https://m1.example:6443", List.of(), Map.of(),
+                Map.of(), 0)));
+        metrics.federationTimings().waited("m1", Duration.ofMillis(3));
+        metrics.federationTimings().wrote("m1", "create", true, Duration.ofMillis(20));
+        metrics.federationTimings().wrote("m1", "create", false, Duration.ofSeconds(15));
         ListenAddress listen = new ListenAddress("127.0.0.1", 0);
         ApiToken token = ApiToken.of(Path.of("/etc/fedsync/api.token"), "s3cret-token-for-the-test-0123456789");
         ApiServer server = ApiServer.start(mirror, listen, raft::get, null, "a", Optional::empty,
@@ -285,7 +292,11 @@ class PrometheusRulesTest {
                         names.set(n);
                         return n.contains("jvm_gc_pause_seconds_count");
                     });
-            return names.get();
+            // A histogram is served as NAME_bucket, _count and _sum: its family NAME counts as served.
+            Set<String> served = new TreeSet<>(names.get());
+            names.get().stream().filter(n -> n.endsWith("_bucket"))
+                    .forEach(n -> served.add(n.substring(0, n.length() - "_bucket".length())));
+            return served;
         } finally {
             server.close();
         }

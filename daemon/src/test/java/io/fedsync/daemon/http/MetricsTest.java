@@ -208,6 +208,34 @@ class MetricsTest {
     }
 
     @Test
+    void federationTimersByMemberWithBucketsInSeconds() {
+        io.fedsync.federation.Federator.Timings t = metrics.federationTimings();
+        t.waited("m1", java.time.Duration.ofMillis(30));
+        t.waited("m1", java.time.Duration.ofMillis(700));
+        t.wrote("m1", "create", true, java.time.Duration.ofMillis(80));
+        t.wrote("m1", "create", false, java.time.Duration.ofSeconds(15));
+        t.wrote("m2", "delete", true, java.time.Duration.ofMillis(4));
+        String text = metrics.scrape();
+        Map<Series, Double> m = parse(text);
+        assertThat(value(m, "fedsync_federation_queue_wait_seconds_count", "member", "m1")).isEqualTo(2);
+        assertThat(value(m, "fedsync_federation_queue_wait_seconds_sum", "member", "m1")).isCloseTo(0.73,
+                org.assertj.core.data.Offset.offset(1e-9));
+        assertThat(value(m, "fedsync_federation_queue_wait_seconds_bucket", "member", "m1", "le", "0.05")).isEqualTo(1);
+        assertThat(value(m, "fedsync_federation_queue_wait_seconds_bucket", "member", "m1", "le", "1.0")).isEqualTo(2);
+        assertThat(value(m, "fedsync_federation_member_write_seconds_count", "member", "m1", "op", "create",
+                "outcome", "ok")).isEqualTo(1);
+        assertThat(value(m, "fedsync_federation_member_write_seconds_bucket", "member", "m1", "op", "create",
+                "outcome", "failed", "le", "10.0")).isZero();
+        assertThat(value(m, "fedsync_federation_member_write_seconds_bucket", "member", "m1", "op", "create",
+                "outcome", "failed", "le", "15.0")).isEqualTo(1);
+        assertThat(value(m, "fedsync_federation_member_write_seconds_count", "member", "m2", "op", "delete",
+                "outcome", "ok")).isEqualTo(1);
+        // A dozen buckets per series, not Micrometer's hundred-odd of a percentile histogram.
+        assertThat(values(m, "fedsync_federation_queue_wait_seconds_bucket", "member", "m1")).hasSize(13);
+        assertThat(text).contains("# TYPE fedsync_federation_queue_wait_seconds histogram");
+    }
+
+    @Test
     void namesFollowPrometheusConventionsAndLabelsAreBounded() {
         String text = metrics.scrape();
         Map<Series, Double> m = parse(text);

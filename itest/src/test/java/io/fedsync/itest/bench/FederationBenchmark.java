@@ -493,6 +493,10 @@ public final class FederationBenchmark {
             if (pushed != null) {
                 out("           fedsyncd's own count (/api/v1/clusters, pushed): %s", pushed);
             }
+            String timing = fedsyncdTimings(daemon);
+            if (timing != null) {
+                out("           fedsyncd's own timing (/metrics, all members, the probe and joins included): %s", timing);
+            }
             long[] h2 = new long[u];
             for (int i = 0; i < u; i++) {
                 long a = host2Watch.arrival(userNames.get(i));
@@ -681,6 +685,80 @@ public final class FederationBenchmark {
         }
         return String.join(", ", parts) + " (the probe user included; a hold = a decision put off because the hosts"
                 + " did not agree yet, e.g. the mirror had not copied the user to host2)";
+    }
+
+    /**
+     * From fedsyncd's histograms on /metrics, summed over the members: the waits for a worker and the
+     * members' answers to creates (count, mean, and the bucket bound the 99th percentile is under); null
+     * when /metrics does not answer.
+     */
+    private static String fedsyncdTimings(FedsyncdLauncher daemon) {
+        FedsyncdProcess.Response r = daemon.get("/metrics", Duration.ofSeconds(5));
+        if (r.status() != 200) {
+            return null;
+        }
+        return "wait for a worker " + histogram(r.body(), "fedsync_federation_queue_wait_seconds", "")
+                + "; members' answers to creates " + histogram(r.body(), "fedsync_federation_member_write_seconds",
+                "op=\"create\"") + " (failed creates: " + (long) sumOf(r.body(),
+                "fedsync_federation_member_write_seconds_count", "op=\"create\",outcome=\"failed\"") + ")";
+    }
+
+    /**
+     * "N, mean X s, p99 <= B s" of a histogram's series whose labels contain {@code having} ("" = all);
+     * of a member write's histogram only the answered writes (outcome ok).
+     */
+    private static String histogram(String text, String name, String having) {
+        String okOnly = name.endsWith("queue_wait_seconds") ? having
+                : having + (having.isEmpty() ? "" : ",") + "outcome=\"ok\"";
+        double count = sumOf(text, name + "_count", okOnly);
+        double sum = sumOf(text, name + "_sum", okOnly);
+        java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + name + "_bucket\\{([^}]*)} (\\S+)$")
+                .matcher(text);
+        while (m.find()) {
+            String labels = m.group(1);
+            if (!hasAll(labels, okOnly)) {
+                continue;
+            }
+            java.util.regex.Matcher le = java.util.regex.Pattern.compile("le=\"([^\"]+)\"").matcher(labels);
+            if (le.find()) {
+                double bound = le.group(1).equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le.group(1));
+                buckets.merge(bound, Double.parseDouble(m.group(2)), Double::sum);
+            }
+        }
+        String p99 = "-";
+        for (Map.Entry<Double, Double> b : buckets.entrySet()) {
+            if (count > 0 && b.getValue() >= 0.99 * count) {
+                p99 = b.getKey().isInfinite() ? "> 15 s" : "<= " + fmt(b.getKey()) + " s";
+                break;
+            }
+        }
+        return String.format(Locale.ROOT, "%d, mean %s s, p99 %s", (long) count, count == 0 ? "-" : fmt(sum / count), p99);
+    }
+
+    /** The sum of a metric's samples whose labels contain every comma-separated {@code label="value"} of {@code having}. */
+    private static double sumOf(String text, String metric, String having) {
+        double total = 0;
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + metric + "\\{([^}]*)} (\\S+)$")
+                .matcher(text);
+        while (m.find()) {
+            if (hasAll(m.group(1), having)) {
+                total += Double.parseDouble(m.group(2));
+            }
+        }
+        return total;
+    }
+
+    private static boolean hasAll(String labels, String having) {
+        if (having.isEmpty()) {
+            return true;
+        }
+        for (String want : having.split(",")) {
+            if (!labels.contains(want)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     // ---- profile --------------------------------------------------------------------------

@@ -254,6 +254,12 @@ class FederationEndToEndIT {
                 .containsPattern("fedsync_federation_member_writes_total\\{member=\"member\"[^}]*op=\"create\"[^}]*} [1-9]")
                 .containsPattern("fedsync_federation_members\\{[^}]*} 1\\.0")
                 .containsPattern("fedsync_federation_member_refused\\{member=\"member\"[^}]*} 0\\.0")
+                // Where the time went: the queue's waits and the member's answers, as histograms.
+                .containsPattern("fedsync_federation_queue_wait_seconds_count\\{member=\"member\"[^}]*} [1-9]")
+                .containsPattern("fedsync_federation_member_write_seconds_count\\{member=\"member\"[^}]*op=\"create\""
+                        + "[^}]*outcome=\"ok\"[^}]*} [1-9]")
+                .containsPattern("fedsync_federation_member_write_seconds_bucket\\{(?=[^}]*member=\"member\")"
+                        + "(?=[^}]*le=\"15\\.0\")[^}]*} [1-9]")
                 .doesNotContain("stranger");
         FedsyncdProcess.Result check = ctl(d, "check-jwt", "member");
         assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
