@@ -490,12 +490,12 @@ public final class FederationPlane implements ClusterService, AutoCloseable {
         return new Answer(status, body);
     }
 
-    /** What the running Federator reports per member (tests, metrics); empty when it does not run here. */
     /** Tells every federator this replica starts from now on where its time goes (queue waits, members' answers). */
     public void timings(Federator.Timings timings) {
         this.timings = java.util.Objects.requireNonNull(timings, "timings");
     }
 
+    /** What the running Federator reports per member (tests, metrics); empty when it does not run here. */
     public List<Federator.MemberState> memberStates() {
         Federator f = federator;
         return f == null ? List.of() : f.members();
