@@ -179,7 +179,7 @@ public final class FederationBenchmark {
     record Run(int run, boolean ok, String note, int users, int members, int createFailures, double createSeconds,
                double createP50, double createP99, double allOnAll, double latP50, double latP90, double latP99,
                double latMax, double latP99FromReturn, double pushesPerSecond, double fedsyncdCpu,
-               double cpuMsPer1000, double writesPerUserMember, long usersWrittenTwice, int host2Users,
+               double cpuMsPer1000, double cpuPerMemberEtcd, double writesPerUserMember, long usersWrittenTwice, int host2Users,
                long host2Writes, double host2P99, double joinSeconds, double probeSeconds, double apiP99,
                double afterApiP99, double afterBothP99) {
 
@@ -189,7 +189,7 @@ public final class FederationBenchmark {
 
         static Run failed(int run, String note) {
             double x = Double.NaN;
-            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x, x, x, x);
+            return new Run(run, false, note, 0, 0, 0, x, x, x, x, x, x, x, x, x, x, x, x, x, x, 0, 0, 0, x, x, x, x, x, x);
         }
     }
 
@@ -526,11 +526,19 @@ public final class FederationBenchmark {
             out("etcd:      unary RPCs from the first create to the last arrival (the API stand-ins' and fedsyncd's):"
                     + " host %s; host2 %s", EtcdStats.describeRpcs(EtcdStats.rpcs(hostStats0, hostStats1, Map.of())),
                     EtcdStats.describeRpcs(EtcdStats.rpcs(host2Stats0, host2Stats1, Map.of())));
-            double fedCpu = CpuMeter.seconds(cpu0, cpu1).getOrDefault("fedsyncd", Double.NaN);
+            Map<String, Double> cpuSeconds = CpuMeter.seconds(cpu0, cpu1);
+            double fedCpu = cpuSeconds.getOrDefault("fedsyncd", Double.NaN);
             double cpuMsPer1000 = 1e6 * fedCpu / Math.max(1, delivered);
+            // Every member's etcd does the same work in every run (one create per user, the watches), so
+            // fedsyncd's CPU over theirs hardly moves with the machine's speed, which on a shared host
+            // changes from run to run more than the CPU per write does between two builds of fedsyncd.
+            double memberEtcdCpu = names.subList(2, names.size()).stream().mapToDouble(m -> cpuSeconds.getOrDefault(m + " etcd",
+                    Double.NaN)).average().orElse(Double.NaN);
+            double cpuPerMemberEtcd = fedCpu / memberEtcdCpu;
             out("cpu:       %s", CpuMeter.describe(cpu0, cpu1));
-            out("           fedsyncd %.2f CPU-s from the first create to the last arrival = %s ms per 1,000 member writes",
-                    fedCpu, fmt(cpuMsPer1000));
+            out("           fedsyncd %.2f CPU-s from the first create to the last arrival = %s ms per 1,000 member writes;"
+                    + " %.2f times a member etcd's CPU (the same work in every run: compare builds by this, it"
+                    + " varies less with the machine's speed)", fedCpu, fmt(cpuMsPer1000), cpuPerMemberEtcd);
             stopAndProfile(daemon, tag, window);
             daemon = null;
             out("");
@@ -539,7 +547,7 @@ public final class FederationBenchmark {
                     : createFailures.get() > 0 ? createFailures.get() + " creates failed" : "";
             return new Run(r, ok, note, u, n, createFailures.get(), createSeconds,
                     Stats.percentileSecs(createSorted, 50), Stats.percentileSecs(createSorted, 99), allOnAll, p50, p90,
-                    p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000,
+                    p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000, cpuPerMemberEtcd,
                     writesPerUserMember, twice, host2Watch.arrived(), host2Watch.stemPuts(), host2P99, joinSeconds,
                     probeSeconds, apiP99, afterApiP99, afterBothP99);
         } catch (MirrorBenchmark.Stopped e) {
@@ -811,6 +819,7 @@ public final class FederationBenchmark {
                 new Row("member writes/s", Run::pushesPerSecond, false),
                 new Row("fedsyncd CPU-s", Run::fedsyncdCpu, false),
                 new Row("fedsyncd CPU ms / 1,000 member writes", Run::cpuMsPer1000, false),
+                new Row("fedsyncd CPU / a member etcd's CPU", Run::cpuPerMemberEtcd, false),
                 new Row("member writes per user per member", Run::writesPerUserMember, false),
                 new Row("(user, member) written twice", r -> r.usersWrittenTwice(), false),
                 new Row("users on host2 (mirror)", r -> r.host2Users(), false),
