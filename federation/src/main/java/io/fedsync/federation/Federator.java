@@ -225,10 +225,28 @@ public final class Federator implements AutoCloseable {
          * resourceVersion its answer gave, the hash of what was sent). A copy still at that
          * resourceVersion holds what fedsync wrote, as the member stored it: a member that changes
          * objects as it stores them (a mutating admission webhook, defaulting) has not drifted. In
-         * memory only: after a leader change, such a copy is written once more (see
-         * {@link #carryOut}), then known again.
+         * memory only: after a leader change, the member's managedFields tell (see {@link #observe}).
          */
         final Map<String, MemberCopy.Observed> written = new ConcurrentHashMap<>();
+        /**
+         * By plural/namespace/name, when the workers last learned something of the copy (a write's
+         * answer, a read, a failed write): numbers from {@link #learned}. A resync's listing may
+         * have been taken before a write the workers made while it was under way; what they learned
+         * after the listing began is not replaced by it (it would take a copy just created for
+         * absent, and the next decision would create it again and get a 409).
+         */
+        final Map<String, Long> learnedAt = new ConcurrentHashMap<>();
+        final AtomicLong learned = new AtomicLong();
+
+        /** Called by a worker before it changes {@link #seen} or {@link #written} for {@code seenKey}. */
+        void learning(String seenKey) {
+            learnedAt.put(seenKey, learned.incrementAndGet());
+        }
+
+        /** Whether a worker learned of {@code seenKey} after {@code mark} (a value of {@link #learned}). */
+        boolean learnedSince(String seenKey, long mark) {
+            return learnedAt.getOrDefault(seenKey, 0L) > mark;
+        }
         /** Objects the member refuses ({@code plural/[namespace/]name}), with its answer; gone once it accepts them. */
         final Map<String, String> refused = new java.util.concurrent.ConcurrentSkipListMap<>();
         /** The kinds this member was seen storing otherwise than fedsync sent them. */
@@ -446,6 +464,7 @@ public final class Federator implements AutoCloseable {
                     Map<String, MemberCopy.Observed> before = s.resyncs.get() % FULL_HASH_EVERY == 0 ? Map.of()
                             : s.listed.getOrDefault(kind.plural(), Map.of());
                     String prefix = kind.plural() + "/";
+                    long mark = s.learned.get();
                     for (JsonNode copy : m.cluster().list(kind.target(), MemberCopy.KUBEFED_MANAGED + "=false")) {
                         if (PushPlanner.writtenByFedsync(copy)) {
                             String name = copy.path("metadata").path("name").asText();
@@ -456,13 +475,24 @@ public final class Federator implements AutoCloseable {
                     s.listed.put(kind.plural(), Map.copyOf(observed));
                     // The listing is this resync's read of the member: what it holds now (fedsync's
                     // copies) replaces what was known, and an object it does not list is read again
-                    // when decided (it may be one fedsync did not write).
-                    s.seen.keySet().removeIf(k -> k.startsWith(prefix));
-                    s.written.keySet().removeIf(k -> k.startsWith(prefix)
-                            && !listedCopies.contains(k.substring(prefix.length() + 1)));
-                    observed.forEach((name, o) -> s.seen.put(prefix + "/" + name, Optional.of(o)));
-                    copies.retainAll(listedCopies);
+                    // when decided (it may be one fedsync did not write) -- but for what the workers
+                    // learned while the listing was under way, which may be newer than it. Each key
+                    // is replaced atomically against a worker's change of it (which marks it first).
+                    for (String k : List.copyOf(s.seen.keySet())) {
+                        if (k.startsWith(prefix)) {
+                            s.seen.computeIfPresent(k, (x, known) -> s.learnedSince(x, mark) ? known : null);
+                        }
+                    }
+                    for (String k : List.copyOf(s.written.keySet())) {
+                        if (k.startsWith(prefix) && !listedCopies.contains(k.substring(prefix.length() + 1))) {
+                            s.written.computeIfPresent(k, (x, w) -> s.learnedSince(x, mark) ? w : null);
+                        }
+                    }
+                    observed.forEach((name, o) -> s.seen.compute(prefix + "/" + name,
+                            (x, known) -> s.learnedSince(x, mark) ? known : Optional.of(o)));
+                    copies.removeIf(n -> !listedCopies.contains(n) && !s.learnedSince(prefix + "/" + n, mark));
                     copies.addAll(listedCopies);
+                    s.learnedAt.entrySet().removeIf(e -> e.getKey().startsWith(prefix) && e.getValue() <= mark);
                     reachable(m.name(), s);
                 } catch (KubeAccessException e) {
                     // Not listed now: the copies it was last seen holding (and those written since) are
@@ -660,6 +690,7 @@ public final class Federator implements AutoCloseable {
                 retryLater(key);
                 return;
             }
+            s.learning(seenKey);
             s.seen.put(seenKey, onMember);
             s.mustRead.remove(seenKey);
         }
@@ -685,6 +716,7 @@ public final class Federator implements AutoCloseable {
             }
         } catch (KubeAccessException e) {
             // What the member holds is not what fedsync thought: read it before deciding again.
+            s.learning(seenKey);
             s.mustRead.add(seenKey);
             s.seen.remove(seenKey);
             if (e.conflict() || e.notFound()) {
@@ -720,6 +752,7 @@ public final class Federator implements AutoCloseable {
     /** Records fedsync's own write of a copy: what it now knows the member holds. */
     private static void wrote(Stats s, String seenKey, ObjectNode copy, String resourceVersion) {
         MemberCopy.Observed o = observedAfterWrite(copy, resourceVersion);
+        s.learning(seenKey);
         s.seen.put(seenKey, Optional.of(o));
         s.written.put(seenKey, o);
     }
@@ -728,7 +761,9 @@ public final class Federator implements AutoCloseable {
      * What deciding needs of a copy read from the member: as fedsync wrote it when the copy is still
      * at the resourceVersion of fedsync's own last write (whatever the member changed while storing
      * it is the member's way of storing it, not an edit); else what {@code listedBefore} (the last
-     * listing's observation) says when it saw this resourceVersion; else worked out from the copy.
+     * listing's observation) says when it saw this resourceVersion; else, for a copy this leader has
+     * not written, as fedsync wrote it when the member's managedFields name fedsync alone; else worked
+     * out from the copy.
      */
     private MemberCopy.Observed observe(MemberCluster m, Stats s, FederatedKind kind, String seenKey, JsonNode copy,
                                         MemberCopy.Observed listedBefore) {
@@ -742,7 +777,19 @@ public final class Federator implements AutoCloseable {
             }
             return w;
         }
-        return seenBefore ? listedBefore : MemberCopy.Observed.of(copy);
+        if (seenBefore) {
+            return listedBefore;
+        }
+        MemberCopy.Observed o = MemberCopy.Observed.of(copy);
+        if (w == null && o.writtenByFedsync() && !o.recordedHash().isEmpty() && !o.recordedHash().equals(o.contentHash())
+                && MemberCopy.writtenOnlyBy(copy, KubeCluster.FIELD_MANAGER)) {
+            // A copy this leader has not written (it is new, or fedsyncd restarted): its content is not
+            // what fedsync sent, yet no one but fedsync has written it through the API: the member stores
+            // it so. Not drift. (A leader that wrote it knows its resourceVersion, and any other is an edit.)
+            storesDifferently(m, s, kind);
+            return new MemberCopy.Observed(rv, o.recordedHash(), o.recordedHash(), true);
+        }
+        return o;
     }
 
     private static void storesDifferently(MemberCluster m, Stats s, FederatedKind kind) {
@@ -873,6 +920,7 @@ public final class Federator implements AutoCloseable {
                 member.cluster().delete(kind.target(), key.namespace(), key.name(), del.resourceVersion());
                 return null;
             });
+            s.learning(seenKey);
             s.seen.put(seenKey, Optional.empty());
             s.written.remove(seenKey);
             Set<String> known = s.copies.get(kind.plural());

@@ -418,7 +418,7 @@ public final class KubeCluster {
      */
     public String createVersion(FederatedKind.Target t, ObjectNode object, byte[] body) throws KubeAccessException {
         String namespace = object.path("metadata").path("namespace").asText("");
-        return write("POST", "create " + t.plural() + " " + nameOf(object), objectUrl(t, namespace, null), body);
+        return write("POST", "create " + t.plural() + " " + nameOf(object), writeUrl(t, namespace, null), body);
     }
 
     /**
@@ -453,7 +453,7 @@ public final class KubeCluster {
         ObjectNode o = object.deepCopy();
         ((ObjectNode) o.path("metadata")).put("resourceVersion", resourceVersion);
         String namespace = object.path("metadata").path("namespace").asText("");
-        return send("PUT", what, objectUrl(t, namespace, nameOf(object)), json(o, what), MAX_ANSWER_BYTES);
+        return send("PUT", what, writeUrl(t, namespace, nameOf(object)), json(o, what), MAX_ANSWER_BYTES);
     }
 
     /**
@@ -528,6 +528,18 @@ public final class KubeCluster {
     private static final MediaType JSON_TYPE = MediaType.get(JSON_MEDIA);
     /** An answer to a write is one object; kube-apiserver refuses objects above 1.5 MiB. */
     static final int MAX_ANSWER_BYTES = 4 * 1024 * 1024;
+
+    /**
+     * The field manager fedsync's creates and replaces are recorded under in the member's
+     * {@code managedFields}: a copy whose managers are this one alone holds what fedsync wrote, as
+     * the member stored it (see {@link MemberCopy#writtenOnlyBy}).
+     */
+    public static final String FIELD_MANAGER = "fedsync";
+
+    /** {@link #objectUrl} of a create or replace: recorded under {@link #FIELD_MANAGER}. */
+    private HttpUrl writeUrl(FederatedKind.Target t, String namespace, String objectName) {
+        return objectUrl(t, namespace, objectName).newBuilder().addQueryParameter("fieldManager", FIELD_MANAGER).build();
+    }
 
     /** {@code /api/v1} for the core group, {@code /apis/<group>/<version>} for others; then the kind's path. */
     private HttpUrl objectUrl(FederatedKind.Target t, String namespace, String objectName) {

@@ -153,6 +153,26 @@ public final class MemberCopy {
         }
     }
 
+    /**
+     * Whether the member's own record of who wrote {@code object} ({@code metadata.managedFields},
+     * kept by kube-apiserver since 1.18) names {@code manager} alone: then what it holds is what that
+     * manager wrote, as the member stored it (a mutating webhook's changes are recorded under the
+     * request's manager), and no one has edited it through the API since. False when the object has
+     * no such record.
+     */
+    public static boolean writtenOnlyBy(JsonNode object, String manager) {
+        JsonNode entries = object.path("metadata").path("managedFields");
+        if (!entries.isArray() || entries.isEmpty()) {
+            return false;
+        }
+        for (JsonNode entry : entries) {
+            if (!manager.equals(entry.path("manager").asText(null))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     /** What a member's copy says about itself against what it should be. */
     public enum State {
         /** The member holds the desired content, in a copy fedsync wrote. */

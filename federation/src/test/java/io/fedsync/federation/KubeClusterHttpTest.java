@@ -122,7 +122,8 @@ class KubeClusterHttpTest {
         assertThat(received).hasSize(1);
         Received r = received.get(0);
         assertThat(r.method()).isEqualTo("POST");
-        assertThat(r.path()).isEqualTo("/apis/iam.kubesphere.io/v1alpha2/users");
+        assertThat(r.path()).as("recorded under fedsync's own field manager").isEqualTo(
+                "/apis/iam.kubesphere.io/v1alpha2/users?fieldManager=fedsync");
         assertThat(("Bearer " + TOKEN).equals(r.authorization())).as("the kubeconfig's token is sent").isTrue();
         assertThat(r.contentType()).startsWith("application/json");
         assertThat(JSON.readTree(r.body())).isEqualTo(alice);
@@ -139,7 +140,7 @@ class KubeClusterHttpTest {
         assertThat(rv).isEqualTo("4712");
         Received r = received.get(0);
         assertThat(r.method()).isEqualTo("PUT");
-        assertThat(r.path()).isEqualTo("/apis/iam.kubesphere.io/v1alpha2/users/alice");
+        assertThat(r.path()).isEqualTo("/apis/iam.kubesphere.io/v1alpha2/users/alice?fieldManager=fedsync");
         assertThat(("Bearer " + TOKEN).equals(r.authorization())).as("the kubeconfig's token is sent").isTrue();
         JsonNode sent = JSON.readTree(r.body());
         assertThat(sent.path("metadata").path("resourceVersion").asText()).isEqualTo("4711");
@@ -159,8 +160,9 @@ class KubeClusterHttpTest {
         cluster("http://127.0.0.1:" + server.getAddress().getPort() + "/k8s/clusters/c-1/")
                 .replaceVersion(USERS, user("bob"), "9");
 
-        assertThat(received).extracting(Received::path).containsExactly("/api/v1/namespaces/ns-1/configmaps",
-                "/k8s/clusters/c-1/apis/iam.kubesphere.io/v1alpha2/users/bob");
+        assertThat(received).extracting(Received::path).containsExactly(
+                "/api/v1/namespaces/ns-1/configmaps?fieldManager=fedsync",
+                "/k8s/clusters/c-1/apis/iam.kubesphere.io/v1alpha2/users/bob?fieldManager=fedsync");
     }
 
     @Test

@@ -83,6 +83,21 @@ class MemberCopyTest {
     }
 
     @Test
+    void writtenOnlyByReadsTheMembersRecordOfWhoWroteTheObject() throws Exception {
+        // The samples as kube-apiserver stored them: created by kubectl-create; then patched by kubectl-patch.
+        JsonNode created = JSON.readTree(sample("user-xxp-created-on-host.json"));
+        JsonNode edited = JSON.readTree(sample("user-xxp-edited-on-host.json"));
+        assertThat(MemberCopy.writtenOnlyBy(created, "kubectl-create")).isTrue();
+        assertThat(MemberCopy.writtenOnlyBy(created, "fedsync")).isFalse();
+        assertThat(MemberCopy.writtenOnlyBy(edited, "kubectl-create")).as("edited by another manager since").isFalse();
+        ObjectNode unrecorded = created.deepCopy();
+        ((ObjectNode) unrecorded.path("metadata")).remove("managedFields");
+        assertThat(MemberCopy.writtenOnlyBy(unrecorded, "kubectl-create")).as("no record: not known").isFalse();
+        ((ObjectNode) unrecorded.path("metadata")).putArray("managedFields");
+        assertThat(MemberCopy.writtenOnlyBy(unrecorded, "kubectl-create")).as("an empty record").isFalse();
+    }
+
+    @Test
     void aWorkspaceTemplateBecomesItsWorkspace() throws Exception {
         byte[] template = ("{\"apiVersion\":\"tenant.kubesphere.io/v1alpha2\",\"kind\":\"WorkspaceTemplate\","
                 + "\"metadata\":{\"name\":\"ws1\",\"uid\":\"u-1\",\"labels\":{\"kubefed.io/managed\":\"false\"},"

@@ -104,7 +104,7 @@ import org.slf4j.LoggerFactory;
  * no watch cache (so no 410 before etcd itself compacts, and no bookmarks), no pagination,
  * no protobuf, no WebSocket watches, no compaction of its own. managedFields are approximated:
  * a write adds or refreshes its manager's {@code Update} entry (time, fields it set or changed)
- * but takes no ownership away from other managers. <b>Core kinds (namespaces, configmaps) are
+ * and takes the fields it changed from other managers, dropping an entry left owning nothing. <b>Core kinds (namespaces, configmaps) are
  * stored as JSON</b>, whereas a real kube-apiserver stores them protobuf-encoded ({@code k8s\0}
  * prefix); fedsync's mirror never mirrors those prefixes, so nothing depends on the encoding.
  *
@@ -135,6 +135,7 @@ public final class KubeApiStandIn implements AutoCloseable {
     private final Duration etcdTimeout;
     private final Duration maxWatch;
     private final BiConsumer<KubeResource, Map<String, Object>> admission;
+    private final java.util.function.Consumer<KubeResource> beforeListAnswer;
 
     private Vertx vertx;
     private HttpServer server;
@@ -155,6 +156,7 @@ public final class KubeApiStandIn implements AutoCloseable {
         this.etcdTimeout = builder.etcdTimeout;
         this.maxWatch = builder.maxWatch;
         this.admission = builder.admission;
+        this.beforeListAnswer = builder.beforeListAnswer;
     }
 
     public static Builder builder() {
@@ -608,6 +610,7 @@ public final class KubeApiStandIn implements AutoCloseable {
         list.put("items", items);
         list.put("kind", target.resource.listKind());
         list.put("metadata", Map.of("resourceVersion", Long.toString(response.getHeader().getRevision())));
+        beforeListAnswer.accept(target.resource);
         return new Answer(200, list);
     }
 
@@ -1202,8 +1205,19 @@ public final class KubeApiStandIn implements AutoCloseable {
         private Duration etcdTimeout = Duration.ofSeconds(5);
         private Duration maxWatch = Duration.ofMinutes(30);
         private BiConsumer<KubeResource, Map<String, Object>> admission = (resource, object) -> { };
+        private java.util.function.Consumer<KubeResource> beforeListAnswer = resource -> { };
 
         private Builder() {
+        }
+
+        /**
+         * A step between reading a list from etcd and answering it, on a worker thread: a test holds
+         * a listing there to answer it late, with what etcd held when it was read, as an API server
+         * under load does. None by default.
+         */
+        public Builder beforeListAnswer(java.util.function.Consumer<KubeResource> step) {
+            this.beforeListAnswer = Objects.requireNonNull(step, "beforeListAnswer");
+            return this;
         }
 
         /**

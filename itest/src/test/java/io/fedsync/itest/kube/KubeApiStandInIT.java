@@ -224,6 +224,9 @@ class KubeApiStandInIT {
         assertThat(edited.at("/spec")).isEqualTo(editedSample.at("/spec"));
         assertThat(edited.at("/metadata/managedFields/1/manager").asText()).isEqualTo("kubectl-patch");
         assertThat(edited.at("/metadata/managedFields/1/fieldsV1")).isEqualTo(editedSample.at("/metadata/managedFields/1/fieldsV1"));
+        // ... which kubectl-create no longer owns; its other fields stay its own.
+        assertThat(edited.at("/metadata/managedFields/0/fieldsV1")).isEqualTo(editedSample.at("/metadata/managedFields/0/fieldsV1"));
+        assertThat(edited.at("/metadata/managedFields")).hasSize(2);
         assertThat(edited.fieldNames()).toIterable().containsExactly("apiVersion", "kind", "metadata", "spec", "status");
 
         // A value written straight into etcd (as fedsync's mirror does) is served as it is, versioned by mod_revision.

@@ -46,6 +46,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
     private final KubeResources resources;
     private final Duration maxWatch;
     private final Map<String, BiConsumer<KubeResource, Map<String, Object>>> admissions;
+    private final Map<String, java.util.function.Consumer<KubeResource>> beforeListAnswers;
     private final Map<String, KubeApiStandIn> apis = new LinkedHashMap<>();
     private Path kubeconfigDir;
     private boolean classScoped;
@@ -56,6 +57,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         this.resources = builder.resources;
         this.maxWatch = builder.maxWatch;
         this.admissions = Map.copyOf(builder.admissions);
+        this.beforeListAnswers = Map.copyOf(builder.beforeListAnswers);
     }
 
     /** Stand-ins over the etcds of {@code etcds}, one per cluster name. */
@@ -102,6 +104,9 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
                 .resources(resources).maxWatch(maxWatch);
         if (admissions.containsKey(name)) {
             b.admission(admissions.get(name));
+        }
+        if (beforeListAnswers.containsKey(name)) {
+            b.beforeListAnswer(beforeListAnswers.get(name));
         }
         return b;
     }
@@ -188,6 +193,7 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         private KubeResources resources = KubeResources.kubeSphere();
         private Duration maxWatch = Duration.ofMinutes(30);
         private final Map<String, BiConsumer<KubeResource, Map<String, Object>>> admissions = new java.util.HashMap<>();
+        private final Map<String, java.util.function.Consumer<KubeResource>> beforeListAnswers = new java.util.HashMap<>();
 
         private Builder(EtcdClusters etcds) {
             this.etcds = Objects.requireNonNull(etcds, "etcds");
@@ -207,6 +213,12 @@ public final class KubeApis implements BeforeAllCallback, AfterAllCallback, Afte
         /** Cluster {@code name}'s stand-in mutates what it stores (see {@link KubeApiStandIn.Builder#admission}). */
         public Builder admission(String name, BiConsumer<KubeResource, Map<String, Object>> admission) {
             admissions.put(name, Objects.requireNonNull(admission, "admission"));
+            return this;
+        }
+
+        /** Cluster {@code name}'s stand-in calls this before answering a list (see {@link KubeApiStandIn.Builder#beforeListAnswer}). */
+        public Builder beforeListAnswer(String name, java.util.function.Consumer<KubeResource> step) {
+            beforeListAnswers.put(name, Objects.requireNonNull(step, "beforeListAnswer"));
             return this;
         }
 

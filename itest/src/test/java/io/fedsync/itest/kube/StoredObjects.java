@@ -93,30 +93,71 @@ final class StoredObjects {
 
     /**
      * An update or patch: {@code manager}'s Update entry gains the fields that changed and
-     * the time of this write (it is appended if {@code manager} had none). Ownership is not
-     * taken from other managers.
+     * the time of this write (it is appended if {@code manager} had none). As kube-apiserver does,
+     * the fields that changed are taken from every other manager, and a manager left owning
+     * nothing loses its entry (sample {@code user-xxp-edited-on-host.json}: after
+     * {@code kubectl patch} of spec.email, {@code kubectl-create} no longer owns it).
      */
     @SuppressWarnings("unchecked")
     static void recordUpdate(Map<String, Object> before, Map<String, Object> after, String apiVersion, String manager,
             String time) {
         Map<String, Object> changed = changedFields(before, after);
         List<Object> entries = new ArrayList<>();
+        boolean recorded = false;
         if (metadata(after).get("managedFields") instanceof List<?> existing) {
-            entries.addAll(existing);
-        }
-        for (Object e : entries) {
-            if (e instanceof Map<?, ?> entry && manager.equals(entry.get("manager")) && "Update".equals(entry.get("operation"))
-                    && apiVersion.equals(entry.get("apiVersion"))) {
-                Map<String, Object> mutable = (Map<String, Object>) entry;
-                Object owned = mutable.get("fieldsV1");
-                mutable.put("fieldsV1", union(owned instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of(), changed));
-                mutable.put("time", time);
-                metadata(after).put("managedFields", entries);
-                return;
+            for (Object e : existing) {
+                if (!(e instanceof Map<?, ?> entry)) {
+                    entries.add(e);
+                    continue;
+                }
+                Map<String, Object> mutable = new TreeMap<>((Map<String, Object>) entry);
+                Map<String, Object> owned = mutable.get("fieldsV1") instanceof Map<?, ?> m ? (Map<String, Object>) m
+                        : Map.of();
+                if (manager.equals(mutable.get("manager")) && "Update".equals(mutable.get("operation"))
+                        && apiVersion.equals(mutable.get("apiVersion"))) {
+                    mutable.put("fieldsV1", union(owned, changed));
+                    mutable.put("time", time);
+                    recorded = true;
+                } else {
+                    Map<String, Object> kept = without(owned, changed);
+                    if (kept.isEmpty()) {
+                        continue;
+                    }
+                    mutable.put("fieldsV1", kept);
+                }
+                entries.add(mutable);
             }
         }
-        entries.add(entry(apiVersion, changed, manager, time));
+        if (!recorded) {
+            entries.add(entry(apiVersion, changed, manager, time));
+        }
         metadata(after).put("managedFields", entries);
+    }
+
+    /**
+     * The fields {@code owned} keeps when another manager sets {@code taken}: a field it set (a leaf
+     * of {@code taken}) goes, with its children; a map left owning nothing goes too.
+     */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> without(Map<String, Object> owned, Map<String, Object> taken) {
+        Map<String, Object> kept = new TreeMap<>();
+        for (Map.Entry<String, Object> e : owned.entrySet()) {
+            Object t = taken.get(e.getKey());
+            if (t == null || e.getKey().equals(".")) {
+                kept.put(e.getKey(), e.getValue());
+                continue;
+            }
+            Map<String, Object> takenBelow = t instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            if (takenBelow.isEmpty()) {
+                continue;
+            }
+            Map<String, Object> ownedBelow = e.getValue() instanceof Map<?, ?> m ? (Map<String, Object>) m : Map.of();
+            Map<String, Object> rest = without(ownedBelow, takenBelow);
+            if (!rest.isEmpty()) {
+                kept.put(e.getKey(), rest);
+            }
+        }
+        return kept;
     }
 
     private static Map<String, Object> entry(String apiVersion, Map<String, Object> fields, String manager, String time) {
