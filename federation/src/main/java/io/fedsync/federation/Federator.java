@@ -477,13 +477,14 @@ public final class Federator implements AutoCloseable {
                     // copies) replaces what was known, and an object it does not list is read again
                     // when decided (it may be one fedsync did not write) -- but for what the workers
                     // learned while the listing was under way, which may be newer than it. Each key
-                    // is replaced atomically against a worker's change of it (which marks it first).
-                    for (String k : List.copyOf(s.seen.keySet())) {
+                    // is replaced atomically against a worker's change of it (which marks it first);
+                    // the maps' iterators tolerate those changes.
+                    for (String k : s.seen.keySet()) {
                         if (k.startsWith(prefix)) {
                             s.seen.computeIfPresent(k, (x, known) -> s.learnedSince(x, mark) ? known : null);
                         }
                     }
-                    for (String k : List.copyOf(s.written.keySet())) {
+                    for (String k : s.written.keySet()) {
                         if (k.startsWith(prefix) && !listedCopies.contains(k.substring(prefix.length() + 1))) {
                             s.written.computeIfPresent(k, (x, w) -> s.learnedSince(x, mark) ? w : null);
                         }

@@ -260,7 +260,7 @@ public final class KubeCluster {
         String next = null;
         String version = null;
         do {
-            HttpUrl.Builder url = objectUrl(t, "", null).newBuilder().addQueryParameter("limit",
+            HttpUrl.Builder url = objectUrlBuilder(t, "", null).addQueryParameter("limit",
                     Integer.toString(LIST_PAGE));
             if (labelSelector != null) {
                 url.addQueryParameter("labelSelector", labelSelector);
@@ -376,7 +376,7 @@ public final class KubeCluster {
     public WatchStream watch(FederatedKind.Target t, String resourceVersion, int timeoutSeconds)
             throws KubeAccessException {
         String what = "watch " + t.plural();
-        HttpUrl url = objectUrl(t, "", null).newBuilder().addQueryParameter("watch", "true")
+        HttpUrl url = objectUrlBuilder(t, "", null).addQueryParameter("watch", "true")
                 .addQueryParameter("resourceVersion", resourceVersion)
                 .addQueryParameter("allowWatchBookmarks", "true")
                 .addQueryParameter("timeoutSeconds", Integer.toString(timeoutSeconds)).build();
@@ -536,13 +536,13 @@ public final class KubeCluster {
      */
     public static final String FIELD_MANAGER = "fedsync";
 
-    /** {@link #objectUrl} of a create or replace: recorded under {@link #FIELD_MANAGER}. */
+    /** The object's URL for a create or replace: recorded under {@link #FIELD_MANAGER}. */
     private HttpUrl writeUrl(FederatedKind.Target t, String namespace, String objectName) {
-        return objectUrl(t, namespace, objectName).newBuilder().addQueryParameter("fieldManager", FIELD_MANAGER).build();
+        return objectUrlBuilder(t, namespace, objectName).addQueryParameter("fieldManager", FIELD_MANAGER).build();
     }
 
     /** {@code /api/v1} for the core group, {@code /apis/<group>/<version>} for others; then the kind's path. */
-    private HttpUrl objectUrl(FederatedKind.Target t, String namespace, String objectName) {
+    private HttpUrl.Builder objectUrlBuilder(FederatedKind.Target t, String namespace, String objectName) {
         HttpUrl.Builder b = baseUrl.newBuilder();
         if (t.group().isEmpty()) {
             b.addPathSegment("api");
@@ -557,7 +557,7 @@ public final class KubeCluster {
         if (objectName != null) {
             b.addPathSegment(objectName);
         }
-        return b.build();
+        return b;
     }
 
     private static byte[] boundedBody(Response r, String what, int max) throws IOException, KubeAccessException {

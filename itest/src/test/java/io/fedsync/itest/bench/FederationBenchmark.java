@@ -179,8 +179,8 @@ public final class FederationBenchmark {
     record Run(int run, boolean ok, String note, int users, int members, int createFailures, double createSeconds,
                double createP50, double createP99, double allOnAll, double latP50, double latP90, double latP99,
                double latMax, double latP99FromReturn, double pushesPerSecond, double fedsyncdCpu,
-               double cpuMsPer1000, double cpuPerMemberEtcd, double writesPerUserMember, long usersWrittenTwice, int host2Users,
-               long host2Writes, double host2P99, double joinSeconds, double probeSeconds, double apiP99,
+               double cpuMsPer1000, double cpuPerMemberEtcd, double writesPerUserMember, long usersWrittenTwice,
+               int host2Users, long host2Writes, double host2P99, double joinSeconds, double probeSeconds, double apiP99,
                double afterApiP99, double afterBothP99) {
 
         double createsPerSecond() {
@@ -532,8 +532,8 @@ public final class FederationBenchmark {
             // Every member's etcd does the same work in every run (one create per user, the watches), so
             // fedsyncd's CPU over theirs hardly moves with the machine's speed, which on a shared host
             // changes from run to run more than the CPU per write does between two builds of fedsyncd.
-            double memberEtcdCpu = names.subList(2, names.size()).stream().mapToDouble(m -> cpuSeconds.getOrDefault(m + " etcd",
-                    Double.NaN)).average().orElse(Double.NaN);
+            double memberEtcdCpu = names.subList(2, names.size()).stream()
+                    .mapToDouble(m -> cpuSeconds.getOrDefault(m + " etcd", Double.NaN)).average().orElse(Double.NaN);
             double cpuPerMemberEtcd = fedCpu / memberEtcdCpu;
             out("cpu:       %s", CpuMeter.describe(cpu0, cpu1));
             out("           fedsyncd %.2f CPU-s from the first create to the last arrival = %s ms per 1,000 member writes;"
@@ -547,8 +547,8 @@ public final class FederationBenchmark {
                     : createFailures.get() > 0 ? createFailures.get() + " creates failed" : "";
             return new Run(r, ok, note, u, n, createFailures.get(), createSeconds,
                     Stats.percentileSecs(createSorted, 50), Stats.percentileSecs(createSorted, 99), allOnAll, p50, p90,
-                    p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000, cpuPerMemberEtcd,
-                    writesPerUserMember, twice, host2Watch.arrived(), host2Watch.stemPuts(), host2P99, joinSeconds,
+                    p99, max, Stats.percentileSecs(latReturnSorted, 99), pushesPerSecond, fedCpu, cpuMsPer1000,
+                    cpuPerMemberEtcd, writesPerUserMember, twice, host2Watch.arrived(), host2Watch.stemPuts(), host2P99, joinSeconds,
                     probeSeconds, apiP99, afterApiP99, afterBothP99);
         } catch (MirrorBenchmark.Stopped e) {
             throw e;

@@ -104,9 +104,10 @@ import org.slf4j.LoggerFactory;
  * no watch cache (so no 410 before etcd itself compacts, and no bookmarks), no pagination,
  * no protobuf, no WebSocket watches, no compaction of its own. managedFields are approximated:
  * a write adds or refreshes its manager's {@code Update} entry (time, fields it set or changed)
- * and takes the fields it changed from other managers, dropping an entry left owning nothing. <b>Core kinds (namespaces, configmaps) are
- * stored as JSON</b>, whereas a real kube-apiserver stores them protobuf-encoded ({@code k8s\0}
- * prefix); fedsync's mirror never mirrors those prefixes, so nothing depends on the encoding.
+ * and takes the fields it changed from other managers, dropping an entry left owning nothing.
+ * <b>Core kinds (namespaces, configmaps) are stored as JSON</b>, whereas a real kube-apiserver
+ * stores them protobuf-encoded ({@code k8s\0} prefix); fedsync's mirror never mirrors those
+ * prefixes, so nothing depends on the encoding.
  *
  * <pre>{@code
  * try (KubeApiStandIn api = KubeApiStandIn.builder().etcd("http://127.0.0.1:2379").build().start()) {
