@@ -361,9 +361,13 @@ public final class RaftNode implements AutoCloseable {
         s.start();
         division = s.getDivision(GROUP_ID);
 
-        // The blocking client retries (leader unknown, leader changed) every 100 ms, bounded so
-        // that a write the caller gave up on does not linger: callers wait requestTimeout at most.
-        int attempts = (int) Math.max(1, settings.requestTimeout().toMillis() / CLIENT_RETRY_SLEEP.toMillis());
+        // The blocking client retries (leader unknown, leader changed) every 100 ms. The caller's
+        // wait of requestTimeout is the one budget: when it ends, the request thread is interrupted,
+        // which ends the retries. Their count is only a backstop, twice that budget, so that it
+        // never runs out first: a write no majority commits then always reads "not committed within
+        // requestTimeout: is a majority of the group up?", never Ratis' own retry-failure message
+        // (RaftNodeTest saw that when 15 quick attempts ended a few ms before the 1.5 s wait).
+        int attempts = (int) Math.max(1, 2 * settings.requestTimeout().toMillis() / CLIENT_RETRY_SLEEP.toMillis());
         client = RaftClient.newBuilder()
                 .setClientId(clientId)
                 .setRaftGroup(group)
