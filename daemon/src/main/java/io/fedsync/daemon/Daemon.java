@@ -195,7 +195,7 @@ public final class Daemon implements AutoCloseable {
     /** A fedsyncd without peers reports itself as the leader of a group of one. */
     private static RaftStatus groupOfOne(DaemonConfig config, MirrorService mirror) {
         long term = mirror.status().term();
-        return new RaftStatus(config.nodeId(), "leader", config.nodeId(), term,
+        return new RaftStatus(config.nodeId(), "leader", config.nodeId(), term, -1,
                 List.of(new RaftStatus.PeerStatus(config.nodeId(), null, "leader", 0)));
     }
 

@@ -115,7 +115,7 @@ final class ReplicatedMirror implements MirrorService, Leadership, PeerChanges {
 
     RaftStatus raftStatus() {
         RaftNode n = node;
-        return n == null ? new RaftStatus(nodeId, "starting", null, 0, List.of()) : n.status();
+        return n == null ? new RaftStatus(nodeId, "starting", null, 0, -1, List.of()) : n.status();
     }
 
     // --- Membership ----------------------------------------------------------------------------

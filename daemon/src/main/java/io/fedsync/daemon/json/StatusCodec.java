@@ -37,13 +37,14 @@ public final class StatusCodec {
         return o;
     }
 
-    /** This replica's view of its Raft group: {@code self, role, leader, term, peers[]} (the live configuration). */
+    /** This replica's view of its Raft group: {@code self, role, leader, term, appliedIndex, peers[]} (the live configuration). */
     public static ObjectNode raft(RaftStatus raft) {
         ObjectNode r = Json.object();
         r.put("self", raft.self());
         r.put("role", raft.role());
         r.put("leader", raft.leader());
         r.put("term", raft.term());
+        r.put("appliedIndex", raft.appliedIndex());
         ArrayNode peers = r.putArray("peers");
         for (RaftStatus.PeerStatus p : raft.peers()) {
             ObjectNode n = peers.addObject();

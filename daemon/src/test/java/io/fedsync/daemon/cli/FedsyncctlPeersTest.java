@@ -43,7 +43,7 @@ class FedsyncctlPeersTest {
                 peers.add(new RaftStatus.PeerStatus(id, "127.0.0.1:71" + (id.charAt(0) - 'a'),
                         id.equals("a") ? "leader" : "follower", 0));
             }
-            return new RaftStatus("b", "follower", "a", 3, peers);
+            return new RaftStatus("b", "follower", "a", 3, 7, peers);
         }
 
         @Override
@@ -93,7 +93,7 @@ class FedsyncctlPeersTest {
     }
 
     private static final FakeGroup GROUP = new FakeGroup();
-    private static final RaftStatus NOT_MEMBER = new RaftStatus("d", "not-member", null, 3, List.of());
+    private static final RaftStatus NOT_MEMBER = new RaftStatus("d", "not-member", null, 3, 7, List.of());
     private static ApiServer member;
     private static ApiServer notMember;
     private static ApiServer single;

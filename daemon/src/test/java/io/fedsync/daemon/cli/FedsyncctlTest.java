@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class FedsyncctlTest {
 
     private static final FakeMirrorService MIRROR = new FakeMirrorService();
-    private static final RaftStatus RAFT = new RaftStatus("b", "follower", "a", 4, List.of(
+    private static final RaftStatus RAFT = new RaftStatus("b", "follower", "a", 4, 7, List.of(
             new RaftStatus.PeerStatus("a", "127.0.0.1:7101", "leader", -1),
             new RaftStatus.PeerStatus("b", "127.0.0.1:7102", "follower", 12)));
     private static ApiServer server;
@@ -75,7 +75,7 @@ class FedsyncctlTest {
                 b   127.0.0.1:7102  follower  12ms
                 """);
         Run json = run(Map.of(), "--server", url, "peers", "-o", "json");
-        assertThat(json.out()).contains("\"self\" : \"b\"", "\"leader\" : \"a\"");
+        assertThat(json.out()).contains("\"self\" : \"b\"", "\"leader\" : \"a\"", "\"appliedIndex\" : 7");
     }
 
     @Test

@@ -257,7 +257,7 @@ class PrometheusRulesTest {
         FakeMirrorService mirror = new FakeMirrorService();
         mirror.conflicts.add(FakeMirrorService.open("a1", "/registry/iam.kubesphere.io/users/alice",
                 ConflictType.CONCURRENT_UPDATE, "host", "host2"));
-        AtomicReference<RaftStatus> raft = new AtomicReference<>(new RaftStatus("a", "leader", "a", 4,
+        AtomicReference<RaftStatus> raft = new AtomicReference<>(new RaftStatus("a", "leader", "a", 4, 7,
                 List.of(new RaftStatus.PeerStatus("a", "127.0.0.1:1", "leader", 0))));
         Map<String, Long> counters = new HashMap<>(Map.of("dataWrites", 1L));
         Metrics metrics = new Metrics("a", mirror, raft::get, () -> Map.copyOf(counters), () -> 1);

@@ -46,7 +46,7 @@ class BadInputTest {
         final List<String> calls = new CopyOnWriteArrayList<>();
 
         RaftStatus status() {
-            return new RaftStatus("a", "leader", "a", 3, List.of(
+            return new RaftStatus("a", "leader", "a", 3, 7, List.of(
                     new RaftStatus.PeerStatus("a", "127.0.0.1:7101", "leader", -1),
                     new RaftStatus.PeerStatus("b", "127.0.0.1:7102", "follower", 5)));
         }

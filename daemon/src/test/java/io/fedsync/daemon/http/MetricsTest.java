@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class MetricsTest {
 
     private final FakeMirrorService mirror = new FakeMirrorService();
-    private final AtomicReference<RaftStatus> raft = new AtomicReference<>(new RaftStatus("a", "leader", "a", 4,
+    private final AtomicReference<RaftStatus> raft = new AtomicReference<>(new RaftStatus("a", "leader", "a", 4, 7,
             List.of(new RaftStatus.PeerStatus("a", "127.0.0.1:1", "leader", 0),
                     new RaftStatus.PeerStatus("b", "127.0.0.1:2", "follower", 10),
                     new RaftStatus.PeerStatus("c", "127.0.0.1:3", "follower", 10))));
@@ -169,13 +169,13 @@ class MetricsTest {
         assertThat(value(m, "fedsync_raft_has_leader")).isEqualTo(1);
         assertThat(value(m, "fedsync_raft_peers")).isEqualTo(3);
         assertThat(value(m, "fedsync_raft_leader_changes_total")).isEqualTo(2);
-        raft.set(new RaftStatus("a", "follower", "b", 5, raft.get().peers()));
+        raft.set(new RaftStatus("a", "follower", "b", 5, 7, raft.get().peers()));
         leaderChanges.incrementAndGet();
         m = parse(metrics.scrape());
         assertThat(value(m, "fedsync_raft_term")).isEqualTo(5);
         assertThat(value(m, "fedsync_raft_leader")).isZero();
         assertThat(value(m, "fedsync_raft_leader_changes_total")).isEqualTo(3);
-        raft.set(new RaftStatus("a", "candidate", null, 6, raft.get().peers()));
+        raft.set(new RaftStatus("a", "candidate", null, 6, 7, raft.get().peers()));
         assertThat(value(parse(metrics.scrape()), "fedsync_raft_has_leader")).isZero();
     }
 

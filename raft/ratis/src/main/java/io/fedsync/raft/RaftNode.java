@@ -474,7 +474,7 @@ public final class RaftNode implements AutoCloseable {
         if (info == null) {
             List<RaftStatus.PeerStatus> peers = settings.peers().stream()
                     .map(p -> new RaftStatus.PeerStatus(p.id(), p.address(), "unknown", -1)).toList();
-            return new RaftStatus(settings.selfId(), "stopped", null, -1, peers);
+            return new RaftStatus(settings.selfId(), "stopped", null, -1, -1, peers);
         }
         String role = info.getCurrentRole().name().toLowerCase(Locale.ROOT);
         RaftPeerId leaderId = info.getLeaderId();
@@ -506,7 +506,7 @@ public final class RaftNode implements AutoCloseable {
             }
             peers.add(new RaftStatus.PeerStatus(id, p.getAddress(), peerRole, last));
         }
-        return new RaftStatus(settings.selfId(), role, leader, info.getCurrentTerm(), peers);
+        return new RaftStatus(settings.selfId(), role, leader, info.getCurrentTerm(), info.getLastAppliedIndex(), peers);
     }
 
     /** The index of the last log entry this replica applied (-1 when stopped): for tests. */
