@@ -504,12 +504,14 @@ public final class Federator implements AutoCloseable {
                     listed = false;
                 }
                 names.addAll(copies);
+                // Behind the keys queued because they changed: a resync in the middle of a burst of
+                // creates does not make them wait for its thousands of (mostly in-sync) keys.
                 for (String n : names) {
                     PushKey k = new PushKey(m.name(), kind.plural(), "", n);
                     if (s.refused.containsKey(objectRef(k))) {
                         queue.addUnlessDelayed(k); // its backoff stands (MAX_REFUSED_BACKOFF)
                     } else {
-                        queue.add(k);
+                        queue.addBehind(k);
                     }
                 }
             }

@@ -28,6 +28,13 @@ import java.util.function.Function;
  * take turns: a worker takes the oldest key of the next group in turn, so a group with a long
  * backlog (a member just joined) does not hold up the others' few keys. Within a group, keys are
  * taken in the order they were queued.
+ *
+ * <p>Keys queued by a periodic pass ({@link #addBehind}: the federation's resync, which queues
+ * every object of every member) wait behind every key {@link #add added} because something changed:
+ * a worker takes them only when no group under its limit has a changed key waiting. A pass's key
+ * that is then added because it changed moves ahead. So a resync that queues thousands of keys in
+ * the middle of a burst of changes does not make the changes wait for it; its keys are decided when
+ * the burst is done (they wait as long as changes keep coming).
  */
 public final class WorkQueue<K> {
 
@@ -37,7 +44,7 @@ public final class WorkQueue<K> {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition ready = lock.newCondition();
     /** Queued keys by group; a group is here only while it has queued keys. */
-    private final Map<Object, ArrayDeque<K>> byGroup = new HashMap<>();
+    private final Map<Object, Lanes<K>> byGroup = new HashMap<>();
     /** The groups with queued keys, in turn order. */
     private final ArrayDeque<Object> turns = new ArrayDeque<>();
     /** Keys held by workers, by group. */
@@ -62,6 +69,17 @@ public final class WorkQueue<K> {
     }
 
     private long seq;
+
+    /** One group's queued keys: those added because they changed, then those of a periodic pass. */
+    private static final class Lanes<K> {
+        final ArrayDeque<K> changed = new ArrayDeque<>();
+        /** In the order queued; a key leaves from anywhere when it moves to {@link #changed}. */
+        final java.util.LinkedHashSet<K> behind = new java.util.LinkedHashSet<>();
+
+        boolean isEmpty() {
+            return changed.isEmpty() && behind.isEmpty();
+        }
+    }
 
     /** One group, no limit but the number of workers. */
     public WorkQueue() {
@@ -110,8 +128,10 @@ public final class WorkQueue<K> {
             if (processing.contains(key)) {
                 dirty.add(key);
             } else if (queued.add(key)) {
-                enqueue(key);
+                enqueue(key, clock.millis(), false);
                 ready.signal();
+            } else {
+                moveAhead(key);
             }
         } finally {
             lock.unlock();
@@ -119,14 +139,46 @@ public final class WorkQueue<K> {
     }
 
     /**
-     * Queues {@code key} now, unless it waits for a later time ({@link #addAfter}): then it keeps
-     * that time. For a periodic pass that must not cut a retry's backoff short.
+     * Queues {@code key} now, as {@link #add} does (a retry's delay is cut short), but behind every
+     * key of its group added with {@link #add}: for a periodic pass over every key. A key already
+     * queued keeps its place; one held by a worker is queued again when it is done.
+     */
+    public void addBehind(K key) {
+        lock.lock();
+        try {
+            if (shutDown) {
+                return;
+            }
+            dueAt.remove(key);
+            if (processing.contains(key)) {
+                dirty.add(key);
+            } else if (queued.add(key)) {
+                enqueue(key, clock.millis(), true);
+                ready.signal();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A key of a periodic pass that is added because it changed goes to the end of the changed keys. Under the lock. */
+    private void moveAhead(K key) {
+        Lanes<K> lanes = byGroup.get(groupOf.apply(key));
+        if (lanes != null && lanes.behind.remove(key)) {
+            lanes.changed.addLast(key);
+        }
+    }
+
+    /**
+     * Queues {@code key} as {@link #addBehind} does, unless it waits for a later time
+     * ({@link #addAfter}): then it keeps that time. For a periodic pass that must not cut a retry's
+     * backoff short.
      */
     public void addUnlessDelayed(K key) {
         lock.lock();
         try {
             if (!dueAt.containsKey(key)) {
-                add(key); // the lock is reentrant: checked and added at once
+                addBehind(key); // the lock is reentrant: checked and added at once
             }
         } finally {
             lock.unlock();
@@ -212,7 +264,7 @@ public final class WorkQueue<K> {
                 held.put(group, n);
             }
             if (dirty.remove(key) && !shutDown && queued.add(key)) {
-                enqueue(key);
+                enqueue(key, clock.millis(), false);
             }
             // Its group may be under its limit again: a waiting worker may take one of its keys.
             ready.signal();
@@ -232,40 +284,56 @@ public final class WorkQueue<K> {
         }
     }
 
-    /** Queues a key at the end of its group; a group that had none takes the last turn. Under the lock. */
-    private void enqueue(K key) {
-        enqueue(key, clock.millis());
-    }
-
-    /** {@link #enqueue(Object)}, waiting since {@code since} (epoch millis of the queue's clock). */
-    private void enqueue(K key, long since) {
+    /**
+     * Queues a key at the end of its group's changed keys, or with {@code behind} of its periodic
+     * pass's; a group that had none takes the last turn. {@code since}: when it began to wait (epoch
+     * millis of the queue's clock). Under the lock.
+     */
+    private void enqueue(K key, long since, boolean behind) {
         queuedSince.put(key, since);
         Object group = groupOf.apply(key);
-        ArrayDeque<K> keys = byGroup.get(group);
-        if (keys == null) {
-            keys = new ArrayDeque<>();
-            byGroup.put(group, keys);
+        Lanes<K> lanes = byGroup.get(group);
+        if (lanes == null) {
+            lanes = new Lanes<>();
+            byGroup.put(group, lanes);
             turns.addLast(group);
         }
-        keys.addLast(key);
+        if (behind) {
+            lanes.behind.add(key);
+        } else {
+            lanes.changed.addLast(key);
+        }
         waiting++;
     }
 
     /**
-     * The oldest key of the first group in turn that is under its limit, or null; that group goes to
-     * the back of the turns. Under the lock.
+     * The oldest changed key of the first group in turn that is under its limit and has one; else
+     * the oldest periodic key of the first group in turn under its limit; else null. The group the
+     * key came from goes to the back of the turns. Under the lock.
      */
     private K next() {
+        K key = next(false);
+        return key != null ? key : next(true);
+    }
+
+    private K next(boolean behind) {
         for (int i = turns.size(); i > 0; i--) {
             Object group = turns.pollFirst();
             int holding = held.getOrDefault(group, 0);
-            if (holding >= perGroupLimit) {
+            Lanes<K> lanes = byGroup.get(group);
+            if (holding >= perGroupLimit || (behind ? lanes.behind.isEmpty() : lanes.changed.isEmpty())) {
                 turns.addLast(group);
                 continue;
             }
-            ArrayDeque<K> keys = byGroup.get(group);
-            K key = keys.pollFirst();
-            if (keys.isEmpty()) {
+            K key;
+            if (behind) {
+                java.util.Iterator<K> first = lanes.behind.iterator();
+                key = first.next();
+                first.remove();
+            } else {
+                key = lanes.changed.pollFirst();
+            }
+            if (lanes.isEmpty()) {
                 byGroup.remove(group);
             } else {
                 turns.addLast(group);
@@ -329,7 +397,7 @@ public final class WorkQueue<K> {
             if (processing.contains(d.key())) {
                 dirty.add(d.key());
             } else if (queued.add(d.key())) {
-                enqueue(d.key(), d.at());
+                enqueue(d.key(), d.at(), false);
             }
         }
     }

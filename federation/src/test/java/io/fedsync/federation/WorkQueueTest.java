@@ -221,6 +221,58 @@ class WorkQueueTest {
     }
 
     @Test
+    void aPeriodicPassWaitsBehindChangedKeysAndAKeyThatChangesMovesAhead() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>(k -> k.charAt(0), Integer.MAX_VALUE);
+        q.addBehind("a-resync1");
+        q.addBehind("a-resync2");
+        q.addBehind("a-resync3");
+        q.add("a-changed");
+        q.add("a-resync2"); // changed while the pass had it queued
+        q.addBehind("a-changed"); // already queued as changed: keeps its place
+        q.addBehind("b-resync");
+        q.add("c-changed");
+        assertThat(q.size()).isEqualTo(6);
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            String k = q.take(SHORT).orElseThrow();
+            order.add(k);
+            q.done(k);
+        }
+        // Changed keys of every group first (groups taking turns), then the pass's, in the order queued.
+        assertThat(order).containsExactly("a-changed", "c-changed", "a-resync2", "b-resync", "a-resync1", "a-resync3");
+        assertThat(q.take(SHORT)).isEmpty();
+        assertThat(q.size()).isZero();
+    }
+
+    @Test
+    void aPeriodicPassCutsARetrysDelayShortAndQueuesAHeldKeyAgainWhenDone() throws Exception {
+        ManualClock clock = new ManualClock();
+        WorkQueue<String> q = new WorkQueue<>(clock, k -> "", Integer.MAX_VALUE);
+        q.addAfter("retry", Duration.ofMinutes(5));
+        q.addBehind("retry");
+        assertThat(q.take(SHORT)).as("queued now, as add() does").contains("retry");
+        q.addBehind("retry");
+        assertThat(q.take(SHORT)).as("held: not handed out twice").isEmpty();
+        q.done("retry");
+        assertThat(q.take(SHORT)).as("queued again when done").contains("retry");
+        q.done("retry");
+        assertThat(q.delayedCount()).isZero();
+        assertThat(q.take(SHORT)).isEmpty();
+    }
+
+    @Test
+    void aPassKeyIsTakenWhenTheOnlyGroupWithChangedKeysIsAtItsLimit() throws Exception {
+        WorkQueue<String> q = new WorkQueue<>(k -> k.charAt(0), 1);
+        q.add("a1");
+        q.add("a2");
+        q.addBehind("b-resync");
+        assertThat(q.take(SHORT)).contains("a1");
+        assertThat(q.take(SHORT)).as("a is at its limit: b's pass key goes on").contains("b-resync");
+        q.done("a1");
+        assertThat(q.take(SHORT)).contains("a2");
+    }
+
+    @Test
     void aGroupsLimitIsAtLeastOne() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> new WorkQueue<String>(k -> k, 0))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("at least 1");
@@ -236,8 +288,19 @@ class WorkQueueTest {
         stress(new WorkQueue<>(k -> k % 3, 2), k -> k % 3, 2);
     }
 
+    @Test
+    void aPeriodicPassMixedWithChangesLosesNoAdd() throws Exception {
+        stress(new WorkQueue<>(k -> k % 3, 2), k -> k % 3, 2, true);
+    }
+
     private static void stress(WorkQueue<Integer> q, java.util.function.IntUnaryOperator groupOf, int limit)
             throws Exception {
+        stress(q, groupOf, limit, false);
+    }
+
+    /** @param withPass every third add is a periodic pass's ({@link WorkQueue#addBehind}) */
+    private static void stress(WorkQueue<Integer> q, java.util.function.IntUnaryOperator groupOf, int limit,
+                               boolean withPass) throws Exception {
         ConcurrentHashMap<Integer, AtomicInteger> perGroup = new ConcurrentHashMap<>();
         AtomicInteger overLimit = new AtomicInteger();
         int keys = 20;
@@ -284,7 +347,11 @@ class WorkQueueTest {
             synchronized (processedStamp) {
                 lastAddStamp[key] = stamp.incrementAndGet();
             }
-            q.add(key);
+            if (withPass && i % 3 == 0) {
+                q.addBehind(key);
+            } else {
+                q.add(key);
+            }
         }
         stop.countDown();
         for (var f : fs) {
