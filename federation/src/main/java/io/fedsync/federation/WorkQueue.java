@@ -119,23 +119,7 @@ public final class WorkQueue<K> {
 
     /** Queues {@code key} now (once, however often it is added before a worker takes it). */
     public void add(K key) {
-        lock.lock();
-        try {
-            if (shutDown) {
-                return;
-            }
-            dueAt.remove(key);
-            if (processing.contains(key)) {
-                dirty.add(key);
-            } else if (queued.add(key)) {
-                enqueue(key, clock.millis(), false);
-                ready.signal();
-            } else {
-                moveAhead(key);
-            }
-        } finally {
-            lock.unlock();
-        }
+        queueNow(key, false);
     }
 
     /**
@@ -144,6 +128,11 @@ public final class WorkQueue<K> {
      * queued keeps its place; one held by a worker is queued again when it is done.
      */
     public void addBehind(K key) {
+        queueNow(key, true);
+    }
+
+    /** {@link #add} or, with {@code behind}, {@link #addBehind}. */
+    private void queueNow(K key, boolean behind) {
         lock.lock();
         try {
             if (shutDown) {
@@ -153,8 +142,10 @@ public final class WorkQueue<K> {
             if (processing.contains(key)) {
                 dirty.add(key);
             } else if (queued.add(key)) {
-                enqueue(key, clock.millis(), true);
+                enqueue(key, clock.millis(), behind);
                 ready.signal();
+            } else if (!behind) {
+                moveAhead(key);
             }
         } finally {
             lock.unlock();
