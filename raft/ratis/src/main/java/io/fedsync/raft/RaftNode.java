@@ -509,12 +509,6 @@ public final class RaftNode implements AutoCloseable {
         return new RaftStatus(settings.selfId(), role, leader, info.getCurrentTerm(), info.getLastAppliedIndex(), peers);
     }
 
-    /** The index of the last log entry this replica applied (-1 when stopped): for tests. */
-    long lastAppliedIndex() {
-        DivisionInfo info = closed.get() ? null : info();
-        return info == null ? -1 : info.getLastAppliedIndex();
-    }
-
     private DivisionInfo info() {
         RaftServer.Division d = currentDivision();
         return d == null ? null : d.getInfo();

@@ -378,7 +378,7 @@ class RaftNodeTest {
         Path latest = snapshots.get(snapshots.size() - 1);
         try {
             int inSnapshot = FedsyncState.restore(Files.readAllBytes(latest), 100).conflicts().size();
-            long gap = r.node().lastAppliedIndex() - index(latest);
+            long gap = r.node().status().appliedIndex() - index(latest);
             return inSnapshot < records && gap <= 3;
         } catch (IOException e) {
             return false; // being replaced
@@ -564,7 +564,7 @@ class RaftNodeTest {
         Path latest = snapshots.get(snapshots.size() - 1);
         try {
             List<MemberRegistration> inSnapshot = FedsyncState.restore(Files.readAllBytes(latest), 100).members();
-            long gap = r.node().lastAppliedIndex() - index(latest);
+            long gap = r.node().status().appliedIndex() - index(latest);
             return !inSnapshot.isEmpty() && inSnapshot.size() < joined.size()
                     && inSnapshot.equals(joined.subList(0, inSnapshot.size())) && gap <= 3;
         } catch (IOException | IllegalArgumentException e) {
