@@ -42,6 +42,17 @@ public final class Federator implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Federator.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration NOT_SETTLED_RETRY = Duration.ofSeconds(1);
+    /**
+     * An object the hosts disagree on is decided again after {@link #NOT_SETTLED_RETRY}, doubled each
+     * time in a row, at most this: a host that is down for an hour leaves every object changed on the
+     * others unsettled for that hour, and deciding each again every second, per member, would be work
+     * for nothing. The retry is only a backstop: the hosts' caches queue the object at once when a
+     * host's copy changes (the mirror's copy arriving, the host back), and that decision comes at once.
+     */
+    static final Duration MAX_NOT_SETTLED_RETRY = Duration.ofSeconds(30);
+    /** How often a member that does not answer is tried while keys wait for it. */
+    private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
+    private static final Duration FIRST_FAILURE_RETRY = Duration.ofMillis(500);
     private static final Duration CONFLICT_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /**
@@ -159,6 +170,14 @@ public final class Federator implements AutoCloseable {
     private final Map<String, Map<String, KindCache>> caches = new TreeMap<>();
     private final Map<String, Stats> stats = new ConcurrentHashMap<>();
     private final Map<PushKey, Integer> failures = new ConcurrentHashMap<>();
+    /** Keys decided in a row as held because the hosts have not settled: how many times. */
+    private final Map<PushKey, Integer> unsettled = new ConcurrentHashMap<>();
+    /**
+     * Keys put off in a row because nothing could be decided yet (a host's cache not listed, the
+     * member's jwtSecret not compared): how many times. Unlike {@link #unsettled}, a resync cuts
+     * their backoff short: it is what compares the secrets.
+     */
+    private final Map<PushKey, Integer> notReady = new ConcurrentHashMap<>();
     /** Drift left in place (driftPolicy report) already reported, by key and the copy's content hash. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -198,6 +217,8 @@ public final class Federator implements AutoCloseable {
          * never ties up the workers the other members need.
          */
         final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
+        /** Keys that came up while the member did not answer and another worker was finding out. */
+        final Set<PushKey> parked = ConcurrentHashMap.newKeySet();
         /**
          * By plural, the names of the copies fedsync wrote that the member was last seen holding
          * (listed by a resync, plus creates since, minus deletes since): what a member that does
@@ -318,6 +339,8 @@ public final class Federator implements AutoCloseable {
         started = true;
         long every = settings.resync().toMillis();
         timer.scheduleWithFixedDelay(this::resync, 0, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::probeParked, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
+                TimeUnit.MILLISECONDS);
         LOG.info("federation: profile {}, hosts {}, members {}, driftPolicy {}, resync {}", settings.profile()
                 .configName(), hosts.keySet(), members.keySet(), settings.driftPolicy().configName(), settings.resync());
         return this;
@@ -331,7 +354,7 @@ public final class Federator implements AutoCloseable {
             if (s == null) {
                 continue;
             }
-            int pending = queue.count(k -> k.member().equals(m.name()));
+            int pending = queue.count(k -> k.member().equals(m.name()) && !s.parked.contains(k)) + s.parked.size();
             List<String> warnings = new ArrayList<>(m.cluster().warnings());
             s.storesDifferently.forEach(plural -> warnings.add("stores " + plural + " otherwise than fedsync sends them"
                     + " (a mutating admission webhook or defaulting): each copy is kept as the member stored it"));
@@ -508,8 +531,10 @@ public final class Federator implements AutoCloseable {
                 // creates does not make them wait for its thousands of (mostly in-sync) keys.
                 for (String n : names) {
                     PushKey k = new PushKey(m.name(), kind.plural(), "", n);
-                    if (s.refused.containsKey(objectRef(k))) {
-                        queue.addUnlessDelayed(k); // its backoff stands (MAX_REFUSED_BACKOFF)
+                    if (s.refused.containsKey(objectRef(k)) || unsettled.containsKey(k)) {
+                        // Its backoff stands: MAX_REFUSED_BACKOFF, or MAX_NOT_SETTLED_RETRY while the
+                        // hosts disagree (the member keeps what it has then, so there is nothing to check).
+                        queue.addUnlessDelayed(k);
                     } else {
                         queue.addBehind(k);
                     }
@@ -644,11 +669,17 @@ public final class Federator implements AutoCloseable {
         MemberCluster member = members.get(key.member());
         Stats s = stats.get(key.member());
         if (kind == null || member == null) {
+            failures.remove(key);
+            unsettled.remove(key);
+            notReady.remove(key);
             return;
         }
         if (!s.reachable && !s.probing.compareAndSet(false, true)) {
-            // Another worker is finding out whether the member is back; this key waits.
-            queue.addAfter(key, NOT_SETTLED_RETRY);
+            // Another worker is finding out whether the member is back: this key is parked, not
+            // retried on a timer (a member down for an hour would have every key it is owed taken
+            // every second). Once a second one parked key is queued to find out (probeParked), and
+            // all are queued when the member answers.
+            park(key, s);
             return;
         }
         boolean probe = !s.reachable;
@@ -664,13 +695,19 @@ public final class Federator implements AutoCloseable {
     private void decide(PushKey key, FederatedKind kind, MemberCluster member, Stats s) {
         LOG.trace("[{}] deciding", key);
         if (!caches.values().stream().allMatch(byKind -> byKind.get(kind.plural()).synced())) {
-            queue.addAfter(key, NOT_SETTLED_RETRY);
+            // A host's cache has not listed the kind yet (a host down since start-up): its listing
+            // queues what it finds at once, and each resync the rest.
+            backOff(notReady, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
             return;
         }
         if (s.jwtMatches == null) {
-            // Not compared yet (or the hosts' secret is unreadable): decide nothing.
-            queue.addAfter(key, NOT_SETTLED_RETRY);
+            // Not compared yet (or the hosts' secret is unreadable): decide nothing. The resync that
+            // compares the secrets queues everything after it.
+            backOff(notReady, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
             return;
+        }
+        if (!notReady.isEmpty()) {
+            notReady.remove(key);
         }
         HostsState hostsState = hostsState(kind, key.namespace(), key.name());
         String etcdKey = kind.registryPrefix() + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
@@ -690,7 +727,7 @@ public final class Federator implements AutoCloseable {
                         .map(copy -> observe(member, s, kind, seenKey, copy, null));
             } catch (KubeAccessException e) {
                 noteFailure(member.name(), e);
-                retryLater(key);
+                retryOrPark(key, s);
                 return;
             }
             s.learning(seenKey);
@@ -700,6 +737,9 @@ public final class Federator implements AutoCloseable {
         Optional<MemberCopy.Observed> held = onMember;
         PushDecision d = PushPlanner.decideObserved(() -> hostsState.view, conflict, placed,
                 Boolean.TRUE.equals(s.jwtMatches), held, settings.driftPolicy());
+        if (!(d instanceof PushDecision.Hold h && !h.conflict()) && !unsettled.isEmpty()) {
+            unsettled.remove(key);
+        }
         if (d instanceof PushDecision.Report) {
             // Drift left in place is reported once per content of the member's copy, not at every resync.
             if (!reported.add(key + " " + held.map(MemberCopy.Observed::contentHash).orElse(""))) {
@@ -737,7 +777,7 @@ public final class Federator implements AutoCloseable {
                 retryLater(key, MAX_REFUSED_BACKOFF);
             } else {
                 noteFailure(member.name(), e);
-                retryLater(key);
+                retryOrPark(key, s);
             }
         }
     }
@@ -939,7 +979,11 @@ public final class Federator implements AutoCloseable {
         } else if (d instanceof PushDecision.Hold h) {
             s.holds.incrementAndGet();
             LOG.debug("[{}] held: {}", key, h.reason());
-            queue.addAfter(key, h.conflict() ? CONFLICT_RETRY : NOT_SETTLED_RETRY);
+            if (h.conflict()) {
+                queue.addAfter(key, CONFLICT_RETRY);
+            } else {
+                backOff(unsettled, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
+            }
         } else {
             LOG.debug("[{}] {}", key, d.reason());
         }
@@ -1054,11 +1098,60 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private static void reachable(String member, Stats s) {
+    private void reachable(String member, Stats s) {
         if (!s.reachable) {
             s.reachable = true;
             s.lastError = null;
             LOG.info("[{}] answers again", member);
+            unpark(s);
+        }
+    }
+
+    /**
+     * For each member that does not answer and that no worker is trying now: one parked key is
+     * queued, and the worker that takes it finds out with its own call whether the member is back.
+     */
+    private void probeParked() {
+        for (Stats s : stats.values()) {
+            if (s.parked.isEmpty()) {
+                continue;
+            }
+            if (s.reachable) {
+                unpark(s); // parked just as it answered
+            } else if (!s.probing.get()) {
+                java.util.Iterator<PushKey> first = s.parked.iterator();
+                if (first.hasNext()) {
+                    PushKey k = first.next();
+                    if (s.parked.remove(k)) {
+                        queue.add(k);
+                    }
+                }
+            }
+        }
+    }
+
+    /** A failed call: parked while the member does not answer (see {@link #probeParked}), else retried with backoff. */
+    private void retryOrPark(PushKey key, Stats s) {
+        if (s.reachable) {
+            retryLater(key);
+        } else {
+            park(key, s);
+        }
+    }
+
+    private void park(PushKey key, Stats s) {
+        s.parked.add(key);
+        if (s.reachable && s.parked.remove(key)) {
+            queue.add(key); // it answered meanwhile, after reachable() queued what was parked
+        }
+    }
+
+    /** Queues every key parked while the member did not answer. */
+    private void unpark(Stats s) {
+        for (java.util.Iterator<PushKey> i = s.parked.iterator(); i.hasNext(); ) {
+            PushKey k = i.next();
+            i.remove();
+            queue.add(k);
         }
     }
 
@@ -1080,8 +1173,16 @@ public final class Federator implements AutoCloseable {
 
     /** Queues {@code key} again after 0.5 s, doubled at each failure in a row, at most {@code cap}. */
     private void retryLater(PushKey key, Duration cap) {
-        int n = failures.merge(key, 1, Integer::sum);
-        long millis = Math.min(cap.toMillis(), 500L << Math.min(10, n - 1));
+        backOff(failures, key, FIRST_FAILURE_RETRY, cap);
+    }
+
+    /**
+     * Queues {@code key} again after {@code first}, doubled each time in a row that {@code streaks}
+     * counts, at most {@code cap}. Whoever ends the streak removes the key from {@code streaks}.
+     */
+    private void backOff(Map<PushKey, Integer> streaks, PushKey key, Duration first, Duration cap) {
+        int n = streaks.merge(key, 1, Integer::sum);
+        long millis = Math.min(cap.toMillis(), first.toMillis() << Math.min(10, n - 1));
         queue.addAfter(key, Duration.ofMillis(millis));
     }
 
