@@ -459,6 +459,11 @@ public final class Federator implements AutoCloseable {
                     resyncPool.execute(() -> {
                         try {
                             resync(m, s, hostPrint);
+                        } catch (Exception e) {
+                            // OkHttp throws InterruptedException undeclared when close() interrupts a call.
+                            if (!closed) {
+                                LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
+                            }
                         } finally {
                             s.resyncing.set(false);
                         }
@@ -733,6 +738,7 @@ public final class Federator implements AutoCloseable {
             s.learning(seenKey);
             s.seen.put(seenKey, onMember);
             s.mustRead.remove(seenKey);
+            reachable(member.name(), s);
         }
         Optional<MemberCopy.Observed> held = onMember;
         PushDecision d = PushPlanner.decideObserved(() -> hostsState.view, conflict, placed,
@@ -753,7 +759,11 @@ public final class Federator implements AutoCloseable {
         try {
             carryOut(key, kind, member, s, d, seenKey, hostsState, held);
             failures.remove(key);
-            reachable(member.name(), s);
+            if (d instanceof PushDecision.Create || d instanceof PushDecision.Update || d instanceof PushDecision.Delete) {
+                // The member answered. (A decision that needed no call says nothing of that: taking it
+                // as an answer would queue every parked key against a member that is still down.)
+                reachable(member.name(), s);
+            }
             if (!s.refused.isEmpty() && s.refused.remove(objectRef(key)) != null) {
                 LOG.info("[{}] no longer refused by the member", key);
             }

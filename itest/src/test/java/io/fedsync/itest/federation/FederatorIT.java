@@ -339,6 +339,91 @@ class FederatorIT {
                         && email(get("m2", USERS.target(), n)).equals(n + "@163.com")));
     }
 
+    /** Counts, per member, the keys workers take (decisions begun). */
+    private static final class TakeCounter implements Federator.Timings {
+        private final Map<String, java.util.concurrent.atomic.AtomicLong> takes = new ConcurrentHashMap<>();
+
+        @Override
+        public void waited(String member, Duration waited) {
+            takes.computeIfAbsent(member, m -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
+        }
+
+        @Override
+        public void wrote(String member, String op, boolean ok, Duration took) {
+        }
+
+        long of(String member) {
+            java.util.concurrent.atomic.AtomicLong n = takes.get(member);
+            return n == null ? 0 : n.get();
+        }
+    }
+
+    /** Members m1 and m2, keys taken counted, a resync at the start and then every {@code resync}. */
+    private void startCounting(TakeCounter takes, Map<String, KubeCluster> hosts, Duration resync) {
+        federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, DriftPolicy.OVERWRITE,
+                resync, 2), hosts,
+                List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of("env", "prod")),
+                        new Federator.MemberCluster("m2", cluster("m2"), Map.of("env", "test"))),
+                key -> Optional.empty(), takes).start();
+    }
+
+    /**
+     * fedsyncd started while a host's API is down: nothing is decided for a kind until every host's
+     * cache has listed it, and the keys the first resync queued (the members' copies) used to be put
+     * off a second at a time for as long as the host stayed down. Now they back off, and the host's
+     * listing, once it answers, queues what it holds at once.
+     */
+    @Test
+    @DisplayName("started while a host's API is down: the members' copies are put off with backoff, not every second, and a change made meanwhile arrives once the host answers")
+    void aHostDownAtStartPutsDecisionsOffWithBackoff() throws Exception {
+        start(DriftPolicy.OVERWRITE);
+        String name = Names.random("startup");
+        for (String h : List.of("host", "host2")) {
+            put(h, USERS, user(name, "before@163.com"));
+        }
+        await().atMost(WAIT).until(() -> email(get("m1", USERS.target(), name)).equals("before@163.com"));
+        federator.close();
+
+        // Connected before host's stand-in stops: asked for afterwards, the fixture would start another.
+        Map<String, KubeCluster> hosts = Map.of("host", cluster("host"), "host2", cluster("host2"));
+        KUBE.stop("host");
+        TakeCounter takes = new TakeCounter();
+        long window = 10;
+        long waiting;
+        long taken;
+        try {
+            // Changed on host2 through its API; host's etcd gets the same bytes behind its API, as the
+            // mirror writes them.
+            put("host2", USERS, user(name, "after@163.com"));
+            byte[] after = ETCD.client("host2").getKVClient().get(bytes(registryKey(USERS, name))).get(10, SECONDS)
+                    .getKvs().get(0).getValue().getBytes();
+            ETCD.client("host").getKVClient().put(bytes(registryKey(USERS, name)), io.etcd.jetcd.ByteSequence.from(after))
+                    .get(10, SECONDS);
+            // The next resync 20 s after the start, after the window.
+            startCounting(takes, hosts, Duration.ofSeconds(20));
+            // The first resync lists m1's copies (this test's user among them) and queues each; host2's
+            // cache queues what it holds. Nothing can be decided: host's cache has not listed.
+            await().atMost(WAIT).until(() -> member(federator, "m1").lastSync() != null);
+            long before = takes.of("m1");
+            await().during(Duration.ofSeconds(window)).atMost(Duration.ofSeconds(window + 5))
+                    .until(() -> email(get("m1", USERS.target(), name)).equals("before@163.com"));
+            taken = takes.of("m1") - before;
+            waiting = member(federator, "m1").pending();
+        } finally {
+            KUBE.restart("host");
+        }
+        System.out.printf("keys of m1 taken in %d s while host's cache had not listed, %d keys waiting: %d (every"
+                + " second: about %d)%n", window, waiting, taken, waiting * window);
+        assertThat(waiting).as("m1's keys waiting for host's cache").isPositive();
+        // Retries 1, 3 and 7 s after the first try (15 s is beyond the window).
+        assertThat(taken).as("keys of m1 taken in %d s", window).isLessThanOrEqualTo(waiting * 4 + 2);
+        // Host's cache lists once its API answers (its retries back off: 0.5, 1, 2, 4, 8 s...); the next
+        // resync (20 s after the start) reads the hosts' jwtSecret, unreadable while host was down,
+        // compares the members' and queues everything.
+        await().atMost(Duration.ofSeconds(30)).until(() -> email(get("m1", USERS.target(), name))
+                .equals("after@163.com"));
+    }
+
     /**
      * A member that is down for long: each key it is owed used to be retried on its own, each a call
      * to the member (0.5 s doubling to 30 s; put off a second while another worker was trying), so
@@ -349,21 +434,9 @@ class FederatorIT {
     @Test
     @DisplayName("a member that does not answer: what it is owed waits for it (tried once a second, not each key every second) and all goes as soon as it answers")
     void keysOwedToADownMemberWaitForItAndGoWhenItAnswers() throws Exception {
-        Map<String, java.util.concurrent.atomic.AtomicLong> takes = new ConcurrentHashMap<>();
-        federator = new Federator(new Federator.Settings(Profile.KUBESPHERE_V3, DriftPolicy.OVERWRITE,
-                Duration.ofSeconds(60), 2), Map.of("host", cluster("host"), "host2", cluster("host2")),
-                List.of(new Federator.MemberCluster("m1", cluster("m1"), Map.of("env", "prod")),
-                        new Federator.MemberCluster("m2", cluster("m2"), Map.of("env", "test"))),
-                key -> Optional.empty(), new Federator.Timings() {
-                    @Override
-                    public void waited(String member, Duration waited) {
-                        takes.computeIfAbsent(member, m -> new java.util.concurrent.atomic.AtomicLong()).incrementAndGet();
-                    }
-
-                    @Override
-                    public void wrote(String member, String op, boolean ok, Duration took) {
-                    }
-                }).start();
+        TakeCounter takes = new TakeCounter();
+        // No resync within the test's window.
+        startCounting(takes, Map.of("host", cluster("host"), "host2", cluster("host2")), Duration.ofSeconds(60));
         await().atMost(WAIT).until(federator::synced);
         List<String> names = java.util.stream.IntStream.range(0, 10).mapToObj(i -> Names.random("owed")).toList();
         for (String n : names) {
@@ -387,10 +460,10 @@ class FederatorIT {
                     .equals("after@163.com")) && !member(federator, "m2").reachable());
             assertThat(member(federator, "m2").pending()).as("m2's status counts what it is owed")
                     .isGreaterThanOrEqualTo(names.size());
-            long before = takes.get("m2").get();
+            long before = takes.of("m2");
             await().during(Duration.ofSeconds(window)).atMost(Duration.ofSeconds(window + 5))
                     .until(() -> !member(federator, "m2").reachable());
-            taken = takes.get("m2").get() - before;
+            taken = takes.of("m2") - before;
         } finally {
             KUBE.restart("m2");
         }
