@@ -50,10 +50,14 @@ public final class Federator implements AutoCloseable {
      * host's copy changes (the mirror's copy arriving, the host back), and that decision comes at once.
      */
     static final Duration MAX_NOT_SETTLED_RETRY = Duration.ofSeconds(30);
-    /** How often a member that does not answer is tried while keys wait for it. */
+    /**
+     * How often a member that does not answer is asked again (one light call, its kubesphere-config,
+     * which also compares its jwtSecret) while the keys it is owed wait for it, and how often the
+     * hosts' jwtSecrets are read again while a host does not answer (until they are read, nothing is
+     * pushed to any member).
+     */
     private static final Duration PROBE_EVERY = Duration.ofSeconds(1);
     private static final Duration FIRST_FAILURE_RETRY = Duration.ofMillis(500);
-    private static final Duration CONFLICT_RETRY = Duration.ofSeconds(5);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
     /**
      * A copy the member refuses (a webhook's denial, validation, RBAC) is tried again with backoff up
@@ -178,6 +182,15 @@ public final class Federator implements AutoCloseable {
      * their backoff short: it is what compares the secrets.
      */
     private final Map<PushKey, Integer> notReady = new ConcurrentHashMap<>();
+    /**
+     * Keys held because the mirror holds an open conflict on the object, with its etcd key. Not
+     * decided again on a timer, nor at each resync (the member keeps what it has while the conflict
+     * is open: there is nothing to check); once a second {@link #probe} asks the mirror whether the
+     * conflict is still open and queues the key once it is resolved. A host's event does not do it
+     * alone: a resolution may make the hosts agree without writing to either (both held the same
+     * already), and the mirror's view of conflicts may lag the event that resolving wrote.
+     */
+    private final Map<PushKey, String> conflictHeld = new ConcurrentHashMap<>();
     /** Drift left in place (driftPolicy report) already reported, by key and the copy's content hash. */
     private final Set<String> reported = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -186,6 +199,20 @@ public final class Federator implements AutoCloseable {
         return t;
     });
     /** Resyncs members side by side, so one that does not answer delays no other. */
+    /**
+     * Runs the probes of members and hosts that do not answer: at most one per member and one for
+     * the hosts at a time (each may wait out its call's timeout), off the timer and the resync's pool,
+     * so a member that hangs delays neither the resyncs of the others nor the next probe of another.
+     */
+    private final java.util.concurrent.ExecutorService probePool = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "federation-probe");
+        t.setDaemon(true);
+        return t;
+    });
+    /** A probe of the hosts' jwtSecrets is running. */
+    private final java.util.concurrent.atomic.AtomicBoolean hostsProbing = new java.util.concurrent.atomic.AtomicBoolean();
+    /** The hosts' jwtSecret fingerprint as last read (empty: a host did not answer, or they differ). */
+    private volatile Optional<JwtSecret.Fingerprint> lastHostPrint = Optional.empty();
     private final java.util.concurrent.ExecutorService resyncPool = Executors.newFixedThreadPool(4, r -> {
         Thread t = new Thread(r, "federation-resync-member");
         t.setDaemon(true);
@@ -212,12 +239,12 @@ public final class Federator implements AutoCloseable {
         /** A resync of this member is running (the next one waits for it rather than piling up). */
         final java.util.concurrent.atomic.AtomicBoolean resyncing = new java.util.concurrent.atomic.AtomicBoolean();
         /**
-         * A worker is trying this member while it is marked unreachable: one call at a time finds
-         * out whether it is back, so a member that does not answer (each call waits out its timeout)
-         * never ties up the workers the other members need.
+         * A probe is asking this member, marked unreachable, whether it is back ({@link #probe}): one
+         * call at a time, never a worker's, so a member that does not answer (each call waits out its
+         * timeout) never ties up the workers the other members need.
          */
         final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
-        /** Keys that came up while the member did not answer and another worker was finding out. */
+        /** Keys that came up while the member did not answer: queued all at once when it answers. */
         final Set<PushKey> parked = ConcurrentHashMap.newKeySet();
         /**
          * By plural, the names of the copies fedsync wrote that the member was last seen holding
@@ -339,7 +366,7 @@ public final class Federator implements AutoCloseable {
         started = true;
         long every = settings.resync().toMillis();
         timer.scheduleWithFixedDelay(this::resync, 0, every, TimeUnit.MILLISECONDS);
-        timer.scheduleWithFixedDelay(this::probeParked, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
+        timer.scheduleWithFixedDelay(this::probe, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
                 TimeUnit.MILLISECONDS);
         LOG.info("federation: profile {}, hosts {}, members {}, driftPolicy {}, resync {}", settings.profile()
                 .configName(), hosts.keySet(), members.keySet(), settings.driftPolicy().configName(), settings.resync());
@@ -354,7 +381,9 @@ public final class Federator implements AutoCloseable {
             if (s == null) {
                 continue;
             }
-            int pending = queue.count(k -> k.member().equals(m.name()) && !s.parked.contains(k)) + s.parked.size();
+            Set<PushKey> waiting = new java.util.HashSet<>(s.parked);
+            conflictHeld.keySet().stream().filter(k -> k.member().equals(m.name())).forEach(waiting::add);
+            int pending = queue.count(k -> k.member().equals(m.name()) && !waiting.contains(k)) + waiting.size();
             List<String> warnings = new ArrayList<>(m.cluster().warnings());
             s.storesDifferently.forEach(plural -> warnings.add("stores " + plural + " otherwise than fedsync sends them"
                     + " (a mutating admission webhook or defaulting): each copy is kept as the member stored it"));
@@ -381,6 +410,7 @@ public final class Federator implements AutoCloseable {
             if (!next.containsKey(gone)) {
                 members.remove(gone);
                 stats.remove(gone);
+                conflictHeld.keySet().removeIf(k -> k.member().equals(gone));
                 LOG.info("[{}] unjoined: nothing more is pushed to it", gone);
                 changed = true;
             }
@@ -448,38 +478,52 @@ public final class Federator implements AutoCloseable {
             return;
         }
         try {
-            Optional<JwtSecret.Fingerprint> hostPrint = hostFingerprint();
-            readClusterLabels();
-            for (MemberCluster m : members.values()) {
-                Stats s = stats.get(m.name());
-                if (s == null || !s.resyncing.compareAndSet(false, true)) {
-                    continue; // unjoined meanwhile, or its last resync still waits on it
-                }
-                try {
-                    resyncPool.execute(() -> {
-                        try {
-                            resync(m, s, hostPrint);
-                        } catch (Exception e) {
-                            // OkHttp throws InterruptedException undeclared when close() interrupts a call.
-                            if (!closed) {
-                                LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
-                            }
-                        } finally {
-                            s.resyncing.set(false);
-                        }
-                    });
-                } catch (java.util.concurrent.RejectedExecutionException e) {
-                    s.resyncing.set(false); // closing
-                }
-            }
+            resyncWith(hostFingerprint());
         } catch (RuntimeException e) {
             LOG.warn("federation: resync failed: {}", e.toString());
         }
     }
 
+    /** The resync, with the hosts' jwtSecret fingerprint read already. */
+    private void resyncWith(Optional<JwtSecret.Fingerprint> hostPrint) {
+        if (closed) {
+            return;
+        }
+        readClusterLabels();
+        for (MemberCluster m : members.values()) {
+            Stats s = stats.get(m.name());
+            if (s != null) {
+                resyncMember(m, s, hostPrint);
+            }
+        }
+    }
+
+    /** Starts a resync of one member on the resync's pool, unless its last one is still running. */
+    private void resyncMember(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+        if (!s.resyncing.compareAndSet(false, true)) {
+            return; // its last resync still waits on it
+        }
+        try {
+            resyncPool.execute(() -> {
+                try {
+                    resync(m, s, hostPrint);
+                } catch (Exception e) {
+                    // OkHttp throws InterruptedException undeclared when close() interrupts a call.
+                    if (!closed) {
+                        LOG.warn("[{}] resync failed: {}", m.name(), e.toString());
+                    }
+                } finally {
+                    s.resyncing.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            s.resyncing.set(false); // closing
+        }
+    }
+
     private void resync(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
         try {
-            checkJwt(m, hostPrint);
+            checkJwt(m, s, hostPrint);
             boolean listed = true;
             for (FederatedKind kind : kinds.values()) {
                 Set<String> names = namesOnHosts(kind, null);
@@ -536,6 +580,9 @@ public final class Federator implements AutoCloseable {
                 // creates does not make them wait for its thousands of (mostly in-sync) keys.
                 for (String n : names) {
                     PushKey k = new PushKey(m.name(), kind.plural(), "", n);
+                    if (conflictHeld.containsKey(k)) {
+                        continue; // queued once the mirror's conflict on it is resolved (see probe)
+                    }
                     if (s.refused.containsKey(objectRef(k)) || unsettled.containsKey(k)) {
                         // Its backoff stands: MAX_REFUSED_BACKOFF, or MAX_NOT_SETTLED_RETRY while the
                         // hosts disagree (the member keeps what it has then, so there is nothing to check).
@@ -592,7 +639,9 @@ public final class Federator implements AutoCloseable {
                 agreed = p;
             }
         }
-        return usable ? Optional.ofNullable(agreed) : Optional.empty();
+        Optional<JwtSecret.Fingerprint> print = usable ? Optional.ofNullable(agreed) : Optional.empty();
+        lastHostPrint = print;
+        return print;
     }
 
     /**
@@ -609,33 +658,45 @@ public final class Federator implements AutoCloseable {
         return Map.copyOf(hostStates);
     }
 
-    private void checkJwt(MemberCluster m, Optional<JwtSecret.Fingerprint> hostPrint) {
-        Stats s = stats.get(m.name());
+    /**
+     * Reads the member's kubesphere-config (a call it answers, or not: also how a probe finds out
+     * whether it is back) and compares its jwtSecret with the hosts', when theirs was read. The
+     * result is set before the member is marked answering, so the keys that queues see it.
+     */
+    private void checkJwt(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+        Boolean before = s.jwtMatches;
+        Optional<String> yaml;
+        try {
+            yaml = m.cluster().kubesphereYaml();
+        } catch (KubeAccessException e) {
+            if (!e.unavailable()) {
+                // It answered (a 403 on the config map, say): it is up, though the secrets were not compared.
+                reachable(m.name(), s);
+            }
+            noteFailure(m.name(), e);
+            return;
+        }
         if (hostPrint.isEmpty()) {
             s.jwtMatches = null;
             s.jwtProblem = "the hosts' jwtSecret could not be read or they differ";
+            reachable(m.name(), s);
             return;
         }
-        Boolean before = s.jwtMatches;
-        try {
-            Optional<String> yaml = m.cluster().kubesphereYaml();
-            if (yaml.isEmpty()) {
-                s.jwtMatches = false;
-                s.jwtProblem = "no kubesphere-system/kubesphere-config on the member";
-            } else {
+        if (yaml.isEmpty()) {
+            s.jwtMatches = false;
+            s.jwtProblem = "no kubesphere-system/kubesphere-config on the member";
+        } else {
+            try {
                 boolean same = JwtSecret.fingerprint(yaml.get(), settings.profile(), fingerprintKey)
                         .matches(hostPrint.get());
                 s.jwtMatches = same;
                 s.jwtProblem = same ? null : "the member's jwtSecret differs from the hosts'";
+            } catch (JwtSecret.Unreadable e) {
+                s.jwtMatches = false;
+                s.jwtProblem = e.getMessage();
             }
-            reachable(m.name(), s);
-        } catch (JwtSecret.Unreadable e) {
-            s.jwtMatches = false;
-            s.jwtProblem = e.getMessage();
-        } catch (KubeAccessException e) {
-            noteFailure(m.name(), e);
-            return;
         }
+        reachable(m.name(), s);
         if (!Objects.equals(before, s.jwtMatches)) {
             if (Boolean.TRUE.equals(s.jwtMatches)) {
                 LOG.info("[{}] jwtSecret matches the hosts': pushing to it", m.name());
@@ -677,24 +738,17 @@ public final class Federator implements AutoCloseable {
             failures.remove(key);
             unsettled.remove(key);
             notReady.remove(key);
+            conflictHeld.remove(key);
             return;
         }
-        if (!s.reachable && !s.probing.compareAndSet(false, true)) {
-            // Another worker is finding out whether the member is back: this key is parked, not
-            // retried on a timer (a member down for an hour would have every key it is owed taken
-            // every second). Once a second one parked key is queued to find out (probeParked), and
-            // all are queued when the member answers.
+        if (!s.reachable) {
+            // Parked, not retried on a timer (a member down for an hour would have every key it is
+            // owed taken every second): once a second a probe asks the member (see probe), and
+            // every parked key is queued when it answers.
             park(key, s);
             return;
         }
-        boolean probe = !s.reachable;
-        try {
-            decide(key, kind, member, s);
-        } finally {
-            if (probe) {
-                s.probing.set(false);
-            }
-        }
+        decide(key, kind, member, s);
     }
 
     private void decide(PushKey key, FederatedKind kind, MemberCluster member, Stats s) {
@@ -745,6 +799,11 @@ public final class Federator implements AutoCloseable {
                 Boolean.TRUE.equals(s.jwtMatches), held, settings.driftPolicy());
         if (!(d instanceof PushDecision.Hold h && !h.conflict()) && !unsettled.isEmpty()) {
             unsettled.remove(key);
+        }
+        if (d instanceof PushDecision.Hold h && h.conflict()) {
+            conflictHeld.put(key, etcdKey);
+        } else if (!conflictHeld.isEmpty()) {
+            conflictHeld.remove(key);
         }
         if (d instanceof PushDecision.Report) {
             // Drift left in place is reported once per content of the member's copy, not at every resync.
@@ -989,11 +1048,9 @@ public final class Federator implements AutoCloseable {
         } else if (d instanceof PushDecision.Hold h) {
             s.holds.incrementAndGet();
             LOG.debug("[{}] held: {}", key, h.reason());
-            if (h.conflict()) {
-                queue.addAfter(key, CONFLICT_RETRY);
-            } else {
+            if (!h.conflict()) {
                 backOff(unsettled, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
-            }
+            } // else conflictHeld: queued once the mirror says the conflict is resolved (see probe)
         } else {
             LOG.debug("[{}] {}", key, d.reason());
         }
@@ -1118,29 +1175,86 @@ public final class Federator implements AutoCloseable {
     }
 
     /**
-     * For each member that does not answer and that no worker is trying now: one parked key is
-     * queued, and the worker that takes it finds out with its own call whether the member is back.
+     * Once a second: each member that does not answer is asked whether it is back, with a call of its
+     * own, not a parked key's (a key whose decision needs no call would learn nothing, and the member's
+     * return would wait for the resync); when it answers, its parked keys are queued, and a member
+     * whose jwtSecret was never compared (down since start-up or since it joined) is resynced at once.
+     * While a host does not answer, the hosts' jwtSecrets cannot be compared and nothing is pushed:
+     * they are read again, and once they agree every member is resynced (not at the next resync,
+     * up to {@code federation.resync} later). And keys held for a mirror conflict that is resolved
+     * now are queued ({@link #conflictHeld}).
      */
-    private void probeParked() {
-        for (Stats s : stats.values()) {
-            if (s.parked.isEmpty()) {
+    private void probe() {
+        if (closed) {
+            return;
+        }
+        releaseResolved();
+        if (lastHostPrint.isEmpty() && hostStates.values().stream().anyMatch(h -> !h.reachable())
+                && hostsProbing.compareAndSet(false, true)) {
+            probeOff(hostsProbing, () -> {
+                Optional<JwtSecret.Fingerprint> print = hostFingerprint();
+                if (print.isPresent() && !closed) {
+                    LOG.info("federation: every host answers and their jwtSecrets agree: comparing the members' now");
+                    timer.execute(() -> resyncWith(print));
+                }
+            });
+        }
+        for (MemberCluster m : members.values()) {
+            Stats s = stats.get(m.name());
+            if (s == null) {
                 continue;
             }
             if (s.reachable) {
-                unpark(s); // parked just as it answered
-            } else if (!s.probing.get()) {
-                java.util.Iterator<PushKey> first = s.parked.iterator();
-                if (first.hasNext()) {
-                    PushKey k = first.next();
-                    if (s.parked.remove(k)) {
-                        queue.add(k);
-                    }
+                if (!s.parked.isEmpty()) {
+                    unpark(s); // parked just as it answered
                 }
+            } else if (s.probing.compareAndSet(false, true)) {
+                probeOff(s.probing, () -> {
+                    Boolean compared = s.jwtMatches;
+                    checkJwt(m, s, lastHostPrint);
+                    if (s.reachable && compared == null && s.jwtMatches != null && stats.get(m.name()) == s) {
+                        resyncMember(m, s, lastHostPrint);
+                    }
+                });
             }
         }
     }
 
-    /** A failed call: parked while the member does not answer (see {@link #probeParked}), else retried with backoff. */
+    /** Queues each key held for a mirror conflict that is no longer open (see {@link #conflictHeld}). */
+    private void releaseResolved() {
+        for (Map.Entry<PushKey, String> held : conflictHeld.entrySet()) {
+            try {
+                if (mirror.openConflict(held.getValue()).isEmpty() && conflictHeld.remove(held.getKey(), held.getValue())) {
+                    LOG.debug("[{}] the mirror's conflict on it is resolved: deciding again", held.getKey());
+                    queue.add(held.getKey());
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("federation: could not ask the mirror about its conflict on {}: {}", held.getValue(), e.toString());
+                return;
+            }
+        }
+    }
+
+    /** Runs a probe on {@link #probePool}; {@code running} is cleared when it ends. */
+    private void probeOff(java.util.concurrent.atomic.AtomicBoolean running, Runnable probe) {
+        try {
+            probePool.execute(() -> {
+                try {
+                    probe.run();
+                } catch (RuntimeException e) {
+                    if (!closed) {
+                        LOG.warn("federation: probe failed: {}", e.toString());
+                    }
+                } finally {
+                    running.set(false);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            running.set(false); // closing
+        }
+    }
+
+    /** A failed call: parked while the member does not answer (see {@link #probe}), else retried with backoff. */
     private void retryOrPark(PushKey key, Stats s) {
         if (s.reachable) {
             retryLater(key);
@@ -1210,6 +1324,7 @@ public final class Federator implements AutoCloseable {
         queue.shutDown();
         timer.shutdownNow();
         resyncPool.shutdownNow();
+        probePool.shutdownNow();
         caches.values().forEach(byKind -> byKind.values().forEach(KindCache::close));
         for (Thread t : workers) {
             try {
