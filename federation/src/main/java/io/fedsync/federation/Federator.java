@@ -172,16 +172,18 @@ public final class Federator implements AutoCloseable {
     private final Timings timings;
     /** host → plural → what the host holds of the kind (hosts in name order). */
     private final Map<String, Map<String, KindCache>> caches = new TreeMap<>();
-    private final Map<String, Stats> stats = new ConcurrentHashMap<>();
-    private final Map<PushKey, Integer> failures = new ConcurrentHashMap<>();
-    /** Keys decided in a row as held because the hosts have not settled: how many times. */
-    private final Map<PushKey, Integer> unsettled = new ConcurrentHashMap<>();
+    /** By member name, what is known and counted of it. */
+    private final Map<String, MemberRecord> records = new ConcurrentHashMap<>();
+    /** Keys whose last call failed (not as unreachable: those are parked), until one succeeds. */
+    private final Backoff<PushKey> failures = new Backoff<>(FIRST_FAILURE_RETRY, MAX_BACKOFF);
+    /** Keys decided in a row as held because the hosts have not settled. */
+    private final Backoff<PushKey> unsettled = new Backoff<>(NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
     /**
      * Keys put off in a row because nothing could be decided yet (a host's cache not listed, the
-     * member's jwtSecret not compared): how many times. Unlike {@link #unsettled}, a resync cuts
-     * their backoff short: it is what compares the secrets.
+     * member's jwtSecret not compared). Unlike {@link #unsettled}, a resync cuts their backoff
+     * short: it is what compares the secrets.
      */
-    private final Map<PushKey, Integer> notReady = new ConcurrentHashMap<>();
+    private final Backoff<PushKey> notReady = new Backoff<>(NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
     /**
      * Keys held because the mirror holds an open conflict on the object, with its etcd key. Not
      * decided again on a timer, nor at each resync (the member keeps what it has while the conflict
@@ -222,89 +224,6 @@ public final class Federator implements AutoCloseable {
     private volatile boolean started;
     private volatile boolean closed;
 
-    /** Mutable per-member counters; read as a {@link MemberState}. */
-    private static final class Stats {
-        volatile boolean reachable = true;
-        volatile Boolean jwtMatches;
-        volatile String jwtProblem;
-        final AtomicLong creates = new AtomicLong();
-        final AtomicLong updates = new AtomicLong();
-        final AtomicLong deletes = new AtomicLong();
-        final AtomicLong drifts = new AtomicLong();
-        final AtomicLong holds = new AtomicLong();
-        volatile String lastError;
-        volatile Instant lastWriteAt;
-        /** When a resync of this member last listed every kind on it. */
-        volatile Instant lastSync;
-        /** A resync of this member is running (the next one waits for it rather than piling up). */
-        final java.util.concurrent.atomic.AtomicBoolean resyncing = new java.util.concurrent.atomic.AtomicBoolean();
-        /**
-         * A probe is asking this member, marked unreachable, whether it is back ({@link #probe}): one
-         * call at a time, never a worker's, so a member that does not answer (each call waits out its
-         * timeout) never ties up the workers the other members need.
-         */
-        final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
-        /** Keys that came up while the member did not answer: queued all at once when it answers. */
-        final Set<PushKey> parked = ConcurrentHashMap.newKeySet();
-        /**
-         * By plural, the names of the copies fedsync wrote that the member was last seen holding
-         * (listed by a resync, plus creates since, minus deletes since): what a member that does
-         * not answer may be owed deletes for. In memory only: a new leader lists the member again,
-         * and the copies' marks, not this set, decide what is deleted.
-         */
-        final Map<String, Set<String>> copies = new ConcurrentHashMap<>();
-        /**
-         * What fedsync last observed of the member's object, by plural/namespace/name: from its own
-         * writes' answers and the resync's listing (empty: it has none). A decision uses it instead
-         * of reading the member again; every write is conditional on the resourceVersion observed,
-         * so an observation out of date costs a 409 and a read, never a blind overwrite. Edits made
-         * on the member behind fedsync's back are found by the next resync, as before.
-         */
-        final Map<String, Optional<MemberCopy.Observed>> seen = new ConcurrentHashMap<>();
-        /** Objects a write found otherwise than observed (409, 404, an error): read before the next decision. */
-        final Set<String> mustRead = ConcurrentHashMap.newKeySet();
-        /**
-         * By plural, what the last resync's listing observed of each copy (by name): a copy listed
-         * again at the same resourceVersion is the same object, observed already.
-         */
-        final Map<String, Map<String, MemberCopy.Observed>> listed = new ConcurrentHashMap<>();
-        /**
-         * By plural/namespace/name, fedsync's own last write of the copy, observed as written (the
-         * resourceVersion its answer gave, the hash of what was sent). A copy still at that
-         * resourceVersion holds what fedsync wrote, as the member stored it: a member that changes
-         * objects as it stores them (a mutating admission webhook, defaulting) has not drifted. In
-         * memory only: after a leader change, the member's managedFields tell (see {@link #observe}).
-         */
-        final Map<String, MemberCopy.Observed> written = new ConcurrentHashMap<>();
-        /**
-         * By plural/namespace/name, when the workers last learned something of the copy (a write's
-         * answer, a read, a failed write): numbers from {@link #learned}. A resync's listing may
-         * have been taken before a write the workers made while it was under way; what they learned
-         * after the listing began is not replaced by it (it would take a copy just created for
-         * absent, and the next decision would create it again and get a 409).
-         */
-        final Map<String, Long> learnedAt = new ConcurrentHashMap<>();
-        final AtomicLong learned = new AtomicLong();
-
-        /** Called by a worker before it changes {@link #seen} or {@link #written} for {@code seenKey}. */
-        void learning(String seenKey) {
-            learnedAt.put(seenKey, learned.incrementAndGet());
-        }
-
-        /** Whether a worker learned of {@code seenKey} after {@code mark} (a value of {@link #learned}). */
-        boolean learnedSince(String seenKey, long mark) {
-            return learnedAt.getOrDefault(seenKey, 0L) > mark;
-        }
-        /** Objects the member refuses ({@code plural/[namespace/]name}), with its answer; gone once it accepts them. */
-        final Map<String, String> refused = new java.util.concurrent.ConcurrentSkipListMap<>();
-        /** The kinds this member was seen storing otherwise than fedsync sent them. */
-        final Set<String> storesDifferently = new java.util.concurrent.ConcurrentSkipListSet<>();
-        /** Resyncs of this member so far (one thread at a time: {@link #resyncing}). */
-        final AtomicLong resyncs = new AtomicLong();
-        /** creates, updates, deletes at the last {@link #summarise} line. */
-        volatile long[] summarised = {0, 0, 0};
-    }
-
     public Federator(Settings settings, Map<String, KubeCluster> hosts, Collection<MemberCluster> members, MirrorView mirror) {
         this(settings, hosts, members, mirror, Timings.NONE);
     }
@@ -334,7 +253,7 @@ public final class Federator implements AutoCloseable {
         members.forEach(m -> this.members.put(m.name(), m));
         this.mirror = mirror;
         settings.profile().kinds().forEach(k -> kinds.put(k.plural(), k));
-        this.members.keySet().forEach(m -> stats.put(m, new Stats()));
+        this.members.keySet().forEach(m -> records.put(m, new MemberRecord()));
     }
 
     /**
@@ -377,7 +296,7 @@ public final class Federator implements AutoCloseable {
     public List<MemberState> members() {
         List<MemberState> out = new ArrayList<>();
         for (MemberCluster m : members.values()) {
-            Stats s = stats.get(m.name());
+            MemberRecord s = records.get(m.name());
             if (s == null) {
                 continue;
             }
@@ -409,7 +328,7 @@ public final class Federator implements AutoCloseable {
         for (String gone : new ArrayList<>(members.keySet())) {
             if (!next.containsKey(gone)) {
                 members.remove(gone);
-                stats.remove(gone);
+                records.remove(gone);
                 conflictHeld.keySet().removeIf(k -> k.member().equals(gone));
                 LOG.info("[{}] unjoined: nothing more is pushed to it", gone);
                 changed = true;
@@ -420,9 +339,9 @@ public final class Federator implements AutoCloseable {
             if (before != null && before.equals(m)) {
                 continue;
             }
-            stats.put(m.name(), new Stats());
+            records.put(m.name(), new MemberRecord());
             members.put(m.name(), m);
-            failures.keySet().removeIf(k -> k.member().equals(m.name()));
+            failures.resetIf(k -> k.member().equals(m.name()));
             reported.removeIf(seen -> seen.startsWith(m.name() + " "));
             LOG.info("[{}] {}: pushing to {}", m.name(), before == null ? "joined" : "registration changed",
                     m.cluster().server());
@@ -491,7 +410,7 @@ public final class Federator implements AutoCloseable {
         }
         readClusterLabels();
         for (MemberCluster m : members.values()) {
-            Stats s = stats.get(m.name());
+            MemberRecord s = records.get(m.name());
             if (s != null) {
                 resyncMember(m, s, hostPrint);
             }
@@ -499,7 +418,7 @@ public final class Federator implements AutoCloseable {
     }
 
     /** Starts a resync of one member on the resync's pool, unless its last one is still running. */
-    private void resyncMember(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+    private void resyncMember(MemberCluster m, MemberRecord s, Optional<JwtSecret.Fingerprint> hostPrint) {
         if (!s.resyncing.compareAndSet(false, true)) {
             return; // its last resync still waits on it
         }
@@ -521,7 +440,7 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private void resync(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+    private void resync(MemberCluster m, MemberRecord s, Optional<JwtSecret.Fingerprint> hostPrint) {
         try {
             checkJwt(m, s, hostPrint);
             boolean listed = true;
@@ -583,7 +502,7 @@ public final class Federator implements AutoCloseable {
                     if (conflictHeld.containsKey(k)) {
                         continue; // queued once the mirror's conflict on it is resolved (see probe)
                     }
-                    if (s.refused.containsKey(objectRef(k)) || unsettled.containsKey(k)) {
+                    if (s.refused.containsKey(objectRef(k)) || unsettled.backingOff(k)) {
                         // Its backoff stands: MAX_REFUSED_BACKOFF, or MAX_NOT_SETTLED_RETRY while the
                         // hosts disagree (the member keeps what it has then, so there is nothing to check).
                         queue.addUnlessDelayed(k);
@@ -663,7 +582,7 @@ public final class Federator implements AutoCloseable {
      * whether it is back) and compares its jwtSecret with the hosts', when theirs was read. The
      * result is set before the member is marked answering, so the keys that queues see it.
      */
-    private void checkJwt(MemberCluster m, Stats s, Optional<JwtSecret.Fingerprint> hostPrint) {
+    private void checkJwt(MemberCluster m, MemberRecord s, Optional<JwtSecret.Fingerprint> hostPrint) {
         Boolean before = s.jwtMatches;
         Optional<String> yaml;
         try {
@@ -733,11 +652,11 @@ public final class Federator implements AutoCloseable {
     private void process(PushKey key) {
         FederatedKind kind = kinds.get(key.plural());
         MemberCluster member = members.get(key.member());
-        Stats s = stats.get(key.member());
+        MemberRecord s = records.get(key.member());
         if (kind == null || member == null) {
-            failures.remove(key);
-            unsettled.remove(key);
-            notReady.remove(key);
+            failures.reset(key);
+            unsettled.reset(key);
+            notReady.reset(key);
             conflictHeld.remove(key);
             return;
         }
@@ -751,23 +670,21 @@ public final class Federator implements AutoCloseable {
         decide(key, kind, member, s);
     }
 
-    private void decide(PushKey key, FederatedKind kind, MemberCluster member, Stats s) {
+    private void decide(PushKey key, FederatedKind kind, MemberCluster member, MemberRecord s) {
         LOG.trace("[{}] deciding", key);
         if (!caches.values().stream().allMatch(byKind -> byKind.get(kind.plural()).synced())) {
             // A host's cache has not listed the kind yet (a host down since start-up): its listing
             // queues what it finds at once, and each resync the rest.
-            backOff(notReady, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
+            queue.addAfter(key, notReady.next(key));
             return;
         }
         if (s.jwtMatches == null) {
             // Not compared yet (or the hosts' secret is unreadable): decide nothing. The resync that
             // compares the secrets queues everything after it.
-            backOff(notReady, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
+            queue.addAfter(key, notReady.next(key));
             return;
         }
-        if (!notReady.isEmpty()) {
-            notReady.remove(key);
-        }
+        notReady.reset(key);
         HostsState hostsState = hostsState(kind, key.namespace(), key.name());
         String etcdKey = kind.registryPrefix() + (key.namespace().isEmpty() ? "" : key.namespace() + "/") + key.name();
         String conflict = mirror.openConflict(etcdKey).orElse(null);
@@ -797,8 +714,8 @@ public final class Federator implements AutoCloseable {
         Optional<MemberCopy.Observed> held = onMember;
         PushDecision d = PushPlanner.decideObserved(() -> hostsState.view, conflict, placed,
                 Boolean.TRUE.equals(s.jwtMatches), held, settings.driftPolicy());
-        if (!(d instanceof PushDecision.Hold h && !h.conflict()) && !unsettled.isEmpty()) {
-            unsettled.remove(key);
+        if (!(d instanceof PushDecision.Hold h && !h.conflict())) {
+            unsettled.reset(key);
         }
         if (d instanceof PushDecision.Hold h && h.conflict()) {
             conflictHeld.put(key, etcdKey);
@@ -817,7 +734,7 @@ public final class Federator implements AutoCloseable {
         }
         try {
             carryOut(key, kind, member, s, d, seenKey, hostsState, held);
-            failures.remove(key);
+            failures.reset(key);
             if (d instanceof PushDecision.Create || d instanceof PushDecision.Update || d instanceof PushDecision.Delete) {
                 // The member answered. (A decision that needed no call says nothing of that: taking it
                 // as an answer would queue every parked key against a member that is still down.)
@@ -862,7 +779,7 @@ public final class Federator implements AutoCloseable {
     }
 
     /** Records fedsync's own write of a copy: what it now knows the member holds. */
-    private static void wrote(Stats s, String seenKey, ObjectNode copy, String resourceVersion) {
+    private static void wrote(MemberRecord s, String seenKey, ObjectNode copy, String resourceVersion) {
         MemberCopy.Observed o = observedAfterWrite(copy, resourceVersion);
         s.learning(seenKey);
         s.seen.put(seenKey, Optional.of(o));
@@ -877,7 +794,7 @@ public final class Federator implements AutoCloseable {
      * not written, as fedsync wrote it when the member's managedFields name fedsync alone; else worked
      * out from the copy.
      */
-    private MemberCopy.Observed observe(MemberCluster m, Stats s, FederatedKind kind, String seenKey, JsonNode copy,
+    private MemberCopy.Observed observe(MemberCluster m, MemberRecord s, FederatedKind kind, String seenKey, JsonNode copy,
                                         MemberCopy.Observed listedBefore) {
         String rv = copy.path("metadata").path("resourceVersion").asText("");
         boolean seenBefore = listedBefore != null && !rv.isEmpty() && listedBefore.resourceVersion().equals(rv);
@@ -904,7 +821,7 @@ public final class Federator implements AutoCloseable {
         return o;
     }
 
-    private static void storesDifferently(MemberCluster m, Stats s, FederatedKind kind) {
+    private static void storesDifferently(MemberCluster m, MemberRecord s, FederatedKind kind) {
         if (s.storesDifferently.add(kind.plural())) {
             LOG.info("[{}] stores {} otherwise than fedsync sends them (a mutating admission webhook or defaulting on"
                     + " the member): each copy is kept as the member stored it, and written again only when the hosts"
@@ -992,7 +909,7 @@ public final class Federator implements AutoCloseable {
     }
 
     /** @param held what was observed of the member's object when deciding */
-    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, Stats s, PushDecision d, String seenKey,
+    private void carryOut(PushKey key, FederatedKind kind, MemberCluster member, MemberRecord s, PushDecision d, String seenKey,
                           HostsState hostsState, Optional<MemberCopy.Observed> held) throws KubeAccessException {
         if (d instanceof PushDecision.Create c) {
             // The member now holds what was written, as it stores it: nothing of the answer but its
@@ -1049,7 +966,7 @@ public final class Federator implements AutoCloseable {
             s.holds.incrementAndGet();
             LOG.debug("[{}] held: {}", key, h.reason());
             if (!h.conflict()) {
-                backOff(unsettled, key, NOT_SETTLED_RETRY, MAX_NOT_SETTLED_RETRY);
+                queue.addAfter(key, unsettled.next(key));
             } // else conflictHeld: queued once the mirror says the conflict is resolved (see probe)
         } else {
             LOG.debug("[{}] {}", key, d.reason());
@@ -1153,7 +1070,7 @@ public final class Federator implements AutoCloseable {
      * One line per member and resync saying what was written since the last one (each create and
      * update is logged at DEBUG: a bulk import makes thousands; deletes and drift each get a line).
      */
-    private void summarise(String member, Stats s) {
+    private void summarise(String member, MemberRecord s) {
         long c = s.creates.get();
         long u = s.updates.get();
         long d = s.deletes.get();
@@ -1165,7 +1082,7 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private void reachable(String member, Stats s) {
+    private void reachable(String member, MemberRecord s) {
         if (!s.reachable) {
             s.reachable = true;
             s.lastError = null;
@@ -1200,7 +1117,7 @@ public final class Federator implements AutoCloseable {
             });
         }
         for (MemberCluster m : members.values()) {
-            Stats s = stats.get(m.name());
+            MemberRecord s = records.get(m.name());
             if (s == null) {
                 continue;
             }
@@ -1212,7 +1129,7 @@ public final class Federator implements AutoCloseable {
                 probeOff(s.probing, () -> {
                     Boolean compared = s.jwtMatches;
                     checkJwt(m, s, lastHostPrint);
-                    if (s.reachable && compared == null && s.jwtMatches != null && stats.get(m.name()) == s) {
+                    if (s.reachable && compared == null && s.jwtMatches != null && records.get(m.name()) == s) {
                         resyncMember(m, s, lastHostPrint);
                     }
                 });
@@ -1255,7 +1172,7 @@ public final class Federator implements AutoCloseable {
     }
 
     /** A failed call: parked while the member does not answer (see {@link #probe}), else retried with backoff. */
-    private void retryOrPark(PushKey key, Stats s) {
+    private void retryOrPark(PushKey key, MemberRecord s) {
         if (s.reachable) {
             retryLater(key);
         } else {
@@ -1263,7 +1180,7 @@ public final class Federator implements AutoCloseable {
         }
     }
 
-    private void park(PushKey key, Stats s) {
+    private void park(PushKey key, MemberRecord s) {
         s.parked.add(key);
         if (s.reachable && s.parked.remove(key)) {
             queue.add(key); // it answered meanwhile, after reachable() queued what was parked
@@ -1271,7 +1188,7 @@ public final class Federator implements AutoCloseable {
     }
 
     /** Queues every key parked while the member did not answer. */
-    private void unpark(Stats s) {
+    private void unpark(MemberRecord s) {
         for (java.util.Iterator<PushKey> i = s.parked.iterator(); i.hasNext(); ) {
             PushKey k = i.next();
             i.remove();
@@ -1280,7 +1197,7 @@ public final class Federator implements AutoCloseable {
     }
 
     private void noteFailure(String member, KubeAccessException e) {
-        Stats s = stats.get(member);
+        MemberRecord s = records.get(member);
         if (s == null) {
             return;
         }
@@ -1297,17 +1214,7 @@ public final class Federator implements AutoCloseable {
 
     /** Queues {@code key} again after 0.5 s, doubled at each failure in a row, at most {@code cap}. */
     private void retryLater(PushKey key, Duration cap) {
-        backOff(failures, key, FIRST_FAILURE_RETRY, cap);
-    }
-
-    /**
-     * Queues {@code key} again after {@code first}, doubled each time in a row that {@code streaks}
-     * counts, at most {@code cap}. Whoever ends the streak removes the key from {@code streaks}.
-     */
-    private void backOff(Map<PushKey, Integer> streaks, PushKey key, Duration first, Duration cap) {
-        int n = streaks.merge(key, 1, Integer::sum);
-        long millis = Math.min(cap.toMillis(), first.toMillis() << Math.min(10, n - 1));
-        queue.addAfter(key, Duration.ofMillis(millis));
+        queue.addAfter(key, failures.next(key, cap));
     }
 
     private static JsonNode readTree(byte[] bytes) {
