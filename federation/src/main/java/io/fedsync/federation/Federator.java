@@ -1105,6 +1105,15 @@ public final class Federator implements AutoCloseable {
         if (closed) {
             return;
         }
+        try {
+            probeNow();
+        } catch (RuntimeException e) {
+            // Caught: an exception out of a task scheduled at a fixed delay cancels every later run.
+            LOG.warn("federation: probe failed: {}", e.toString());
+        }
+    }
+
+    private void probeNow() {
         releaseResolved();
         if (lastHostPrint.isEmpty() && hostStates.values().stream().anyMatch(h -> !h.reachable())
                 && hostsProbing.compareAndSet(false, true)) {
