@@ -1098,7 +1098,8 @@ public final class Federator implements AutoCloseable {
      * whose jwtSecret was never compared (down since start-up or since it joined) is resynced at once.
      * While a host does not answer, the hosts' jwtSecrets cannot be compared and nothing is pushed:
      * they are read again, and once they agree every member is resynced (not at the next resync,
-     * up to {@code federation.resync} later). And keys held for a mirror conflict that is resolved
+     * up to {@code federation.resync} later), and the returned host's caches try it at once (not
+     * after the rest of their backoff, up to 30 s). And keys held for a mirror conflict that is resolved
      * now are queued ({@link #conflictHeld}).
      */
     private void probe() {
@@ -1118,9 +1119,17 @@ public final class Federator implements AutoCloseable {
         if (lastHostPrint.isEmpty() && hostStates.values().stream().anyMatch(h -> !h.reachable())
                 && hostsProbing.compareAndSet(false, true)) {
             probeOff(hostsProbing, () -> {
+                Set<String> down = new java.util.TreeSet<>();
+                hostStates.forEach((host, state) -> {
+                    if (!state.reachable()) {
+                        down.add(host);
+                    }
+                });
                 Optional<JwtSecret.Fingerprint> print = hostFingerprint();
                 if (print.isPresent() && !closed) {
                     LOG.info("federation: every host answers and their jwtSecrets agree: comparing the members' now");
+                    // The caches of a host that was down may be waiting out a backoff of up to 30 s.
+                    down.forEach(host -> caches.getOrDefault(host, Map.of()).values().forEach(KindCache::retryNow));
                     timer.execute(() -> resyncWith(print));
                 }
             });

@@ -32,7 +32,8 @@ final class KindCache implements AutoCloseable {
     /** A watch lasts this long plus up to as long again at random (as client-go's reflector spreads them). */
     static final int WATCH_SECONDS = 120;
     private static final Duration FIRST_RETRY = Duration.ofMillis(500);
-    private static final Duration MAX_RETRY = Duration.ofSeconds(30);
+    private static final int MAX_RETRY_SECONDS = 30;
+    private static final Duration MAX_RETRY = Duration.ofSeconds(MAX_RETRY_SECONDS);
 
     /** One object as the host holds it. {@code workspace}: its {@value Placement#WORKSPACE_LABEL} label, or null. */
     record Entry(String namespace, String name, String resourceVersion, byte[] json, String workspace) {
@@ -60,6 +61,12 @@ final class KindCache implements AutoCloseable {
     private String version;
     /** Lists, watches opened, relists after a 410 (for tests and the log). */
     private volatile long lists;
+    /** Guards {@link #woken}; the cache's thread waits out its backoff on it. */
+    private final Object backoff = new Object();
+    /** {@link #retryNow} was called since the cache's thread last waited out a backoff. */
+    private boolean woken;
+    /** The cache thread's last wait was cut short by {@link #retryNow}: its backoff starts again. */
+    private boolean cutShort;
 
     KindCache(KubeCluster cluster, FederatedKind.Target kind, Changes changes) {
         this.cluster = cluster;
@@ -92,6 +99,21 @@ final class KindCache implements AutoCloseable {
     /** Every object held now. */
     Collection<Entry> objects() {
         return objects.values();
+    }
+
+    /**
+     * Cuts short the backoff the cache waits out after a failure: it tries the host at once. For
+     * whoever learns first that the host answers again (the federator's probe of the hosts, once a
+     * second while one does not answer), so a cache whose host was down for minutes, now waiting
+     * up to {@value #MAX_RETRY_SECONDS} s between tries, lists as soon as the host is back; should that
+     * try fail (the host still starting), the backoff starts again from its first wait. Called while
+     * the cache is not waiting, it makes its next wait after a failure end at once.
+     */
+    void retryNow() {
+        synchronized (backoff) {
+            woken = true;
+            backoff.notifyAll();
+        }
     }
 
     /** How many times the kind was listed. */
@@ -135,7 +157,7 @@ final class KindCache implements AutoCloseable {
                 if (!sleep(retry)) {
                     return;
                 }
-                retry = longer(retry);
+                retry = cutShort ? FIRST_RETRY : longer(retry);
             } catch (RuntimeException e) {
                 if (closed) {
                     return;
@@ -145,7 +167,7 @@ final class KindCache implements AutoCloseable {
                 if (!sleep(retry)) {
                     return;
                 }
-                retry = longer(retry);
+                retry = cutShort ? FIRST_RETRY : longer(retry);
             }
         }
     }
@@ -253,14 +275,23 @@ final class KindCache implements AutoCloseable {
         return twice.compareTo(MAX_RETRY) > 0 ? MAX_RETRY : twice;
     }
 
+    /** Waits {@code d}, or less when {@link #retryNow} is called; false when closing. */
     private boolean sleep(Duration d) {
-        try {
-            Thread.sleep(d.toMillis());
-            return !closed;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
+        long deadline = System.nanoTime() + d.toNanos();
+        synchronized (backoff) {
+            try {
+                long left;
+                while (!woken && !closed && (left = deadline - System.nanoTime()) > 0) {
+                    java.util.concurrent.TimeUnit.NANOSECONDS.timedWait(backoff, left);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            cutShort = woken;
+            woken = false;
         }
+        return !closed;
     }
 
     @Override

@@ -351,6 +351,23 @@ class KindCacheTest {
     }
 
     @Test
+    void retryNowCutsTheBackoffShortOnceTheHostAnswersAgain() throws Exception {
+        put("alice", "a@a", false);
+        for (int i = 0; i < 5; i++) {
+            failNext.add(503);
+        }
+        startCache();
+        // Tries at 0, 0.5, 1.5 and 3.5 s fail; the next would come 4 s after the fourth.
+        await().atMost(Duration.ofSeconds(10)).until(() -> requests.size() == 4);
+        cache.retryNow();
+        // The try it makes at once fails too (the host still starting): the backoff starts again at
+        // 0.5 s, not at 8 s, and the try after lists.
+        await().atMost(Duration.ofSeconds(2)).until(cache::synced);
+        assertThat(List.copyOf(requests).subList(0, 6)).containsOnly("GET " + PATH + " list");
+        assertThat(told).containsExactly("alice");
+    }
+
+    @Test
     void aWatchThatFailsIsRetriedFromTheSameVersion() throws Exception {
         startCache();
         await().atMost(Duration.ofSeconds(10)).until(() -> watchesOpened() == 1);
